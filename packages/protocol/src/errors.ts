@@ -48,6 +48,8 @@ export const ErrorCode = {
   // ledger
   ENTRY_INVALID: 'ENTRY_INVALID',
   LEDGER_INCONSISTENT: 'LEDGER_INCONSISTENT',
+  // ISA documents
+  ISA_INVALID: 'ISA_INVALID',
 } as const
 export type ErrorCode = (typeof ErrorCode)[keyof typeof ErrorCode]
 
@@ -114,4 +116,5 @@ export const errors = {
   approvalExpired: make(ErrorCode.APPROVAL_EXPIRED, 410),
   entryInvalid: make(ErrorCode.ENTRY_INVALID, 400),
   ledgerInconsistent: make(ErrorCode.LEDGER_INCONSISTENT, 409),
+  isaInvalid: make(ErrorCode.ISA_INVALID, 422),
 } as const
