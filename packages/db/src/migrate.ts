@@ -1,0 +1,36 @@
+/** Runs the plain-SQL migrations of one service (migrations/<service>/NNNN_name.sql) with kysely's Migrator. */
+import { promises as fs } from 'node:fs'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
+import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely'
+
+export const MIGRATIONS_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../migrations')
+
+export class SqlFileMigrationProvider implements MigrationProvider {
+  constructor(private readonly folder: string) {}
+
+  async getMigrations(): Promise<Record<string, Migration>> {
+    const files = (await fs.readdir(this.folder)).filter((f) => /^\d{4}_[a-z0-9_]+\.sql$/.test(f)).sort()
+    const migrations: Record<string, Migration> = {}
+    for (const file of files) {
+      const text = await fs.readFile(path.join(this.folder, file), 'utf8')
+      migrations[file.replace(/\.sql$/, '')] = {
+        up: async (db) => {
+          await sql.raw(text).execute(db)
+        },
+      }
+    }
+    return migrations
+  }
+}
+
+/** Brings a service database to the latest migration; throws with the failing migration's name. */
+export async function migrateToLatest(db: Kysely<any>, service: string, root = MIGRATIONS_ROOT): Promise<void> {
+  const migrator = new Migrator({ db, provider: new SqlFileMigrationProvider(path.join(root, service)) })
+  const { error, results } = await migrator.migrateToLatest()
+  const failed = results?.find((r) => r.status === 'Error')
+  if (error) {
+    const reason = error instanceof Error ? error.message : String(error)
+    throw new Error(`migration ${failed?.migrationName ?? '(unknown)'} of ${service} failed: ${reason}`)
+  }
+}

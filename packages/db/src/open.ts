@@ -1,0 +1,82 @@
+/**
+ * Opens a service's database: real PostgreSQL through `pg`, or embedded PGlite only when asked for
+ * explicitly (demo, tests). Both go through the same SQL migrations and return a typed Kysely.
+ */
+import { Kysely, PostgresDialect, type LogEvent } from 'kysely'
+import pg from 'pg'
+import { PGlite } from '@electric-sql/pglite'
+import { PGliteDialect } from 'kysely-pglite-dialect'
+
+export type DatabaseTarget =
+  | { kind: 'postgres'; url: string; schema?: string; poolSize?: number }
+  | { kind: 'pglite'; dataDir?: string }
+
+export interface DatabaseHandle<DB> {
+  db: Kysely<DB>
+  target: DatabaseTarget
+  close(): Promise<void>
+}
+
+const INT8 = 20
+const NUMERIC = 1700
+
+/** Same value types from both drivers: int8/numeric as JS numbers (our counts stay far below 2^53). */
+const pgTypes = {
+  getTypeParser(oid: number, format?: 'text' | 'binary') {
+    if (oid === INT8 || oid === NUMERIC) return (v: string) => Number(v)
+    return pg.types.getTypeParser(oid, format as 'text')
+  },
+}
+
+/** Refuses anything that is not a postgres:// URL, so production can never fall back to an embedded DB. */
+export function postgresTarget(url: string | undefined, what: string): DatabaseTarget {
+  if (!url || !/^postgres(ql)?:\/\//.test(url)) {
+    throw new Error(`${what} must be a PostgreSQL URL (postgres://…); the embedded database is only for the demo and tests.`)
+  }
+  return { kind: 'postgres', url }
+}
+
+export async function openDatabase<DB>(target: DatabaseTarget, opts: { log?: (e: LogEvent) => void } = {}): Promise<DatabaseHandle<DB>> {
+  if (target.kind === 'postgres') {
+    const pool = new pg.Pool({
+      connectionString: target.url,
+      max: target.poolSize ?? 10,
+      types: pgTypes,
+      ...(target.schema ? { options: `-c search_path=${quoteIdent(target.schema)}` } : {}),
+    })
+    const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), ...(opts.log ? { log: opts.log } : {}) })
+    return { db, target, close: () => db.destroy() }
+  }
+  const client = await PGlite.create({
+    ...(target.dataDir ? { dataDir: target.dataDir } : {}),
+    parsers: { [INT8]: (v: string) => Number(v), [NUMERIC]: (v: string) => Number(v) },
+  })
+  const db = new Kysely<DB>({ dialect: new PGliteDialect(simpleProtocolWhenUnparameterised(client)), ...(opts.log ? { log: opts.log } : {}) })
+  return { db, target, close: () => db.destroy() }
+}
+
+/**
+ * node-pg sends a query without parameters over the simple protocol, which allows several statements
+ * (our SQL migrations rely on it); PGlite's `query` always prepares. This makes PGlite behave the same.
+ */
+function simpleProtocolWhenUnparameterised(client: PGlite): PGlite {
+  return new Proxy(client, {
+    get(target, prop, receiver) {
+      if (prop === 'query') {
+        return async (text: string, params?: unknown[]) => {
+          if (params && params.length > 0) return target.query(text, params)
+          const results = await target.exec(text)
+          const last = results[results.length - 1]
+          return last ?? { rows: [], fields: [], affectedRows: 0 }
+        }
+      }
+      const value = Reflect.get(target, prop, receiver)
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
+}
+
+export function quoteIdent(name: string): string {
+  if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error('schema names are lower-case identifiers')
+  return `"${name}"`
+}

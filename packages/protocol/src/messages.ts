@@ -1,0 +1,143 @@
+/**
+ * Wire messages between council, side-car and ledger, as TypeBox schemas (validated by ajv in fastify
+ * and by `assertValid` below in clients). Every object is closed (additionalProperties: false) so a
+ * field that is not in the schema cannot travel.
+ */
+import { Type, type Static, type TSchema } from 'typebox'
+import { Ajv } from 'ajv'
+import addFormatsModule from 'ajv-formats'
+import { canonicalize } from 'json-canonicalize'
+import { ed25519 } from '@noble/curves/ed25519.js'
+import { sha256 } from '@noble/hashes/sha2.js'
+import { fromBase64Url, toBase64Url, toHex, utf8 } from './encoding.js'
+import { errors } from './errors.js'
+
+const Closed = { additionalProperties: false } as const
+
+export const Base64Url = (opts: { minLength?: number; maxLength?: number } = {}) =>
+  Type.String({ pattern: '^[A-Za-z0-9_-]+$', ...opts })
+export const HexDigest = Type.String({ pattern: '^[0-9a-f]{64}$' })
+/** A per-exchange row reference: random, never the council's own ref. */
+export const RowRef = Type.String({ pattern: '^[A-Za-z0-9_-]{22}$', description: 'random per-exchange row reference' })
+/** A match token: HMAC-SHA256 truncated to 16 bytes, base64url without padding. */
+export const Token = Type.String({ pattern: '^[A-Za-z0-9_-]{22}$' })
+export const MatchKeyName = Type.String({ pattern: '^[a-z0-9_]{1,40}$' })
+
+export const CheckpointRef = Type.Object(
+  { size: Type.Integer({ minimum: 0 }), root: Type.String({ pattern: '^[A-Za-z0-9+/=]{44}$' }), note: Type.Optional(Type.String({ maxLength: 4096 })) },
+  Closed,
+)
+
+export const ExchangeRow = Type.Object(
+  {
+    ref: RowRef,
+    tokens: Type.Record(MatchKeyName, Type.Array(Token, { minItems: 1, maxItems: 16 })),
+  },
+  Closed,
+)
+
+export const Attestation = Type.Object(
+  {
+    min_criteria: Type.Integer({ minimum: 0 }),
+    rows: Type.Integer({ minimum: 0 }),
+    statement: Type.String({ maxLength: 500 }),
+  },
+  Closed,
+)
+
+export const ExchangeRequest = Type.Object(
+  {
+    exchange_id: Type.String({ format: 'uuid' }),
+    isa_id: Type.String({ minLength: 1, maxLength: 100 }),
+    isa_digest: HexDigest,
+    clause_id: Type.String({ minLength: 1, maxLength: 100 }),
+    purpose: Type.String({ minLength: 1, maxLength: 100 }),
+    epoch: Type.Integer({ minimum: 0 }),
+    key_kcv: Type.String({ pattern: '^[0-9a-f]{16}$' }),
+    match_keys: Type.Array(MatchKeyName, { minItems: 1, maxItems: 32 }),
+    returned_fields: Type.Array(Type.Literal('active_service'), { minItems: 1, maxItems: 1 }),
+    attestation: Attestation,
+    rows: Type.Array(ExchangeRow, { minItems: 1, maxItems: 100_000 }),
+    checkpoint: Type.Optional(CheckpointRef),
+    sent_at: Type.String({ format: 'date-time' }),
+  },
+  Closed,
+)
+export type ExchangeRequest = Static<typeof ExchangeRequest>
+
+export const ResultRow = Type.Object({ ref: RowRef, active: Type.Boolean() }, Closed)
+
+/** What the side-car answers: one boolean per row and nothing else about any person. */
+export const ExchangeAnswer = Type.Object(
+  {
+    exchange_id: Type.String({ format: 'uuid' }),
+    isa_digest: HexDigest,
+    clause_id: Type.String(),
+    index_as_of: Type.String({ format: 'date' }),
+    request_digest: HexDigest,
+    results: Type.Array(ResultRow),
+    answered_at: Type.String({ format: 'date-time' }),
+  },
+  Closed,
+)
+export type ExchangeAnswer = Static<typeof ExchangeAnswer>
+
+export const SignedAnswer = Type.Object(
+  { answer: ExchangeAnswer, party: Type.String(), signature: Base64Url({ minLength: 86, maxLength: 86 }) },
+  Closed,
+)
+export type SignedAnswer = Static<typeof SignedAnswer>
+
+export const PendingAnswer = Type.Object(
+  {
+    exchange_id: Type.String({ format: 'uuid' }),
+    status: Type.Literal('pending_approval'),
+    expires_at: Type.String({ format: 'date-time' }),
+  },
+  Closed,
+)
+export type PendingAnswer = Static<typeof PendingAnswer>
+
+export const ErrorBody = Type.Object(
+  {
+    code: Type.String(),
+    message: Type.String(),
+    requestId: Type.Optional(Type.String()),
+    details: Type.Optional(Type.Unknown()),
+  },
+  Closed,
+)
+
+const ajv = new Ajv({ allErrors: true, strict: false })
+const addFormats = addFormatsModule as unknown as (a: Ajv) => Ajv
+addFormats(ajv)
+
+/** Validates data received from a peer; throws BAD_REQUEST naming the first failing path. */
+export function assertValid<T extends TSchema>(schema: T, data: unknown, what: string): Static<T> {
+  const validate = ajv.compile(schema)
+  if (!validate(data)) {
+    const first = validate.errors?.[0]
+    throw errors.badRequest(`${what} does not match its schema at ${first?.instancePath || '/'}: ${first?.message ?? 'invalid'}.`)
+  }
+  return data as Static<T>
+}
+
+/** SHA-256 hex of the RFC 8785 canonical form of a JSON value. */
+export function jsonDigest(value: unknown): string {
+  return toHex(sha256(utf8(canonicalize(value as object))))
+}
+
+const ANSWER_DOMAIN = 'healthflag/v1/answer\n'
+
+export function signAnswer(answer: ExchangeAnswer, party: string, privateKey: Uint8Array): SignedAnswer {
+  const msg = utf8(ANSWER_DOMAIN + canonicalize(answer))
+  return { answer, party, signature: toBase64Url(ed25519.sign(msg, privateKey)) }
+}
+
+export function verifyAnswer(signed: SignedAnswer, publicKey: Uint8Array): boolean {
+  try {
+    return ed25519.verify(fromBase64Url(signed.signature), utf8(ANSWER_DOMAIN + canonicalize(signed.answer)), publicKey)
+  } catch {
+    return false
+  }
+}

@@ -1,0 +1,6 @@
+export * from './logger.js'
+export * from './errors-plugin.js'
+export * from './signed-requests.js'
+export * from './openapi.js'
+export * from './signed-fetch.js'
+export * from './keys.js'
