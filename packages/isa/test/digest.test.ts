@@ -1,0 +1,61 @@
+import { describe, expect, it } from 'vitest'
+import fc from 'fast-check'
+import { sha256 } from '@noble/hashes/sha2.js'
+import { bytesToHex } from '@noble/hashes/utils.js'
+import { isaCanonicalBytes, isaDigest, loadExampleIsa, type IsaDocument } from '../src/index.js'
+
+/** Rebuilds every object with its keys in a shuffled order given by `seed`. */
+function reorder(value: unknown, seed: number): unknown {
+  if (Array.isArray(value)) return value.map((v) => reorder(v, seed))
+  if (value !== null && typeof value === 'object') {
+    const entries = Object.entries(value)
+    const shuffled = entries
+      .map((e, i) => [e, (i * 7919 + seed) % 104729] as const)
+      .sort((a, b) => a[1] - b[1])
+      .map(([e]) => e)
+    return Object.fromEntries(shuffled.map(([k, v]) => [k, reorder(v, seed)]))
+  }
+  return value
+}
+
+describe('isaDigest', () => {
+  it('is the hex SHA-256 of the RFC 8785 canonical form', () => {
+    const doc = loadExampleIsa()
+    const canonical = new TextDecoder().decode(isaCanonicalBytes(doc))
+    expect(canonical.startsWith('{"clauses":[{"active_definition":')).toBe(true)
+    expect(canonical).not.toMatch(/\n|": /)
+    expect(isaDigest(doc)).toBe(bytesToHex(sha256(new TextEncoder().encode(canonical))))
+    expect(isaDigest(doc)).toMatch(/^[0-9a-f]{64}$/)
+  })
+
+  it('does not change when object keys are reordered', () => {
+    const doc = loadExampleIsa()
+    const d0 = isaDigest(doc)
+    fc.assert(
+      fc.property(fc.nat(), (seed) => {
+        const shuffled = reorder(doc, seed) as IsaDocument
+        expect(isaDigest(shuffled)).toBe(d0)
+      }),
+      { numRuns: 50 },
+    )
+  })
+
+  it('changes when any content changes', () => {
+    const doc = loadExampleIsa()
+    const d0 = isaDigest(doc)
+    const edits: ((d: IsaDocument) => void)[] = [
+      (d) => (d.version = 2),
+      (d) => (d.clauses[0]!.batch.max = 59999),
+      (d) => (d.clauses[0]!.active_definition.services = [...d.clauses[0]!.active_definition.services].reverse()),
+      (d) => (d.parties[0]!.signing_key = 'B'.repeat(43)),
+      (d) => (d.status = 'suspended'),
+    ]
+    const digests = edits.map((edit) => {
+      const copy = structuredClone(doc)
+      edit(copy)
+      return isaDigest(copy)
+    })
+    for (const d of digests) expect(d).not.toBe(d0)
+    expect(new Set(digests).size).toBe(edits.length)
+  })
+})
