@@ -1,0 +1,66 @@
+export { HASH_SIZE, emptyRoot, leafHash, nodeHash } from './hash.js'
+export {
+  consistencyProof,
+  inclusionProof,
+  rootFromInclusionProof,
+  rootFromLeaves,
+  splitPoint,
+  verifyConsistency,
+  verifyInclusion,
+} from './merkle.js'
+export {
+  appendLeaves,
+  compactRangeFrom,
+  compactRangeRoot,
+  consistencyPlan,
+  consistencyProofFrom,
+  emptyCompactRange,
+  foldRight,
+  inclusionPlan,
+  inclusionProofFrom,
+  memoryNodeReader,
+  rangeNodes,
+  rootAt,
+  rootPlan,
+  type CompactRange,
+  type NodeId,
+  type NodeReader,
+  type StoredNode,
+} from './node-store.js'
+export {
+  ENTRY_SIGNATURE_DOMAIN,
+  ENTRY_TYPES,
+  LedgerEntrySchema,
+  SignedEntrySchema,
+  entryBytes,
+  entrySigningBytes,
+  parseEntryBytes,
+  signEntry,
+  validateEntryShape,
+  validateSignedEntryShape,
+  verifyEntry,
+  type EntryType,
+  type LedgerEntry,
+  type SignedEntry,
+} from './entry.js'
+export {
+  encodeSignerKey,
+  encodeVerifierKey,
+  isValidKeyName,
+  keyId,
+  openNote,
+  parseSignerKey,
+  parseVerifierKey,
+  signNote,
+  type NoteSigner,
+  type NoteVerifier,
+} from './note.js'
+export {
+  checkConsistency,
+  formatCheckpoint,
+  openCheckpoint,
+  parseCheckpoint,
+  signCheckpoint,
+  type Checkpoint,
+} from './checkpoint.js'
+export { bytesEqual, fromBase64, fromBase64Url, fromHex, toBase64, toBase64Url, toHex } from './encoding.js'
