@@ -102,6 +102,8 @@ export const IsaDocument = Type.Object(
     title: Text,
     protocol: Type.Literal(ISP_NAME),
     status: IsaStatus,
+    /** Why this version suspended or expired the agreement (set by `suspend` / `expire`). */
+    status_reason: Type.Optional(Text),
     valid_from: IsoDate,
     valid_to: IsoDate,
     review_date: IsoDate,
