@@ -1,0 +1,48 @@
+export { canonicalBytes } from './canonical.js'
+export {
+  EARLIEST_BIRTH_YEAR,
+  dayMonthUnordered,
+  normaliseDateOfBirth,
+  type DobProblem,
+} from './date-of-birth.js'
+export {
+  KCV_LABEL,
+  TOKENS_INFO_LABEL,
+  agreementPublicKey,
+  deriveEpochKey,
+  deriveKindKey,
+  generateAgreementKeyPair,
+  keyCheckValue,
+} from './keys.js'
+export {
+  CANDIDATE_TOKEN_KINDS,
+  FREQUENCY_KEYS,
+  INDEX_TOKEN_KINDS,
+  KEY_FIELDS,
+  MATCH_KEYS,
+  fieldValues,
+  isMatchKeyKind,
+  keyCombinations,
+  phoneticCode,
+  type KeyField,
+  type MatchKeyKind,
+} from './match-keys.js'
+export {
+  DEFAULT_RARE_NAME_MAX_COUNT,
+  activeFlag,
+  buildMemoryIndex,
+  evidenceFields,
+  matchCandidate,
+  type IndexedPatient,
+  type MatchOutcome,
+  type MatchPolicy,
+  type MatchReason,
+  type MemoryIndexOptions,
+  type PatientIndex,
+} from './matching.js'
+export { canonicalGivenNames, normaliseFamilyName, normaliseGivenName, type FamilyName } from './names.js'
+export { nhsCheckDigit, normaliseNhsNumber, type NhsNumberProblem } from './nhs-number.js'
+export { normalisePerson, type FieldIssue, type NormalisedPerson, type PersonField, type RawPerson } from './person.js'
+export { normalisePostcode, type PostcodeProblem } from './postcode.js'
+export { normaliseSex, type Sex, type SexProblem } from './sex.js'
+export { TOKEN_BYTES, createTokeniser, type TokenSet, type Tokeniser } from './tokeniser.js'

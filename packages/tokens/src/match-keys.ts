@@ -1,0 +1,137 @@
+// The named match keys: which normalised fields each one is computed over, in precedence order.
+import { doubleMetaphone } from 'double-metaphone'
+import { dayMonthUnordered } from './date-of-birth.js'
+import { familyVariants } from './names.js'
+import type { NormalisedPerson } from './person.js'
+
+/**
+ * Match keys in precedence order (docs/token-spec.md §5). Each is emitted only when every one of its fields is present.
+ * - nhs: NHS number alone (corroborated at match time by a DOB-bearing key and a similar given name)
+ * - name_dob_sex_pc: given + family + DOB + sex + postcode
+ * - name_dob_sex: given + family + DOB + sex (moved house)
+ * - canon_name_dob_sex: canonical given (nickname table) + family + DOB + sex (Bill / William)
+ * - initial_family_dob_pc: given initial + family + DOB + postcode
+ * - given_dob_sex_pc: given + DOB + sex + postcode (surname change)
+ * - family_dob_sex_pc: family + DOB + sex + postcode (given-name typo; never enough on its own)
+ * - name_dob_swapped: given + family + DOB with day and month unordered (day/month swapped)
+ * - phonetic_name_dob: Double Metaphone of given and family + DOB (spelling variants)
+ * - name_year_pc: given + family + birth year + postcode (wrong day/month)
+ */
+export const MATCH_KEYS = [
+  'nhs',
+  'name_dob_sex_pc',
+  'name_dob_sex',
+  'canon_name_dob_sex',
+  'initial_family_dob_pc',
+  'given_dob_sex_pc',
+  'family_dob_sex_pc',
+  'name_dob_swapped',
+  'phonetic_name_dob',
+  'name_year_pc',
+] as const
+
+/**
+ * Token kinds that are not match keys. `name_freq` (given + family) lets a patient index count how common a name is
+ * in the trust's own population; only the side-car tokenises it, for its own patients. The council never sends it:
+ * a name-only token would let the trust dictionary-attack an unmatched candidate's name far more cheaply.
+ */
+export const FREQUENCY_KEYS = ['name_freq'] as const
+
+export type MatchKeyKind = (typeof MATCH_KEYS)[number] | (typeof FREQUENCY_KEYS)[number]
+
+/** What the council tokenises: the match keys only. */
+export const CANDIDATE_TOKEN_KINDS: readonly MatchKeyKind[] = MATCH_KEYS
+/** What the side-car tokenises for its patient index: the match keys and the frequency key. */
+export const INDEX_TOKEN_KINDS: readonly MatchKeyKind[] = [...MATCH_KEYS, ...FREQUENCY_KEYS]
+
+/** Normalised fields a key can be made of; each is a list of values (multi-valued for surname parts, nicknames). */
+export type KeyField =
+  | 'nhs'
+  | 'given'
+  | 'given_canonical'
+  | 'given_initial'
+  | 'given_phonetic'
+  | 'family'
+  | 'family_phonetic'
+  | 'dob'
+  | 'dob_unordered'
+  | 'birth_year'
+  | 'sex'
+  | 'postcode'
+
+/** Field order inside each key's canonical bytes. */
+export const KEY_FIELDS: Readonly<Record<MatchKeyKind, readonly KeyField[]>> = {
+  nhs: ['nhs'],
+  name_dob_sex_pc: ['given', 'family', 'dob', 'sex', 'postcode'],
+  name_dob_sex: ['given', 'family', 'dob', 'sex'],
+  canon_name_dob_sex: ['given_canonical', 'family', 'dob', 'sex'],
+  initial_family_dob_pc: ['given_initial', 'family', 'dob', 'postcode'],
+  given_dob_sex_pc: ['given', 'dob', 'sex', 'postcode'],
+  family_dob_sex_pc: ['family', 'dob', 'sex', 'postcode'],
+  name_dob_swapped: ['given', 'family', 'dob_unordered'],
+  phonetic_name_dob: ['given_phonetic', 'family_phonetic', 'dob'],
+  name_year_pc: ['given', 'family', 'birth_year', 'postcode'],
+  name_freq: ['given', 'family'],
+}
+
+export function isMatchKeyKind(s: string): s is MatchKeyKind {
+  return Object.hasOwn(KEY_FIELDS, s)
+}
+
+/** Double Metaphone primary code of a normalised name (library `double-metaphone`), or null when empty. */
+export function phoneticCode(name: string): string | null {
+  const [primary] = doubleMetaphone(name)
+  return primary === '' ? null : primary
+}
+
+/** The values of one field for a person; [] when the field is absent. */
+export function fieldValues(p: NormalisedPerson, field: KeyField): string[] {
+  switch (field) {
+    case 'nhs':
+      return p.nhs_number === null ? [] : [p.nhs_number]
+    case 'given':
+      return p.given_name === null ? [] : [p.given_name]
+    case 'given_canonical':
+      return p.given_canonical
+    case 'given_initial':
+      return p.given_name === null ? [] : [String.fromCodePoint(p.given_name.codePointAt(0)!)]
+    case 'given_phonetic': {
+      const c = p.given_name === null ? null : phoneticCode(p.given_name)
+      return c === null ? [] : [c]
+    }
+    case 'family':
+      return p.family_name === null ? [] : familyVariants({ full: p.family_name, parts: p.family_parts })
+    case 'family_phonetic':
+      return p.family_name === null
+        ? []
+        : uniq(familyVariants({ full: p.family_name, parts: p.family_parts }).map(phoneticCode).filter((c) => c !== null))
+    case 'dob':
+      return p.date_of_birth === null ? [] : [p.date_of_birth]
+    case 'dob_unordered':
+      return p.date_of_birth === null ? [] : [dayMonthUnordered(p.date_of_birth)]
+    case 'birth_year':
+      return p.date_of_birth === null ? [] : [p.date_of_birth.slice(0, 4)]
+    case 'sex':
+      return p.sex === null ? [] : [p.sex]
+    case 'postcode':
+      return p.postcode === null ? [] : [p.postcode]
+  }
+}
+
+/**
+ * Every field-value combination of a key for a person (the cartesian product of the fields' values), or [] when any
+ * field is absent. A surname "Smith-Jones" gives three combinations: SMITHJONES, SMITH, JONES.
+ */
+export function keyCombinations(p: NormalisedPerson, kind: MatchKeyKind): string[][] {
+  let combos: string[][] = [[]]
+  for (const f of KEY_FIELDS[kind]) {
+    const values = fieldValues(p, f)
+    if (values.length === 0) return []
+    combos = combos.flatMap((c) => values.map((v) => [...c, v]))
+  }
+  return combos
+}
+
+function uniq<T>(xs: readonly T[]): T[] {
+  return [...new Set(xs)]
+}

@@ -1,0 +1,174 @@
+// Side-car matching: walk the keys in precedence order, then veto, corroborate and decide (docs/token-spec.md §8).
+import { KEY_FIELDS, MATCH_KEYS, type KeyField, type MatchKeyKind } from './match-keys.js'
+import type { TokenSet } from './tokeniser.js'
+
+export interface IndexedPatient {
+  id: string
+  tokens: TokenSet
+  active: boolean
+  restricted: boolean
+}
+
+export interface PatientIndex {
+  size: number
+  /** ids of the patients holding this token under this kind (each id once) */
+  lookup(kind: MatchKeyKind, token: string): readonly string[]
+  patient(id: string): IndexedPatient | undefined
+  /**
+   * How many patients in the index share this patient's name (given + family, from its `name_freq` tokens; the most
+   * common of its surname variants counts). Undefined when unknown; an index without it never treats a name as rare.
+   */
+  nameFrequency?(id: string): number | undefined
+}
+
+export interface MemoryIndexOptions {
+  /** unused today; reserved so callers can pass options without a signature change */
+  readonly _reserved?: never
+}
+
+/** An in-memory index: one map per kind from token to patient ids, and name frequencies from `name_freq` tokens. */
+export function buildMemoryIndex(patients: Iterable<IndexedPatient>, _opts?: MemoryIndexOptions): PatientIndex {
+  const byKind = new Map<MatchKeyKind, Map<string, string[]>>()
+  const byId = new Map<string, IndexedPatient>()
+  for (const p of patients) {
+    if (byId.has(p.id)) throw new RangeError('patient ids must be unique in an index')
+    byId.set(p.id, p)
+    for (const [kind, tokens] of Object.entries(p.tokens) as [MatchKeyKind, string[] | undefined][]) {
+      if (!tokens) continue
+      let m = byKind.get(kind)
+      if (!m) byKind.set(kind, (m = new Map()))
+      for (const t of tokens) {
+        const ids = m.get(t)
+        if (!ids) m.set(t, [p.id])
+        else if (ids[ids.length - 1] !== p.id && !ids.includes(p.id)) ids.push(p.id)
+      }
+    }
+  }
+  const EMPTY: readonly string[] = Object.freeze([])
+  const nameFreq = byKind.get('name_freq')
+  return {
+    size: byId.size,
+    lookup: (kind, token) => byKind.get(kind)?.get(token) ?? EMPTY,
+    patient: (id) => byId.get(id),
+    nameFrequency(id) {
+      const tokens = byId.get(id)?.tokens.name_freq
+      if (!nameFreq || !tokens || tokens.length === 0) return undefined
+      let max = 0
+      for (const t of tokens) max = Math.max(max, nameFreq.get(t)?.length ?? 0)
+      return max
+    },
+  }
+}
+
+export type MatchReason = 'matched' | 'no_match' | 'ambiguous' | 'vetoed' | 'weak_unconfirmed'
+
+export interface MatchOutcome {
+  /** set only when reason is 'matched' */
+  patientId: string | null
+  /** the key that selected the patient (or was ambiguous); null for no_match */
+  key: MatchKeyKind | null
+  reason: MatchReason
+}
+
+export interface MatchPolicy {
+  /**
+   * A weak match (no postcode agreement) is accepted on its own only if the patient's name occurs at most this many
+   * times in the index. Default 3.
+   */
+  rareNameMaxCount?: number
+}
+
+export const DEFAULT_RARE_NAME_MAX_COUNT = 3
+
+/** Agreement on a field implies agreement on the coarser fields derived from it. */
+const IMPLIES: Partial<Record<KeyField, readonly KeyField[]>> = {
+  given: ['given_canonical', 'given_initial', 'given_phonetic'],
+  family: ['family_phonetic'],
+  dob: ['dob_unordered', 'birth_year'],
+  dob_unordered: ['birth_year'],
+}
+
+/** The fields on which the candidate is known to agree with a patient, given the kinds whose tokens agree. */
+export function evidenceFields(kinds: Iterable<MatchKeyKind>): Set<KeyField> {
+  const out = new Set<KeyField>()
+  const add = (f: KeyField): void => {
+    if (out.has(f)) return
+    out.add(f)
+    for (const g of IMPLIES[f] ?? []) add(g)
+  }
+  for (const k of kinds) for (const f of KEY_FIELDS[k]) add(f)
+  return out
+}
+
+function strictlyWeaker(a: ReadonlySet<KeyField>, b: ReadonlySet<KeyField>): boolean {
+  if (a.size >= b.size) return false
+  for (const f of a) if (!b.has(f)) return false
+  return true
+}
+
+/**
+ * Matches one candidate's tokens against the index.
+ * 1. Walk MATCH_KEYS in order; the first key whose tokens point to any patient selects: one patient -> candidate,
+ *    two or more -> 'ambiguous'.
+ * 2. Veto: a valid NHS number on both sides that differs; or any other patient pointed to by any key unless the
+ *    evidence for it is strictly weaker than for the candidate (a twin reached only through family + DOB + postcode
+ *    is not evidence against an exact full-name match).
+ * 3. Decide on the fields the agreeing keys cover: NHS number + a similar given name (exact, nickname, initial or
+ *    phonetic); or a confirmed given name (exact or nickname) + DOB + sex + postcode; or a confirmed given name +
+ *    family + DOB with postcode agreement or a name rare in the trust's own population. Anything else, including
+ *    every match that rests on keys without the given name, is 'weak_unconfirmed': such keys cannot tell twins apart.
+ */
+export function matchCandidate(tokens: TokenSet, index: PatientIndex, policy?: MatchPolicy): MatchOutcome {
+  // Which kinds point to which patients, over every key.
+  const agreeing = new Map<string, Set<MatchKeyKind>>()
+  let selected: { id: string; key: MatchKeyKind } | null = null
+  for (const kind of MATCH_KEYS) {
+    const ids = new Set<string>()
+    for (const t of tokens[kind] ?? []) for (const id of index.lookup(kind, t)) ids.add(id)
+    for (const id of ids) {
+      let s = agreeing.get(id)
+      if (!s) agreeing.set(id, (s = new Set()))
+      s.add(kind)
+    }
+    if (selected === null && ids.size > 0) {
+      if (ids.size > 1) return { patientId: null, key: kind, reason: 'ambiguous' }
+      selected = { id: [...ids][0]!, key: kind }
+    }
+  }
+  if (selected === null) return { patientId: null, key: null, reason: 'no_match' }
+  const { id, key } = selected
+  const vetoed: MatchOutcome = { patientId: null, key, reason: 'vetoed' }
+  const unconfirmed: MatchOutcome = { patientId: null, key, reason: 'weak_unconfirmed' }
+
+  const patient = index.patient(id)
+  if (!patient) return { patientId: null, key, reason: 'no_match' }
+  const candNhs = tokens.nhs ?? []
+  const patNhs = patient.tokens.nhs ?? []
+  if (candNhs.length > 0 && patNhs.length > 0 && !candNhs.some((t) => patNhs.includes(t))) return vetoed
+
+  const f = evidenceFields(agreeing.get(id)!)
+  for (const [other, kinds] of agreeing) {
+    if (other !== id && !strictlyWeaker(evidenceFields(kinds), f)) return vetoed
+  }
+
+  const givenConfirmed = f.has('given_canonical') // implied by an exact given name
+  const givenSimilar = f.has('given_initial') || f.has('given_phonetic') || givenConfirmed
+  const matched: MatchOutcome = { patientId: id, key, reason: 'matched' }
+
+  if (f.has('nhs')) return givenSimilar ? matched : unconfirmed
+  if (!givenConfirmed) return unconfirmed
+  if (f.has('dob') && f.has('sex') && f.has('postcode')) return matched
+  if (!f.has('family') || !f.has('birth_year')) return unconfirmed
+  if (f.has('postcode') && f.has('dob_unordered')) return matched
+  const freq = index.nameFrequency?.(id)
+  const rareMax = policy?.rareNameMaxCount ?? DEFAULT_RARE_NAME_MAX_COUNT
+  if (freq !== undefined && freq <= rareMax) return matched
+  return unconfirmed
+}
+
+/** True only for an unambiguous match to a non-restricted patient whose service is active. */
+export function activeFlag(outcome: MatchOutcome, index: PatientIndex): boolean {
+  if (outcome.reason !== 'matched' || outcome.patientId === null) return false
+  const p = index.patient(outcome.patientId)
+  return p !== undefined && !p.restricted && p.active
+}

@@ -1,0 +1,104 @@
+// Name normalisation: each rule a small named function, composed by normaliseGivenName / normaliseFamilyName.
+import nicknameTable from '../data/nicknames.json' with { type: 'json' }
+
+/** Leading tokens dropped from either name field (only while another token remains). */
+export const TITLES: ReadonlySet<string> = new Set([
+  'MR', 'MRS', 'MS', 'MISS', 'MX', 'MASTER', 'DR', 'DOCTOR', 'PROF', 'PROFESSOR', 'REV', 'REVD', 'SIR', 'DAME',
+  'LADY', 'LORD', 'FR', 'SR', 'SISTER',
+])
+/** Trailing tokens dropped from either name field (only while another token remains). */
+export const SUFFIXES: ReadonlySet<string> = new Set(['JR', 'JNR', 'JUNIOR', 'SR', 'SNR', 'SENIOR', 'II', 'III', 'IV', 'ESQ'])
+/** Surname particles never emitted on their own as a surname part (they still count in the full surname). */
+export const SURNAME_PARTICLES: ReadonlySet<string> = new Set([
+  'DE', 'DA', 'DI', 'DO', 'DU', 'DEL', 'DELLA', 'DER', 'DEN', 'DES', 'DOS', 'DAS', 'LA', 'LE', 'LES', 'LO', 'VAN', 'VON',
+  'TEN', 'TER', 'ST', 'SAINT', 'MAC', 'MC', 'O', 'BIN', 'BINT', 'BEN', 'AL', 'EL', 'ABU', 'AP', 'NI', 'UI', 'NIC',
+])
+
+/** Unicode NFKD, then removes combining marks, so "Zoë" becomes "Zoe" and the "ﬁ" ligature "fi". */
+export function stripDiacritics(s: string): string {
+  return s.normalize('NFKD').replace(/\p{M}/gu, '')
+}
+
+/** Removes apostrophes (all common forms) and full stops: O'Brien -> OBrien, St. John -> St John. */
+export function dropApostrophesAndDots(s: string): string {
+  return s.replace(/['\u2018\u2019\u02BC\u02B9`\u00B4.]/g, '')
+}
+
+/** Upper-cases, turns hyphens/dashes into spaces, anything else that is not a letter into a space, collapses spaces. */
+export function nameTokens(s: string): string[] {
+  const upper = dropApostrophesAndDots(stripDiacritics(s)).toUpperCase()
+  return upper.replace(/[^\p{L}]+/gu, ' ').trim().split(' ').filter((t) => t !== '')
+}
+
+/** Drops leading titles and trailing suffixes, never the last remaining token (a surname may be "Lord"). */
+export function dropTitlesAndSuffixes(tokens: readonly string[]): string[] {
+  const out = [...tokens]
+  while (out.length > 1 && TITLES.has(out[0]!)) out.shift()
+  while (out.length > 1 && SUFFIXES.has(out[out.length - 1]!)) out.pop()
+  return out
+}
+
+/** Words of a name field after every rule, each word as its parts (a hyphenated word has several). */
+function fieldWords(raw: string): string[][] {
+  // Split on whitespace first, so a hyphenated word stays one word made of several parts.
+  const words = raw.split(/\s+/).map((w) => nameTokens(w)).filter((w) => w.length > 0)
+  const joined = (w: readonly string[]): string => w.join('')
+  while (words.length > 1 && TITLES.has(joined(words[0]!))) words.shift()
+  while (words.length > 1 && SUFFIXES.has(joined(words[words.length - 1]!))) words.pop()
+  return words
+}
+
+/**
+ * First given name in normalised form: the first word of the field after titles are dropped, with the parts of a
+ * hyphenated name joined ("Mary-Anne Louise" -> "MARYANNE"), so twins Mary-Anne and Mary-Jane stay distinct.
+ */
+export function normaliseGivenName(raw: string | null | undefined): string | null {
+  if (raw == null) return null
+  const words = fieldWords(raw)
+  const first = words[0]
+  return first ? first.join('') : null
+}
+
+export interface FamilyName {
+  /** every part joined without separators: "Smith-Jones", "Smith Jones" and "SmithJones" all give "SMITHJONES" */
+  full: string
+  /** the parts of a multi-part surname, particles and one-letter parts left out; [] for a one-part surname */
+  parts: string[]
+}
+
+/** Normalises a family name to its full form and, for hyphenated or multi-part surnames, its parts. */
+export function normaliseFamilyName(raw: string | null | undefined): FamilyName | null {
+  if (raw == null) return null
+  const words = fieldWords(raw)
+  const all = words.flat()
+  if (all.length === 0) return null
+  const full = all.join('')
+  const parts = all.length > 1 ? uniq(all.filter((p) => p.length > 1 && !SURNAME_PARTICLES.has(p) && p !== full)) : []
+  return { full, parts }
+}
+
+/** Every family-name value a key is computed over: the full form first, then the parts. */
+export function familyVariants(f: { full: string; parts: readonly string[] }): string[] {
+  return uniq([f.full, ...f.parts])
+}
+
+const NICKNAMES: ReadonlyMap<string, readonly string[]> = buildNicknameMap(nicknameTable.canonical)
+
+function buildNicknameMap(canonical: Record<string, string[]>): Map<string, string[]> {
+  const m = new Map<string, string[]>()
+  for (const [name, nicks] of Object.entries(canonical)) {
+    for (const n of nicks) m.set(n, [...(m.get(n) ?? []), name])
+  }
+  for (const [k, v] of m) m.set(k, uniq(v).sort())
+  return m
+}
+
+/** Canonical forms of a normalised given name: its canonical names if it is a listed diminutive, else itself. */
+export function canonicalGivenNames(given: string): string[] {
+  const c = NICKNAMES.get(given)
+  return c ? [...c] : [given]
+}
+
+function uniq(xs: readonly string[]): string[] {
+  return [...new Set(xs)]
+}

@@ -1,0 +1,111 @@
+// normalisePerson: every field rule applied to one raw record, with issues that name the field and never the value.
+import { normaliseDateOfBirth, type DobProblem } from './date-of-birth.js'
+import { canonicalGivenNames, normaliseFamilyName, normaliseGivenName } from './names.js'
+import { normaliseNhsNumber, type NhsNumberProblem } from './nhs-number.js'
+import { normalisePostcode, type PostcodeProblem } from './postcode.js'
+import { normaliseSex, type Sex, type SexProblem } from './sex.js'
+
+export interface RawPerson {
+  nhs_number?: string | null
+  given_name?: string | null
+  family_name?: string | null
+  date_of_birth?: string | null
+  sex?: string | null
+  postcode?: string | null
+}
+export type PersonField = keyof RawPerson
+
+export interface FieldIssue {
+  field: PersonField
+  severity: 'warning' | 'error'
+  code: string
+  /** says what is wrong with the field, never its value */
+  message: string
+}
+
+/** A person after normalisation: plain JSON, every field null/[] when absent. See docs/token-spec.md §2. */
+export interface NormalisedPerson {
+  /** 10 digits, modulus-11 valid */
+  nhs_number: string | null
+  /** first given name, letters only, hyphenated parts joined: "MARYANNE" */
+  given_name: string | null
+  /** canonical forms of given_name via the nickname table (itself when not a listed diminutive), sorted */
+  given_canonical: string[]
+  /** full family name, all parts joined: "SMITHJONES" */
+  family_name: string | null
+  /** parts of a multi-part family name, particles left out; [] for a one-part name */
+  family_parts: string[]
+  /** ISO yyyy-mm-dd */
+  date_of_birth: string | null
+  sex: Sex | null
+  /** "OUTWARD INWARD" */
+  postcode: string | null
+}
+
+const NHS_MESSAGES: Record<NhsNumberProblem, string> = {
+  invalid_characters: 'NHS number contains characters other than digits, spaces and dashes; treated as absent',
+  wrong_length: 'NHS number does not have 10 digits; treated as absent',
+  invalid_check_digit: 'NHS number fails the modulus-11 check; treated as absent',
+  repeated_digit: 'NHS number is one digit repeated, a placeholder; treated as absent',
+}
+const DOB_MESSAGES: Record<DobProblem, string> = {
+  missing: 'date of birth is missing; the row cannot be matched',
+  unparseable: 'date of birth is not in an accepted format (yyyy-mm-dd, dd/mm/yyyy, dd-mm-yyyy, dd.mm.yyyy)',
+  two_digit_year: 'date of birth has a two-digit year; give the year in full',
+  impossible_date: 'date of birth is not a calendar date',
+  future_date: 'date of birth is in the future',
+  implausible_date: 'date of birth is before 1880',
+}
+const POSTCODE_MESSAGES: Record<PostcodeProblem, string> = {
+  invalid_format: 'postcode is not a valid UK postcode; treated as absent',
+  pseudo_postcode: 'postcode is a ZZ99 pseudo-postcode; treated as absent',
+  no_fixed_abode: 'postcode says no fixed abode; treated as absent',
+}
+const SEX_MESSAGES: Record<SexProblem, string> = {
+  unrecognised: 'sex is not a recognised code (M/F/U/X, 1/2/9/0, male/female); treated as absent',
+}
+
+/**
+ * Normalises one record. A date-of-birth problem is an 'error' (the caller excludes the row); an invalid NHS number,
+ * postcode or sex is a 'warning' and the field is treated as absent; a name that normalises to nothing is a warning.
+ */
+export function normalisePerson(raw: RawPerson, opts?: { today?: Date }): { person: NormalisedPerson; issues: FieldIssue[] } {
+  const issues: FieldIssue[] = []
+  const warn = (field: PersonField, code: string, message: string): void => {
+    issues.push({ field, severity: 'warning', code, message })
+  }
+
+  const nhs = normaliseNhsNumber(raw.nhs_number)
+  if (!nhs.ok) warn('nhs_number', nhs.problem, NHS_MESSAGES[nhs.problem])
+
+  const given = normaliseGivenName(raw.given_name)
+  if (given === null && hasText(raw.given_name)) warn('given_name', 'no_letters', 'given name has no letters after titles are removed; treated as absent')
+
+  const family = normaliseFamilyName(raw.family_name)
+  if (family === null && hasText(raw.family_name)) warn('family_name', 'no_letters', 'family name has no letters; treated as absent')
+
+  const dob = normaliseDateOfBirth(raw.date_of_birth, opts?.today ?? new Date())
+  if (!dob.ok) issues.push({ field: 'date_of_birth', severity: 'error', code: dob.problem, message: DOB_MESSAGES[dob.problem] })
+
+  const sex = normaliseSex(raw.sex)
+  if (!sex.ok) warn('sex', sex.problem, SEX_MESSAGES[sex.problem])
+
+  const postcode = normalisePostcode(raw.postcode)
+  if (!postcode.ok) warn('postcode', postcode.problem, POSTCODE_MESSAGES[postcode.problem])
+
+  const person: NormalisedPerson = {
+    nhs_number: nhs.ok ? nhs.value : null,
+    given_name: given,
+    given_canonical: given === null ? [] : canonicalGivenNames(given),
+    family_name: family?.full ?? null,
+    family_parts: family?.parts ?? [],
+    date_of_birth: dob.ok ? dob.value : null,
+    sex: sex.ok ? sex.value : null,
+    postcode: postcode.ok ? postcode.value : null,
+  }
+  return { person, issues }
+}
+
+function hasText(s: string | null | undefined): boolean {
+  return s != null && s.trim() !== ''
+}
