@@ -1,0 +1,85 @@
+/**
+ * Reading the CSV files people hand us: UTF-8 with or without BOM, LF or CRLF, headers in any case and
+ * with common aliases. A structurally broken file is refused whole with a FileError naming the line.
+ */
+import { parse } from 'csv-parse'
+import { Readable } from 'node:stream'
+import { errors, type HealthflagError } from '@healthflag/protocol'
+
+export type FileError = HealthflagError
+
+/** Header aliases seen in council and NHS extracts, mapped to our column names. */
+export function normaliseHeader(raw: string, aliases: Record<string, string>): string {
+  const key = raw.trim().toLowerCase().replace(/[\s.\-]+/g, '_').replace(/^\uFEFF/, '')
+  return aliases[key] ?? key
+}
+
+/** Refuses bytes that are not UTF-8 text (binary files, spreadsheets saved as .xlsx, UTF-16). */
+export function assertText(bytes: Uint8Array, what: string): string {
+  if (bytes.length === 0) throw errors.fileEmpty(`The ${what} file is empty; export it again with a header row and at least one data row.`)
+  const sample = bytes.subarray(0, Math.min(bytes.length, 64 * 1024))
+  if (sample.includes(0)) throw errors.fileNotText(`The ${what} file is not a text CSV (it contains binary data); save it as "CSV UTF-8" and upload again.`)
+  try {
+    return new TextDecoder('utf-8', { fatal: true }).decode(bytes)
+  } catch {
+    throw errors.fileNotText(`The ${what} file is not valid UTF-8; save it as "CSV UTF-8" and upload again.`)
+  }
+}
+
+export interface CsvRecord {
+  /** Line number in the file of this record's first line (the header is line 1). */
+  line: number
+  values: Record<string, string>
+}
+
+/**
+ * Parses CSV text into records keyed by normalised header. Throws FILE_MALFORMED with the line for
+ * unbalanced quotes or a row whose field count differs from the header's, COLUMN_MISSING naming the
+ * absent required columns.
+ */
+export async function* readCsv(source: string | Readable, opts: { what: string; required: readonly string[]; aliases: Record<string, string> }): AsyncGenerator<CsvRecord> {
+  const parser = (typeof source === 'string' ? Readable.from([source]) : source).pipe(
+    parse({ bom: true, relax_column_count: false, skip_empty_lines: true, info: true, trim: false }),
+  )
+  let header: string[] | undefined
+  try {
+    for await (const rec of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+      if (!header) {
+        header = rec.record.map((h) => normaliseHeader(h, opts.aliases))
+        const missing = opts.required.filter((c) => !header!.includes(c))
+        if (missing.length > 0) {
+          throw errors.columnMissing(`The ${opts.what} file has no ${missing.map((m) => `"${m}"`).join(', ')} column${missing.length > 1 ? 's' : ''}; the header must include: ${opts.required.join(', ')}.`, { missing })
+        }
+        const dup = header.find((h, i) => header!.indexOf(h) !== i)
+        if (dup) throw errors.fileMalformed(`The ${opts.what} file's header names the column "${dup}" twice; keep one.`, { line: 1 })
+        continue
+      }
+      const values: Record<string, string> = {}
+      header.forEach((h, i) => {
+        values[h] = (rec.record[i] ?? '').trim()
+      })
+      yield { line: rec.info.lines, values }
+    }
+  } catch (e) {
+    if ((e as { code?: string }).code && String((e as { code: string }).code).startsWith('CSV_')) {
+      const line = (e as { lines?: number }).lines
+      throw errors.fileMalformed(`The ${opts.what} file is not well-formed CSV near line ${line ?? '?'}: ${describeCsvError((e as { code: string }).code)}. Fix that line and upload again.`, { line })
+    }
+    throw e
+  }
+  if (!header) throw errors.fileEmpty(`The ${opts.what} file is empty; export it again with a header row and at least one data row.`)
+}
+
+function describeCsvError(code: string): string {
+  switch (code) {
+    case 'CSV_RECORD_INCONSISTENT_FIELDS_LENGTH':
+    case 'CSV_RECORD_DONT_MATCH_COLUMNS_LENGTH':
+      return 'the row has a different number of fields from the header'
+    case 'CSV_QUOTE_NOT_CLOSED':
+      return 'a quoted field is never closed'
+    case 'CSV_INVALID_CLOSING_QUOTE':
+      return 'a quote appears inside an unquoted field'
+    default:
+      return code.replace(/^CSV_/, '').toLowerCase().replace(/_/g, ' ')
+  }
+}

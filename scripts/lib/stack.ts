@@ -1,0 +1,125 @@
+/**
+ * Starts the three services on free localhost ports, each with its own database, wired together with
+ * fresh keys and the example ISA. Used by the demo and the end-to-end tests (real HTTP between them).
+ */
+import Fastify, { type FastifyInstance } from 'fastify'
+import { randomBytes } from 'node:crypto'
+import type { Writable } from 'node:stream'
+import { ed25519 } from '@noble/curves/ed25519.js'
+import type { DatabaseTarget } from '@healthflag/db'
+import { loadExampleIsa, withPartyKeys, withApproval, type IsaDocument } from '@healthflag/isa'
+import { toBase64Url } from '@healthflag/protocol'
+import { generatePartyKeys, hashToken, loggerOptions, publicKeys, type ApiUser, type PartyKeys } from '@healthflag/service-kit'
+import { councilApp } from '@healthflag/council'
+import { sidecarApp } from '@healthflag/sidecar'
+import { ledgerApp } from '@healthflag/ledger'
+
+export interface StackOptions {
+  databases: { council: DatabaseTarget; sidecar: DatabaseTarget; ledger: DatabaseTarget }
+  keys?: { council?: PartyKeys; trust?: PartyKeys; ledger?: Uint8Array }
+  /** Where service logs go (JSON lines); default: discarded. */
+  logStream?: Writable
+  logLevel?: string
+  approvalRequired?: boolean
+  isa?: (doc: IsaDocument) => IsaDocument
+  now?: () => Date
+}
+
+export interface StackUser {
+  name: string
+  token: string
+}
+
+export interface Stack {
+  council: FastifyInstance
+  sidecar: FastifyInstance
+  ledger: FastifyInstance
+  urls: { council: string; sidecar: string; ledger: string }
+  isa: IsaDocument
+  keys: { council: PartyKeys; trust: PartyKeys; ledger: Uint8Array }
+  /** API tokens of the built-in users, by role. */
+  tokens: { analyst: string; districtAnalyst: (district: string) => string; igOfficer: string; auditor: string; admin: string }
+  ledgerOrigin: string
+  close(): Promise<void>
+}
+
+const DISTRICTS = ['Cannock Chase', 'East Staffordshire', 'Lichfield', 'Newcastle-under-Lyme', 'South Staffordshire', 'Stafford', 'Staffordshire Moorlands', 'Tamworth']
+
+function token(): string {
+  return randomBytes(24).toString('base64url')
+}
+
+export async function startStack(opts: StackOptions): Promise<Stack> {
+  const councilKeys = opts.keys?.council ?? generatePartyKeys()
+  const trustKeys = opts.keys?.trust ?? generatePartyKeys()
+  const ledgerKey = opts.keys?.ledger ?? ed25519.utils.randomSecretKey()
+  let isa = withPartyKeys(loadExampleIsa(), { council: publicKeys(councilKeys), trust: publicKeys(trustKeys) })
+  if (opts.approvalRequired) isa = withApproval(isa, isa.clauses[0]!.id, true)
+  if (opts.isa) isa = opts.isa(isa)
+
+  const analyst = token()
+  const igOfficer = token()
+  const auditor = token()
+  const admin = token()
+  const districtTokens = new Map(DISTRICTS.map((d) => [d, token()]))
+  const councilUsers: ApiUser[] = [
+    { name: 'central-analyst', role: 'analyst', district: null, tokenSha256: hashToken(analyst) },
+    { name: 'council-admin', role: 'admin', district: null, tokenSha256: hashToken(admin) },
+    ...[...districtTokens].map(([d, t]) => ({ name: `analyst-${d.toLowerCase().replace(/[^a-z]+/g, '-')}`, role: 'analyst' as const, district: d, tokenSha256: hashToken(t) })),
+  ]
+  const sidecarUsers: ApiUser[] = [
+    { name: 'ig-officer', role: 'ig_officer', district: null, tokenSha256: hashToken(igOfficer) },
+    { name: 'trust-admin', role: 'admin', district: null, tokenSha256: hashToken(admin) },
+  ]
+  const ledgerUsers: ApiUser[] = [
+    { name: 'auditor', role: 'auditor', district: null, tokenSha256: hashToken(auditor) },
+    { name: 'ledger-admin', role: 'admin', district: null, tokenSha256: hashToken(admin) },
+  ]
+  const logger = (service: string) => (opts.logStream ? { ...loggerOptions(service, opts.logLevel ?? 'info'), stream: opts.logStream } : false)
+  const ledgerOrigin = 'healthflag.local/ledger/brfc-sssft'
+
+  const ledger = Fastify({ logger: logger('ledger') as never })
+  await ledger.register(ledgerApp, {
+    database: opts.databases.ledger,
+    signingKey: ledgerKey,
+    origin: ledgerOrigin,
+    parties: { council: toBase64Url(councilKeys.signing.publicKey), trust: toBase64Url(trustKeys.signing.publicKey) },
+    users: ledgerUsers,
+    ...(opts.now ? { now: opts.now } : {}),
+  })
+  const ledgerUrl = await ledger.listen({ host: '127.0.0.1', port: 0 })
+
+  const sidecar = Fastify({ logger: logger('sidecar') as never })
+  await sidecar.register(sidecarApp, { database: opts.databases.sidecar, keys: trustKeys, isa, ledgerUrl, users: sidecarUsers, ...(opts.now ? { now: opts.now } : {}) })
+  const sidecarUrl = await sidecar.listen({ host: '127.0.0.1', port: 0 })
+
+  const council = Fastify({ logger: logger('council') as never })
+  await council.register(councilApp, { database: opts.databases.council, keys: councilKeys, isa, sidecarUrl, ledgerUrl, users: councilUsers, ...(opts.now ? { now: opts.now } : {}) })
+  const councilUrl = await council.listen({ host: '127.0.0.1', port: 0 })
+
+  return {
+    council,
+    sidecar,
+    ledger,
+    urls: { council: councilUrl, sidecar: sidecarUrl, ledger: ledgerUrl },
+    isa,
+    keys: { council: councilKeys, trust: trustKeys, ledger: ledgerKey },
+    tokens: {
+      analyst,
+      districtAnalyst: (d) => {
+        const t = districtTokens.get(d)
+        if (!t) throw new Error(`unknown district ${d}`)
+        return t
+      },
+      igOfficer,
+      auditor,
+      admin,
+    },
+    ledgerOrigin,
+    async close() {
+      await council.close()
+      await sidecar.close()
+      await ledger.close()
+    },
+  }
+}

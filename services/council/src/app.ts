@@ -1,0 +1,60 @@
+/**
+ * The council service as a fastify plugin: external plugins (errors, OpenAPI, auth), then the
+ * council's context, then routes. server.ts (or a test) registers it on a fresh instance.
+ */
+import fp from 'fastify-plugin'
+import type { FastifyInstance } from 'fastify'
+import { migrateToLatest, openDatabase, type DatabaseTarget } from '@healthflag/db'
+import { isaVersion, saveIsaVersion, type IsaDb, type IsaDocument } from '@healthflag/isa'
+import { createLedgerClient } from '@healthflag/ledger-client'
+import { authPlugin, errorsPlugin, openapiPlugin, routeTablePlugin, type ApiUser, type PartyKeys } from '@healthflag/service-kit'
+import type { CouncilDB } from './db/schema.js'
+import type { CouncilContext } from './context.js'
+import { uploadRoutes } from './routes/uploads.js'
+import { exchangeRoutes } from './routes/exchanges.js'
+import { pageRoutes } from './routes/pages.js'
+
+export interface CouncilOptions {
+  database: DatabaseTarget
+  keys: PartyKeys
+  party?: string
+  isa: IsaDocument
+  sidecarUrl: string
+  ledgerUrl: string
+  users: readonly ApiUser[]
+  epoch?: number
+  now?: () => Date
+}
+
+export const councilApp = fp(
+  async (app: FastifyInstance, opts: CouncilOptions) => {
+    const handle = await openDatabase<CouncilDB>(opts.database)
+    app.addHook('onClose', () => handle.close())
+    await migrateToLatest(handle.db, 'council')
+    const now = opts.now ?? (() => new Date())
+    const isaDb = handle.db as unknown as IsaDb
+    await saveIsaVersion(isaDb, isaVersion(opts.isa))
+
+    const party = opts.party ?? 'council'
+    const ctx: CouncilContext = {
+      db: handle.db,
+    isaDb,
+      keys: opts.keys,
+      party,
+      sidecarUrl: opts.sidecarUrl,
+      ledger: createLedgerClient({ url: opts.ledgerUrl, key: { party, privateKey: opts.keys.signing.privateKey } }),
+      epoch: opts.epoch ?? 1,
+      now,
+    }
+
+    await app.register(errorsPlugin)
+    await app.register(openapiPlugin, { title: 'healthflag council', description: 'Candidate uploads, validation reports, exchanges with the trust side-car, and results by district.' })
+    await app.register(routeTablePlugin)
+    await app.register(authPlugin, { users: opts.users })
+    app.addContentTypeParser(['text/csv', 'application/octet-stream', 'text/plain'], { parseAs: 'buffer', bodyLimit: 64 * 1024 * 1024 }, (_req, body, done) => done(null, body))
+    await app.register(pageRoutes, { ctx })
+    await app.register(uploadRoutes, { ctx })
+    await app.register(exchangeRoutes, { ctx, defaultIsaId: opts.isa.id })
+  },
+  { name: 'healthflag-council' },
+)

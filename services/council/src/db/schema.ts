@@ -1,0 +1,94 @@
+/** The council database, exactly as migrations/council/*.sql create it. */
+import type { ColumnType, Generated } from 'kysely'
+import type { IsaTables } from '@healthflag/isa'
+
+type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>
+
+export interface UploadTable {
+  id: string
+  file_digest: string
+  filename: string
+  uploaded_by: string
+  uploaded_at: Timestamp
+  rows_read: number
+  rows_accepted: number
+  rows_excluded: number
+  rows_warned: number
+  purged_at: Timestamp | null
+}
+
+export interface CandidateTable {
+  upload_id: string
+  row_no: number
+  ref: string
+  nhs_number: string | null
+  given_name: string | null
+  family_name: string | null
+  date_of_birth: string | null
+  sex: string | null
+  postcode: string | null
+  criteria_met: number | null
+  district: string | null
+  family_id: string | null
+  verdict: 'accepted' | 'excluded'
+  person: ColumnType<unknown, string | null, string | null> | null
+}
+
+export interface ValidationIssueTable {
+  upload_id: string
+  row_no: number
+  field: string
+  severity: 'warning' | 'error'
+  code: string
+  message: string
+}
+
+export type ExchangeStatus = 'sending' | 'pending_approval' | 'answered' | 'refused' | 'failed'
+
+export interface ExchangeTable {
+  id: string
+  upload_id: string
+  isa_id: string
+  isa_version: number
+  isa_digest: string
+  clause_id: string
+  status: ExchangeStatus
+  epoch: number
+  key_kcv: string
+  rows_sent: number
+  rows_flagged: number | null
+  index_as_of: ColumnType<string | null, string | null, string | null>
+  request_digest: string | null
+  error_code: string | null
+  error_message: string | null
+  requested_by: string
+  created_at: Timestamp
+  answered_at: Timestamp | null
+  signed_request: ColumnType<unknown, string | null, string | null> | null
+  signed_answer: ColumnType<unknown, string | null, string | null> | null
+}
+
+export interface ExchangeRowTable {
+  exchange_id: string
+  row_ref: string
+  upload_id: string
+  row_no: number
+  active: boolean | null
+}
+
+export interface LedgerViewTable {
+  id: number
+  size: number
+  root: string
+  note: string
+  seen_at: Generated<Date>
+}
+
+export interface CouncilDB extends IsaTables {
+  upload: UploadTable
+  candidate: CandidateTable
+  validation_issue: ValidationIssueTable
+  exchange: ExchangeTable
+  exchange_row: ExchangeRowTable
+  ledger_view: LedgerViewTable
+}

@@ -1,0 +1,220 @@
+/**
+ * One exchange from the council's side: check the ISA clause, tokenise the accepted rows under fresh
+ * random refs, shuffle, record the request in the ledger, send it signed, verify and store the answer.
+ */
+import { randomBytes, randomInt, randomUUID } from 'node:crypto'
+import {
+  assertValid,
+  errors,
+  fromBase64Url,
+  HealthflagError,
+  isHealthflagError,
+  jsonDigest,
+  SignedAnswer,
+  PendingAnswer,
+  verifyAnswer,
+  type ExchangeRequest,
+} from '@healthflag/protocol'
+import { checkExchange, frequencyWindowStart, isaInEffect, type IsaVersion } from '@healthflag/isa'
+import { createTokeniser, deriveEpochKey, keyCheckValue, MATCH_KEYS, type MatchKeyKind, type NormalisedPerson } from '@healthflag/tokens'
+import { signedFetch } from '@healthflag/service-kit'
+import type { CouncilContext } from './context.js'
+import * as store from './store.js'
+
+export interface ExchangeOutcome {
+  exchangeId: string
+  status: 'answered' | 'pending_approval'
+  rowsSent: number
+  rowsFlagged: number | null
+  clauseId: string
+  isaId: string
+  indexAsOf: string | null
+  warnings: string[]
+}
+
+export const PRECONDITION_STATEMENT =
+  'The council attests that every row in this request belongs to a person recorded as meeting at least the stated number of programme criteria.'
+
+function partyKey(isa: IsaVersion, id: 'council' | 'trust', kind: 'signing_key' | 'agreement_key'): Uint8Array {
+  const party = isa.doc.parties.find((p) => p.id === id)
+  if (!party) throw errors.isaUnknown(`The ISA names no ${id} party; register a complete ISA.`)
+  return fromBase64Url(party[kind])
+}
+
+/** A new random per-exchange row reference: 16 bytes, base64url. Never the council's own ref. */
+function newRowRef(): string {
+  return randomBytes(16).toString('base64url')
+}
+
+function shuffle<T>(items: T[]): T[] {
+  for (let i = items.length - 1; i > 0; i--) {
+    const j = randomInt(i + 1)
+    ;[items[i], items[j]] = [items[j]!, items[i]!]
+  }
+  return items
+}
+
+export async function startExchange(ctx: CouncilContext, p: { uploadId: string; isaId: string; clauseId: string; requestedBy: string }): Promise<ExchangeOutcome> {
+  const now = ctx.now()
+  const upload = await store.getUpload(ctx.db, p.uploadId)
+  if (!upload || upload.purged_at) throw errors.notFound('No such upload.')
+  const isa = await isaInEffect(ctx.isaDb, p.isaId, now)
+  const candidates = await store.acceptedCandidates(ctx.db, p.uploadId)
+  const exchangeId = randomUUID()
+  const clause = isa?.doc.clauses.find((c) => c.id === p.clauseId)
+  const matchKeys = MATCH_KEYS.filter((k) => !clause || clause.permitted_match_keys.includes(k))
+  const minCriteria = Math.min(...candidates.map((c) => c.criteria_met ?? 0))
+
+  let warnings: string[]
+  try {
+    if (candidates.length === 0) throw errors.nothingToSend('No row of this upload passed validation; fix the rows in the report and upload again.')
+    const recent = clause ? await store.exchangeIdsSince(ctx.db, p.isaId, p.clauseId, frequencyWindowStart(clause, now)) : []
+    ;({ warnings } = checkExchange({
+      side: 'council',
+      isa,
+      isaId: p.isaId,
+      clauseId: p.clauseId,
+      purpose: clause?.purpose ?? '',
+      matchKeys,
+      batchSize: candidates.length,
+      exchangeId,
+      recentExchangeIds: recent,
+      attestedMinCriteria: minCriteria,
+      now,
+    }))
+  } catch (e) {
+    if (isHealthflagError(e) && isa) await recordRefusal(ctx, isa, p.clauseId, exchangeId, e, candidates.length)
+    throw e
+  }
+  const version = isa!
+  const theClause = clause!
+
+  const epochKey = deriveEpochKey({
+    ownPrivateKey: ctx.keys.agreement.privateKey,
+    peerPublicKey: partyKey(version, 'trust', 'agreement_key'),
+    isaId: version.doc.id,
+    epoch: ctx.epoch,
+    councilPublicKey: partyKey(version, 'council', 'agreement_key'),
+    trustPublicKey: partyKey(version, 'trust', 'agreement_key'),
+  })
+  const kcv = keyCheckValue(epochKey)
+  const tokeniser = createTokeniser(epochKey, { kinds: matchKeys })
+  const rows = shuffle(
+    candidates.map((c) => ({ rowNo: c.row_no, ref: newRowRef(), tokens: tokeniser.tokens(c.person as NormalisedPerson) })),
+  ).filter((r) => Object.keys(r.tokens).length > 0)
+  if (rows.length === 0) throw errors.nothingToSend('None of the accepted rows has enough fields to form a permitted match key.')
+
+  const view = await store.getLedgerView(ctx.db)
+  const request: ExchangeRequest = {
+    exchange_id: exchangeId,
+    isa_id: version.doc.id,
+    isa_digest: version.digest,
+    clause_id: theClause.id,
+    purpose: theClause.purpose,
+    epoch: ctx.epoch,
+    key_kcv: kcv,
+    match_keys: matchKeys,
+    returned_fields: ['active_service'],
+    attestation: { min_criteria: minCriteria, rows: rows.length, statement: PRECONDITION_STATEMENT },
+    rows: rows.map((r) => ({ ref: r.ref, tokens: r.tokens as Record<string, string[]> })),
+    ...(view ? { checkpoint: { size: view.size, root: view.root } } : {}),
+    sent_at: now.toISOString(),
+  }
+  const requestDigest = jsonDigest(request)
+
+  await ctx.db.transaction().execute(async (trx) => {
+    await store.insertExchange(trx, {
+      id: exchangeId,
+      uploadId: p.uploadId,
+      isaId: version.doc.id,
+      isaVersion: version.doc.version,
+      isaDigest: version.digest,
+      clauseId: theClause.id,
+      epoch: ctx.epoch,
+      kcv,
+      rows: rows.map((r) => ({ ref: r.ref, rowNo: r.rowNo })),
+      requestedBy: p.requestedBy,
+      signedRequest: request,
+      requestDigest,
+    })
+  })
+  await appendAndRemember(ctx, {
+    type: 'exchange.requested',
+    isa_id: version.doc.id,
+    isa_digest: version.digest,
+    clause_id: theClause.id,
+    exchange_id: exchangeId,
+    counts: { rows: rows.length },
+    digests: { request: requestDigest },
+    key_kcv: kcv,
+  })
+
+  let res
+  try {
+    res = await signedFetch<unknown>(ctx.sidecarUrl, { party: ctx.party, privateKey: ctx.keys.signing.privateKey }, 'POST', '/v1/exchanges', request)
+  } catch (e) {
+    const err = isHealthflagError(e) ? e : errors.upstreamFailed('The trust side-car did not answer.')
+    await store.setExchangeStatus(ctx.db, exchangeId, err.statusCode >= 500 ? 'failed' : 'refused', { code: err.code, message: err.message })
+    throw err
+  }
+  if (res.status === 202) {
+    assertValid(PendingAnswer, res.body, 'The side-car pending answer')
+    await store.setExchangeStatus(ctx.db, exchangeId, 'pending_approval')
+    return { exchangeId, status: 'pending_approval', rowsSent: rows.length, rowsFlagged: null, clauseId: theClause.id, isaId: version.doc.id, indexAsOf: null, warnings }
+  }
+  const flagged = await acceptAnswer(ctx, version, exchangeId, requestDigest, res.body)
+  return { exchangeId, status: 'answered', rowsSent: rows.length, rowsFlagged: flagged.rowsFlagged, clauseId: theClause.id, isaId: version.doc.id, indexAsOf: flagged.indexAsOf, warnings }
+}
+
+/** Verifies a signed answer against the trust's key and the refs we sent, then stores the flags. */
+export async function acceptAnswer(ctx: CouncilContext, isa: IsaVersion, exchangeId: string, requestDigest: string, body: unknown): Promise<{ rowsFlagged: number; indexAsOf: string }> {
+  const signed = assertValid(SignedAnswer, body, 'The side-car answer')
+  const fail = async (message: string) => {
+    const err = errors.upstreamFailed(message)
+    await store.setExchangeStatus(ctx.db, exchangeId, 'failed', { code: err.code, message })
+    return err
+  }
+  if (!verifyAnswer(signed, partyKey(isa, 'trust', 'signing_key'))) throw await fail('The side-car answer is not signed by the trust key registered in the ISA; it was discarded.')
+  const a = signed.answer
+  if (a.exchange_id !== exchangeId || a.request_digest !== requestDigest || a.isa_digest !== isa.digest) {
+    throw await fail('The side-car answer does not belong to this request (exchange id, request digest or ISA digest differ); it was discarded.')
+  }
+  const sent = await ctx.db.selectFrom('exchange_row').select('row_ref').where('exchange_id', '=', exchangeId).execute()
+  const flags = new Map(a.results.map((r) => [r.ref, r.active]))
+  if (flags.size !== sent.length || a.results.length !== sent.length || !sent.every((s) => flags.has(s.row_ref))) {
+    throw await fail('The side-car answer does not have exactly one flag per row sent; it was discarded.')
+  }
+  const answeredAt = ctx.now()
+  const rowsFlagged = await ctx.db.transaction().execute((trx) => store.recordAnswer(trx, exchangeId, { flags, indexAsOf: a.index_as_of, signedAnswer: signed, answeredAt }))
+  await appendAndRemember(ctx, {
+    type: 'exchange.received',
+    isa_id: isa.doc.id,
+    isa_digest: isa.digest,
+    clause_id: a.clause_id,
+    exchange_id: exchangeId,
+    counts: { rows: sent.length },
+    digests: { request: requestDigest, answer: jsonDigest(signed) },
+  })
+  return { rowsFlagged, indexAsOf: a.index_as_of }
+}
+
+async function recordRefusal(ctx: CouncilContext, isa: IsaVersion, clauseId: string, exchangeId: string, e: HealthflagError, rows: number): Promise<void> {
+  await appendAndRemember(ctx, {
+    type: 'exchange.refused',
+    isa_id: isa.doc.id,
+    isa_digest: isa.digest,
+    clause_id: clauseId,
+    exchange_id: exchangeId,
+    counts: { rows },
+    reason: e.code,
+  })
+}
+
+type EntryInput = Parameters<CouncilContext['ledger']['append']>[0]
+
+/** Appends to the ledger and keeps the checkpoint it answered with as this party's latest view. */
+export async function appendAndRemember(ctx: CouncilContext, entry: EntryInput): Promise<void> {
+  const res = await ctx.ledger.append(entry)
+  const [, size, root] = res.checkpoint.split('\n')
+  if (size && root) await store.saveLedgerView(ctx.db, { size: Number(size), root, note: res.checkpoint })
+}

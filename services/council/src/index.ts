@@ -1,0 +1,1 @@
+export { councilApp, type CouncilOptions } from './app.js'

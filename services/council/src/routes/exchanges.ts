@@ -1,0 +1,125 @@
+import type { FastifyInstance } from 'fastify'
+import { Type } from 'typebox'
+import { ErrorBody, errors } from '@healthflag/protocol'
+import { toCsv } from '@healthflag/records'
+import { isaInEffect } from '@healthflag/isa'
+import type { CouncilContext } from '../context.js'
+import { startExchange } from '../exchange.js'
+import * as store from '../store.js'
+
+const Id = Type.Object({ id: Type.String({ format: 'uuid' }) })
+
+const ExchangeView = Type.Object(
+  {
+    exchange_id: Type.String(),
+    upload_id: Type.String(),
+    status: Type.String(),
+    isa_id: Type.String(),
+    clause_id: Type.String(),
+    rows_sent: Type.Integer(),
+    rows_flagged: Type.Union([Type.Integer(), Type.Null()]),
+    index_as_of: Type.Union([Type.String(), Type.Null()]),
+    error_code: Type.Union([Type.String(), Type.Null()]),
+    error_message: Type.Union([Type.String(), Type.Null()]),
+    warnings: Type.Optional(Type.Array(Type.String())),
+  },
+  { additionalProperties: false },
+)
+
+const ResultRow = Type.Object(
+  { ref: Type.String(), active_service: Type.Union([Type.Boolean(), Type.Null()]), district: Type.Union([Type.String(), Type.Null()]), family_id: Type.Union([Type.String(), Type.Null()]) },
+  { additionalProperties: false },
+)
+
+export async function exchangeRoutes(app: FastifyInstance, { ctx, defaultIsaId }: { ctx: CouncilContext; defaultIsaId: string }): Promise<void> {
+  app.post(
+    '/v1/uploads/:id/exchanges',
+    {
+      config: { roles: ['analyst', 'admin'] },
+      schema: {
+        summary: 'Send the accepted rows of an upload to the trust under an ISA clause',
+        params: Id,
+        body: Type.Object({ isa_id: Type.Optional(Type.String()), clause_id: Type.Optional(Type.String()) }, { additionalProperties: false }),
+        response: { 200: ExchangeView, 202: ExchangeView, 400: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 413: ErrorBody, 422: ErrorBody, 429: ErrorBody, 502: ErrorBody, 503: ErrorBody },
+      },
+    },
+    async (req, reply) => {
+      if (req.user!.district !== null) throw errors.notFound('Not found.') // only the central team sends county-wide lists
+      const { id } = req.params as { id: string }
+      const body = (req.body ?? {}) as { isa_id?: string; clause_id?: string }
+      const isaId = body.isa_id ?? defaultIsaId
+      const clauseId = body.clause_id ?? (await defaultClause(ctx, isaId))
+      const out = await startExchange(ctx, { uploadId: id, isaId, clauseId, requestedBy: req.user!.name })
+      const e = await store.getExchange(ctx.db, out.exchangeId)
+      return reply.status(out.status === 'answered' ? 200 : 202).send({ ...view(e!), warnings: out.warnings })
+    },
+  )
+
+  app.get(
+    '/v1/exchanges/:id',
+    { config: { roles: ['analyst', 'admin'] }, schema: { summary: 'Status of one exchange', params: Id, response: { 200: ExchangeView, 404: ErrorBody } } },
+    async (req) => {
+      const e = await store.getExchange(ctx.db, (req.params as { id: string }).id)
+      if (!e) throw errors.notFound('No such exchange.')
+      return view(e)
+    },
+  )
+
+  app.get(
+    '/v1/exchanges/:id/results',
+    {
+      config: { roles: ['analyst'] },
+      schema: { summary: 'Flags per candidate, within your district scope', params: Id, response: { 200: Type.Object({ exchange_id: Type.String(), rows: Type.Array(ResultRow) }, { additionalProperties: false }), 404: ErrorBody } },
+    },
+    async (req) => {
+      const id = (req.params as { id: string }).id
+      const rows = await scopedResults(ctx, id, req.user!.district)
+      return { exchange_id: id, rows: rows.map((r) => ({ ref: r.ref, active_service: r.active, district: r.district, family_id: r.family_id })) }
+    },
+  )
+
+  app.get(
+    '/v1/exchanges/:id/results.csv',
+    { config: { roles: ['analyst'] }, schema: { summary: 'Flags per candidate as CSV (formula-injection safe), within your district scope', params: Id } },
+    async (req, reply) => {
+      const id = (req.params as { id: string }).id
+      const rows = await scopedResults(ctx, id, req.user!.district)
+      reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="results-${id}.csv"`)
+      return toCsv(['ref', 'active_service', 'district', 'family_id'], rows.map((r) => [r.ref, r.active === null ? '' : String(r.active), r.district, r.family_id]))
+    },
+  )
+}
+
+async function scopedResults(ctx: CouncilContext, exchangeId: string, district: string | null) {
+  const e = await store.getExchange(ctx.db, exchangeId)
+  if (!e || e.status !== 'answered') throw errors.notFound('No results for that exchange.')
+  const rows = await store.exchangeResults(ctx.db, exchangeId, { district })
+  if (district !== null && rows.length === 0) throw errors.notFound('No results for that exchange.')
+  return rows
+}
+
+async function defaultClause(ctx: CouncilContext, isaId: string): Promise<string> {
+  const isa = await isaInEffect(ctx.isaDb, isaId, ctx.now())
+  const first = isa?.doc.clauses[0]
+  if (!first) throw errors.isaUnknown('No ISA with that id is registered here; register it first or name the ISA to use.')
+  return first.id
+}
+
+function view(e: NonNullable<Awaited<ReturnType<typeof store.getExchange>>>) {
+  return {
+    exchange_id: e.id,
+    upload_id: e.upload_id,
+    status: e.status,
+    isa_id: e.isa_id,
+    clause_id: e.clause_id,
+    rows_sent: e.rows_sent,
+    rows_flagged: e.rows_flagged,
+    index_as_of: e.index_as_of ? asDate(e.index_as_of) : null,
+    error_code: e.error_code,
+    error_message: e.error_message,
+  }
+}
+
+function asDate(v: unknown): string {
+  return v instanceof Date ? v.toISOString().slice(0, 10) : String(v).slice(0, 10)
+}

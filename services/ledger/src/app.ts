@@ -1,0 +1,40 @@
+/** The audit ledger as a fastify plugin: signed appends from registered parties; proofs and checkpoints for anyone. */
+import fp from 'fastify-plugin'
+import type { FastifyInstance } from 'fastify'
+import { migrateToLatest, openDatabase, type DatabaseTarget } from '@healthflag/db'
+import { fromBase64Url } from '@healthflag/protocol'
+import { authPlugin, errorsPlugin, openapiPlugin, routeTablePlugin, signedRequestsPlugin, type ApiUser } from '@healthflag/service-kit'
+import type { LedgerDB } from './schema.js'
+import { partyKeys, registerParty } from './store.js'
+import { ledgerRoutes, type LedgerContext } from './routes/entries.js'
+
+export interface LedgerOptions {
+  database: DatabaseTarget
+  /** The ledger's own Ed25519 signing key (checkpoints). */
+  signingKey: Uint8Array
+  /** Checkpoint origin line and note key name, e.g. "healthflag.example/brfc-sssft". */
+  origin: string
+  /** Parties allowed to append: id → Ed25519 public key (base64url). */
+  parties: Record<string, string>
+  users: readonly ApiUser[]
+  now?: () => Date
+}
+
+export const ledgerApp = fp(
+  async (app: FastifyInstance, opts: LedgerOptions) => {
+    const handle = await openDatabase<LedgerDB>(opts.database)
+    app.addHook('onClose', () => handle.close())
+    await migrateToLatest(handle.db, 'ledger')
+    for (const [id, key] of Object.entries(opts.parties)) await registerParty(handle.db, id, key)
+    const keys = new Map([...(await partyKeys(handle.db))].map(([id, k]) => [id, fromBase64Url(k)]))
+    const ctx: LedgerContext = { db: handle.db, signer: { name: opts.origin, origin: opts.origin, privateKey: opts.signingKey }, partyKey: (p) => keys.get(p) }
+
+    await app.register(errorsPlugin)
+    await app.register(openapiPlugin, { title: 'healthflag ledger', description: 'Append-only RFC 6962 log of exchanges under the ISA: signed entries, checkpoints, proofs.' })
+    await app.register(routeTablePlugin)
+    await app.register(authPlugin, { users: opts.users })
+    await app.register(signedRequestsPlugin, { partyKey: ctx.partyKey, ...(opts.now ? { now: opts.now } : {}) })
+    await app.register(ledgerRoutes, { ctx })
+  },
+  { name: 'healthflag-ledger' },
+)

@@ -1,0 +1,1 @@
+export { ledgerApp, type LedgerOptions } from './app.js'

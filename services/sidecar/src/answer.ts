@@ -1,0 +1,169 @@
+/**
+ * Answering one exchange inside the trust: verify the request against the ISA clause on this side,
+ * match each row's tokens against the live index, return one signed boolean per row, record counts and
+ * digests in the ledger, and keep no candidate token once answered.
+ */
+import { addHours } from './time.js'
+import { errors, isHealthflagError, jsonDigest, signAnswer, type ExchangeAnswer, type ExchangeRequest, type HealthflagError, type SignedAnswer } from '@healthflag/protocol'
+import { checkExchange, frequencyWindowStart, isaByDigest, isaInEffect, type IsaVersion } from '@healthflag/isa'
+import { activeFlag, keyCheckValue, matchCandidate, type TokenSet } from '@healthflag/tokens'
+import type { SidecarContext } from './context.js'
+import { epochKeyFor } from './index-import.js'
+
+export type ExchangeDecision =
+  | { kind: 'answered'; signed: SignedAnswer }
+  | { kind: 'pending'; exchangeId: string; expiresAt: Date }
+
+export async function receiveExchange(ctx: SidecarContext, req: ExchangeRequest, party: string): Promise<ExchangeDecision> {
+  const now = ctx.now()
+  const requestDigest = jsonDigest(req)
+  const previous = await ctx.db.selectFrom('exchange').selectAll().where('id', '=', req.exchange_id).executeTakeFirst()
+  if (previous) return replay(previous, requestDigest)
+
+  const isa = await isaInEffect(ctx.isaDb, req.isa_id, now)
+  const live = await ctx.indexes.live()
+  const recent = await recentExchangeIds(ctx, isa, req, now)
+  try {
+    if (party !== 'council') throw errors.unknownParty('Only the council party named in the ISA may request an exchange.')
+    checkExchange({
+      side: 'trust',
+      isa,
+      isaId: req.isa_id,
+      claimedDigest: req.isa_digest,
+      clauseId: req.clause_id,
+      purpose: req.purpose,
+      matchKeys: req.match_keys,
+      returnedFields: req.returned_fields,
+      batchSize: req.rows.length,
+      exchangeId: req.exchange_id,
+      recentExchangeIds: recent,
+      attestedMinCriteria: req.attestation.min_criteria,
+      ...(live ? { indexAsOf: new Date(`${live.asOf}T00:00:00Z`) } : {}),
+      now,
+    })
+    if (req.attestation.rows !== req.rows.length) throw errors.preconditionNotAttested('The attestation covers a different number of rows from the request; the council must attest exactly the rows it sends.')
+    if (!live) throw errors.indexNotLoaded('The trust has not loaded a patient index yet; ask the trust IG team to import one.')
+    const kcv = keyCheckValue(epochKeyFor(ctx, isa!))
+    if (kcv !== req.key_kcv || live.kcv !== kcv || req.epoch !== ctx.epoch) {
+      throw errors.keyMismatch('The council and the trust do not hold the same token key for this ISA and epoch; check both parties registered the keys in the ISA and use the same epoch.')
+    }
+    for (const row of req.rows) for (const k of Object.keys(row.tokens)) if (!req.match_keys.includes(k)) throw errors.matchKeyNotPermitted('A row carries a match key the request does not declare; declare every key used.')
+  } catch (e) {
+    if (isHealthflagError(e)) await refuse(ctx, req, requestDigest, party, e, isa)
+    throw e
+  }
+  const version = isa!
+  const clause = version.doc.clauses.find((c) => c.id === req.clause_id)!
+
+  if (clause.approval.required) {
+    const expiresAt = addHours(now, clause.approval.window_hours)
+    await ctx.db.transaction().execute(async (trx) => {
+      await trx
+        .insertInto('exchange')
+        .values({ id: req.exchange_id, isa_id: version.doc.id, isa_digest: version.digest, clause_id: clause.id, party, status: 'pending', rows_received: req.rows.length, request_digest: requestDigest, expires_at: expiresAt })
+        .execute()
+      await trx.insertInto('pending_request').values({ exchange_id: req.exchange_id, request: JSON.stringify(req) }).execute()
+    })
+    return { kind: 'pending', exchangeId: req.exchange_id, expiresAt }
+  }
+  const signed = await answerNow(ctx, version, req, requestDigest, party, null)
+  return { kind: 'answered', signed }
+}
+
+/** Matches and answers; with `approvedBy` it completes a pending exchange (its tokens are deleted in the same transaction). */
+export async function answerNow(ctx: SidecarContext, isa: IsaVersion, req: ExchangeRequest, requestDigest: string, party: string, approvedBy: string | null): Promise<SignedAnswer> {
+  const live = await ctx.indexes.live()
+  if (!live) throw errors.indexNotLoaded('The trust has not loaded a patient index yet; ask the trust IG team to import one.')
+  let flagged = 0
+  let ambiguous = 0
+  const results = req.rows.map((row) => {
+    const outcome = matchCandidate(row.tokens as TokenSet, live.index)
+    if (outcome.reason === 'ambiguous') ambiguous++
+    const active = activeFlag(outcome, live.index)
+    if (active) flagged++
+    return { ref: row.ref, active }
+  })
+  const answer: ExchangeAnswer = {
+    exchange_id: req.exchange_id,
+    isa_digest: isa.digest,
+    clause_id: req.clause_id,
+    index_as_of: live.asOf,
+    request_digest: requestDigest,
+    results,
+    answered_at: ctx.now().toISOString(),
+  }
+  const signed = signAnswer(answer, ctx.party, ctx.keys.signing.privateKey)
+  await ctx.db.transaction().execute(async (trx) => {
+    const values = {
+      isa_id: isa.doc.id,
+      isa_digest: isa.digest,
+      clause_id: req.clause_id,
+      party,
+      status: 'answered' as const,
+      rows_received: req.rows.length,
+      rows_flagged: flagged,
+      request_digest: requestDigest,
+      index_version_id: live.versionId,
+      signed_answer: JSON.stringify(signed),
+    }
+    if (approvedBy) {
+      await trx.updateTable('exchange').set({ ...values, decided_at: ctx.now(), decided_by: approvedBy }).where('id', '=', req.exchange_id).execute()
+      await trx.deleteFrom('pending_request').where('exchange_id', '=', req.exchange_id).execute()
+    } else {
+      await trx.insertInto('exchange').values({ id: req.exchange_id, ...values }).execute()
+    }
+  })
+  await ctx.ledger.append({
+    type: 'exchange.answered',
+    isa_id: isa.doc.id,
+    isa_digest: isa.digest,
+    clause_id: req.clause_id,
+    exchange_id: req.exchange_id,
+    counts: { rows: req.rows.length, flagged, ambiguous },
+    digests: { request: requestDigest, answer: jsonDigest(signed) },
+    key_kcv: live.kcv,
+  })
+  return signed
+}
+
+async function recentExchangeIds(ctx: SidecarContext, isa: IsaVersion | undefined, req: ExchangeRequest, now: Date): Promise<string[]> {
+  const clause = isa?.doc.clauses.find((c) => c.id === req.clause_id)
+  if (!clause) return []
+  const rows = await ctx.db
+    .selectFrom('exchange')
+    .select('id')
+    .where('clause_id', '=', clause.id)
+    .where('isa_id', '=', req.isa_id)
+    .where('received_at', '>=', frequencyWindowStart(clause, now))
+    .where('status', 'in', ['pending', 'answered'])
+    .execute()
+  return rows.map((r) => r.id)
+}
+
+async function refuse(ctx: SidecarContext, req: ExchangeRequest, requestDigest: string, party: string, e: HealthflagError, isa: IsaVersion | undefined): Promise<void> {
+  // A refusal of an ISA we hold is recorded against it; an unknown ISA is recorded with the digest quoted.
+  const known = isa ?? (await isaByDigest(ctx.isaDb, req.isa_digest))
+  await ctx.db
+    .insertInto('exchange')
+    .values({ id: req.exchange_id, isa_id: req.isa_id, isa_digest: req.isa_digest, clause_id: req.clause_id, party, status: 'refused', rows_received: req.rows.length, request_digest: requestDigest, error_code: e.code, reason: e.message.slice(0, 500) })
+    .onConflict((oc) => oc.column('id').doNothing())
+    .execute()
+  await ctx.ledger.append({
+    type: 'exchange.refused',
+    isa_id: known?.doc.id ?? req.isa_id,
+    isa_digest: known?.digest ?? req.isa_digest,
+    clause_id: req.clause_id,
+    exchange_id: req.exchange_id,
+    counts: { rows: req.rows.length },
+    digests: { request: requestDigest },
+    reason: e.code,
+  })
+}
+
+function replay(previous: { status: string; request_digest: string; signed_answer: unknown; error_code: string | null; reason: string | null; id: string; expires_at: Date | null }, requestDigest: string): ExchangeDecision {
+  if (previous.request_digest !== requestDigest) throw errors.conflict('This exchange id was already used for a different request; start a new exchange.')
+  if (previous.status === 'answered') return { kind: 'answered', signed: previous.signed_answer as SignedAnswer }
+  if (previous.status === 'pending') return { kind: 'pending', exchangeId: previous.id, expiresAt: previous.expires_at ?? new Date() }
+  if (previous.status === 'expired') throw errors.approvalExpired('The trust did not decide on this exchange within the approval window; start a new exchange.')
+  throw errors.refusedByIg(previous.reason ?? 'The trust refused this exchange.', { code: previous.error_code })
+}

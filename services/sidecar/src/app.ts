@@ -1,0 +1,71 @@
+/** The trust side-car as a fastify plugin. It answers signed exchanges and never calls the council. */
+import fp from 'fastify-plugin'
+import type { FastifyInstance } from 'fastify'
+import { Type } from 'typebox'
+import { sql } from 'kysely'
+import { migrateToLatest, openDatabase, type DatabaseTarget } from '@healthflag/db'
+import { isaVersion, saveIsaVersion, type IsaDb, type IsaDocument } from '@healthflag/isa'
+import { createLedgerClient } from '@healthflag/ledger-client'
+import { fromBase64Url } from '@healthflag/protocol'
+import { authPlugin, errorsPlugin, openapiPlugin, routeTablePlugin, signedRequestsPlugin, type ApiUser, type PartyKeys } from '@healthflag/service-kit'
+import type { SidecarDB } from './db/schema.js'
+import type { SidecarContext } from './context.js'
+import { IndexCache } from './index-cache.js'
+import { exchangeRoutes } from './routes/exchanges.js'
+import { indexRoutes } from './routes/index-routes.js'
+
+export interface SidecarOptions {
+  database: DatabaseTarget
+  keys: PartyKeys
+  party?: string
+  isa: IsaDocument
+  ledgerUrl: string
+  users: readonly ApiUser[]
+  epoch?: number
+  now?: () => Date
+}
+
+export const sidecarApp = fp(
+  async (app: FastifyInstance, opts: SidecarOptions) => {
+    const handle = await openDatabase<SidecarDB>(opts.database)
+    app.addHook('onClose', () => handle.close())
+    await migrateToLatest(handle.db, 'sidecar')
+    const now = opts.now ?? (() => new Date())
+    const isaDb = handle.db as unknown as IsaDb
+    await saveIsaVersion(isaDb, isaVersion(opts.isa))
+    const party = opts.party ?? 'trust'
+    const ctx: SidecarContext = {
+      db: handle.db,
+    isaDb,
+      keys: opts.keys,
+      party,
+      ledger: createLedgerClient({ url: opts.ledgerUrl, key: { party, privateKey: opts.keys.signing.privateKey } }),
+      epoch: opts.epoch ?? 1,
+      indexes: new IndexCache(handle.db),
+      now,
+    }
+    // Peers are the parties of the ISA: their signing keys come from the document both sides signed.
+    const peerKeys = new Map(opts.isa.parties.filter((p) => p.id !== party).map((p) => [p.id as string, fromBase64Url(p.signing_key)]))
+
+    await app.register(errorsPlugin)
+    await app.register(openapiPlugin, { title: 'healthflag trust side-car', description: 'Answers signed exchanges with one boolean per row; imports the trust patient index.' })
+    await app.register(routeTablePlugin)
+    await app.register(authPlugin, { users: opts.users })
+    await app.register(signedRequestsPlugin, {
+      partyKey: (p) => peerKeys.get(p),
+      rememberNonce: async (p, nonce, at) => {
+        const r = await handle.db.insertInto('seen_nonce').values({ party: p, nonce, seen_at: at }).onConflict((oc) => oc.doNothing()).executeTakeFirst()
+        return Number(r.numInsertedOrUpdatedRows ?? 0n) === 1
+      },
+      now,
+    })
+    app.addContentTypeParser(['text/csv', 'application/octet-stream', 'text/plain'], { parseAs: 'buffer', bodyLimit: 2 * 1024 * 1024 * 1024 - 1 }, (_req, body, done) => done(null, body))
+    app.get('/health', { config: { roles: 'public' }, schema: { summary: 'Liveness', response: { 200: Type.Object({ ok: Type.Boolean() }) } } }, async () => {
+      await sql`select 1`.execute(handle.db)
+      return { ok: true }
+    })
+    await app.register(exchangeRoutes, { ctx })
+    await app.register(indexRoutes, { ctx, isaId: opts.isa.id })
+  },
+  { name: 'healthflag-sidecar' },
+)

@@ -1,0 +1,19 @@
+/** What the side-car's routes need, built once in app.ts and passed down. */
+import type { Kysely } from 'kysely'
+import type { IsaDb } from '@healthflag/isa'
+import type { LedgerClient } from '@healthflag/ledger-client'
+import type { PartyKeys } from '@healthflag/service-kit'
+import type { SidecarDB } from './db/schema.js'
+import type { IndexCache } from './index-cache.js'
+
+export interface SidecarContext {
+  db: Kysely<SidecarDB>
+  /** The same database seen through the ISA registry's tables (kysely's types are invariant in DB). */
+  isaDb: IsaDb
+  keys: PartyKeys
+  party: string
+  ledger: LedgerClient
+  epoch: number
+  indexes: IndexCache
+  now: () => Date
+}

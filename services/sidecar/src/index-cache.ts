@@ -1,0 +1,62 @@
+/**
+ * The live patient index in memory, built once per index version from the side-car's own tables.
+ * A version is immutable once live, so a cached copy can never be half old, half new.
+ */
+import type { Kysely } from 'kysely'
+import { buildMemoryIndex, type IndexedPatient, type MatchKeyKind, type PatientIndex } from '@healthflag/tokens'
+import type { SidecarDB } from './db/schema.js'
+
+export interface LiveIndex {
+  versionId: number
+  asOf: string
+  kcv: string
+  epoch: number
+  index: PatientIndex
+}
+
+export class IndexCache {
+  private cached: Promise<LiveIndex> | undefined
+  private cachedId: number | undefined
+
+  constructor(private readonly db: Kysely<SidecarDB>) {}
+
+  /** The live version, or undefined when no index was ever loaded. */
+  async live(): Promise<LiveIndex | undefined> {
+    const v = await this.db.selectFrom('index_version').selectAll().where('status', '=', 'live').executeTakeFirst()
+    if (!v) return undefined
+    if (this.cachedId !== v.id || !this.cached) {
+      this.cachedId = v.id
+      this.cached = this.load(v.id, asDate(v.as_of), v.key_kcv, v.epoch)
+      this.cached.catch(() => {
+        this.cached = undefined
+        this.cachedId = undefined
+      })
+    }
+    return this.cached
+  }
+
+  private async load(versionId: number, asOf: string, kcv: string, epoch: number): Promise<LiveIndex> {
+    const patients: IndexedPatient[] = []
+    const PAGE = 20_000
+    for (let from = 0; ; from += PAGE) {
+      const rows = await this.db
+        .selectFrom('index_patient')
+        .select(['seq', 'patient_id', 'active', 'restricted', 'tokens'])
+        .where('version_id', '=', versionId)
+        .where('seq', '>=', from)
+        .where('seq', '<', from + PAGE)
+        .orderBy('seq')
+        .execute()
+      for (const r of rows) patients.push({ id: r.patient_id, active: r.active, restricted: r.restricted, tokens: r.tokens as Partial<Record<MatchKeyKind, string[]>> })
+      if (rows.length === 0) {
+        const more = await this.db.selectFrom('index_patient').select('seq').where('version_id', '=', versionId).where('seq', '>=', from).limit(1).executeTakeFirst()
+        if (!more) break
+      }
+    }
+    return { versionId, asOf, kcv, epoch, index: buildMemoryIndex(patients) }
+  }
+}
+
+export function asDate(v: unknown): string {
+  return v instanceof Date ? v.toISOString().slice(0, 10) : String(v).slice(0, 10)
+}

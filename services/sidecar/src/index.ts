@@ -1,0 +1,1 @@
+export { sidecarApp, type SidecarOptions } from './app.js'

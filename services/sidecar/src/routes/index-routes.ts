@@ -1,0 +1,60 @@
+import type { FastifyInstance } from 'fastify'
+import { Type } from 'typebox'
+import { ErrorBody, errors } from '@healthflag/protocol'
+import { isaInEffect } from '@healthflag/isa'
+import type { SidecarContext } from '../context.js'
+import { importIndex } from '../index-import.js'
+import { asDate } from '../index-cache.js'
+
+const ImportReport = Type.Object(
+  {
+    version_id: Type.Integer(),
+    as_of: Type.String(),
+    rows_read: Type.Integer(),
+    patients_loaded: Type.Integer(),
+    rows_rejected: Type.Integer(),
+    rejects: Type.Array(Type.Object({ line: Type.Integer(), code: Type.String(), message: Type.String() }, { additionalProperties: false })),
+    key_kcv: Type.String(),
+  },
+  { additionalProperties: false },
+)
+
+export async function indexRoutes(app: FastifyInstance, { ctx, isaId }: { ctx: SidecarContext; isaId: string }): Promise<void> {
+  app.post(
+    '/v1/index',
+    {
+      config: { roles: ['ig_officer', 'admin'] },
+      bodyLimit: 2 * 1024 * 1024 * 1024 - 1,
+      schema: {
+        summary: 'Import the patient index extract (CSV body); becomes live atomically when fully loaded',
+        querystring: Type.Object({ as_of: Type.Optional(Type.String({ format: 'date' })) }),
+        response: { 201: ImportReport, 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 422: ErrorBody },
+      },
+    },
+    async (req, reply) => {
+      const body = req.body
+      if (!Buffer.isBuffer(body) || body.length === 0) throw errors.fileEmpty('Send the patient index as the request body with Content-Type: text/csv.')
+      const isa = await isaInEffect(ctx.isaDb, isaId, ctx.now())
+      if (!isa) throw errors.isaUnknown('No ISA is registered on this side-car; register it first.')
+      const asOf = (req.query as { as_of?: string }).as_of ?? ctx.now().toISOString().slice(0, 10)
+      const report = await importIndex(ctx, isa, new Uint8Array(body.buffer, body.byteOffset, body.byteLength), { asOf })
+      req.log.info({ version: report.version_id, loaded: report.patients_loaded, rejected: report.rows_rejected }, 'patient index loaded')
+      return reply.status(201).send(report)
+    },
+  )
+
+  app.get(
+    '/v1/index',
+    {
+      config: { roles: ['ig_officer', 'admin'] },
+      schema: {
+        summary: 'Index versions and their load history',
+        response: { 200: Type.Array(Type.Object({ version_id: Type.Integer(), status: Type.String(), as_of: Type.String(), rows_loaded: Type.Integer(), rows_rejected: Type.Integer(), started_at: Type.String(), live_at: Type.Union([Type.String(), Type.Null()]) }, { additionalProperties: false })) },
+      },
+    },
+    async () => {
+      const rows = await ctx.db.selectFrom('index_version').selectAll().orderBy('id', 'desc').limit(50).execute()
+      return rows.map((v) => ({ version_id: v.id, status: v.status, as_of: asDate(v.as_of), rows_loaded: v.rows_loaded, rows_rejected: v.rows_rejected, started_at: new Date(v.started_at).toISOString(), live_at: v.live_at ? new Date(v.live_at).toISOString() : null }))
+    },
+  )
+}
