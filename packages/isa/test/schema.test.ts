@@ -124,3 +124,10 @@ describe('ISA schema', () => {
     expect(doc.clauses[0]!.approval.required).toBe(false)
   })
 })
+
+describe('the example agreement and the tokens package', () => {
+  it('permits exactly the match keys the council tokenises, so the demo can send them', async () => {
+    const { CANDIDATE_TOKEN_KINDS } = await import('@healthflag/tokens')
+    expect([...loadExampleIsa().clauses[0]!.permitted_match_keys].sort()).toEqual([...CANDIDATE_TOKEN_KINDS].sort())
+  })
+})
