@@ -1,8 +1,9 @@
+import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { bytesToHex } from '@noble/hashes/utils.js'
-import { isaCanonicalBytes, isaDigest, loadExampleIsa, type IsaDocument } from '../src/index.js'
+import { isaCanonicalBytes, isaDigest, loadExampleIsa, parseIsaDocument, type IsaDocument } from '../src/index.js'
 
 /** Rebuilds every object with its keys in a shuffled order given by `seed`. */
 function reorder(value: unknown, seed: number): unknown {
@@ -58,4 +59,22 @@ describe('isaDigest', () => {
     for (const d of digests) expect(d).not.toBe(d0)
     expect(new Set(digests).size).toBe(edits.length)
   })
+})
+
+describe('isaDigest test vectors', () => {
+  const file = JSON.parse(readFileSync(new URL('./vectors/isa-digest.json', import.meta.url), 'utf8')) as {
+    vectors: { name: string; document: unknown; canonical: string; digest: string }[]
+  }
+
+  it('has vectors to check', () => {
+    expect(file.vectors.length).toBeGreaterThanOrEqual(2)
+  })
+
+  for (const v of file.vectors) {
+    it(`reproduces the canonical form and digest of: ${v.name}`, () => {
+      const doc = parseIsaDocument(v.document)
+      expect(new TextDecoder().decode(isaCanonicalBytes(doc))).toBe(v.canonical)
+      expect(isaDigest(doc)).toBe(v.digest)
+    })
+  }
 })
