@@ -28,8 +28,9 @@ export const ENTRY_SIGNATURE_DOMAIN = 'healthflag/v1/ledger-entry\n'
 
 const ID = '^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$'
 const KEY = '^[a-z][a-z0-9_.-]{0,63}$'
-// hex (lower case, ≥ 16 bytes) or unpadded base64url (≥ 16 bytes)
-const DIGEST = '^(?:[0-9a-f]{32,128}|[A-Za-z0-9_-]{22,86})$'
+// lower-case hex of 16–64 bytes, or unpadded base64url of 16–64 bytes (a length of 4k+1 cannot be base64url)
+const DIGEST = '^(?:[0-9a-f]{32,128}|(?=[A-Za-z0-9_-]{22,86}$)(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-]{2,3})?)$'
+// exactly 32 bytes (SHA-256): 64 hex digits or 43 base64url characters
 const DIGEST32 = '^(?:[0-9a-f]{64}|[A-Za-z0-9_-]{43})$'
 const KCV = '^(?:[0-9a-f]{16}|[A-Za-z0-9_-]{11})$'
 const UTC = '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\\.[0-9]{1,9})?Z$'
