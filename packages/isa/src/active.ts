@@ -29,6 +29,27 @@ function datePart(value: string, field: string): string {
 }
 
 /**
+ * The first problem with a referral row, naming the field and never the value; undefined when usable.
+ * Importers call this per line to reject a bad row instead of failing the whole extract in deriveActive.
+ */
+export function referralProblem(r: Referral): { field: keyof Referral; reason: string } | undefined {
+  if (typeof r.service !== 'string' || r.service.trim() === '') return { field: 'service', reason: 'is empty' }
+  if (typeof r.referred_on !== 'string' || ISO_DATE.exec(r.referred_on.trim()) === null || !isRealDate(r.referred_on.trim().slice(0, 10))) {
+    return { field: 'referred_on', reason: 'must be an ISO date (YYYY-MM-DD)' }
+  }
+  const d = r.discharged_on
+  if (d != null && d.trim() !== '') {
+    if (ISO_DATE.exec(d.trim()) === null || !isRealDate(d.trim().slice(0, 10))) {
+      return { field: 'discharged_on', reason: 'must be an ISO date (YYYY-MM-DD)' }
+    }
+    if (d.trim().slice(0, 10) < r.referred_on.trim().slice(0, 10)) {
+      return { field: 'discharged_on', reason: 'is before referred_on' }
+    }
+  }
+  return undefined
+}
+
+/**
  * True when any referral to a service the clause lists is open on the as-of date: referred on or before
  * it, and not discharged (no discharge date, or discharged after it). Dates are English calendar dates;
  * `asOf` is read in Europe/London. A referral to an unlisted service never counts. Throws RangeError

@@ -1,5 +1,5 @@
 import { describe, expect, it } from 'vitest'
-import { deriveActive, loadExampleIsa, type Referral } from '../src/index.js'
+import { deriveActive, loadExampleIsa, referralProblem, type Referral } from '../src/index.js'
 
 const def = loadExampleIsa().clauses[0]!.active_definition
 const asOf = new Date('2026-11-20T12:00:00Z')
@@ -51,5 +51,19 @@ describe('deriveActive', () => {
   it('refuses a malformed or impossible date, naming the field and not the value', () => {
     expect(() => deriveActive([ref({ referred_on: '10/01/2026' })], def, asOf)).toThrow(/^referred_on must be an ISO date/)
     expect(() => deriveActive([ref({ discharged_on: '2026-02-30' })], def, asOf)).toThrow(/^discharged_on must be an ISO date/)
+  })
+})
+
+describe('referralProblem', () => {
+  it('accepts a well-formed referral, open or closed', () => {
+    expect(referralProblem(ref({}))).toBeUndefined()
+    expect(referralProblem(ref({ discharged_on: '2026-03-01' }))).toBeUndefined()
+  })
+
+  it('names the field and reason for each kind of bad row without echoing the value', () => {
+    expect(referralProblem(ref({ service: '  ' }))).toEqual({ field: 'service', reason: 'is empty' })
+    expect(referralProblem(ref({ referred_on: '31/12/2025' }))?.field).toBe('referred_on')
+    expect(referralProblem(ref({ discharged_on: '2026-02-29' }))?.field).toBe('discharged_on')
+    expect(referralProblem(ref({ discharged_on: '2025-12-31' }))).toEqual({ field: 'discharged_on', reason: 'is before referred_on' })
   })
 })
