@@ -9,7 +9,7 @@ import type { NormalisedPerson } from './person.js'
  * - nhs: NHS number alone (corroborated at match time by a DOB-bearing key and a similar given name)
  * - name_dob_sex_pc: given + family + DOB + sex + postcode
  * - name_dob_sex: given + family + DOB + sex (moved house)
- * - canon_name_dob_sex: canonical given (nickname table) + family + DOB + sex (Bill / William)
+ * - canon_name_dob_sex: formal given name of a diminutive + family + DOB + sex (Bill -> William; never Kate -> Katie)
  * - initial_family_dob_pc: given initial + family + DOB + postcode
  * - given_dob_sex_pc: given + DOB + sex + postcode (surname change)
  * - family_dob_sex_pc: family + DOB + sex + postcode (given-name typo; never enough on its own)
@@ -72,6 +72,29 @@ export const KEY_FIELDS: Readonly<Record<MatchKeyKind, readonly KeyField[]>> = {
   phonetic_name_dob: ['given_phonetic', 'family_phonetic', 'dob'],
   name_year_pc: ['given', 'family', 'birth_year', 'postcode'],
   name_freq: ['given', 'family'],
+}
+
+/**
+ * The kind whose sub-key (k_kind) a kind's tokens are made with. canon_name_dob_sex shares name_dob_sex's sub-key and
+ * field order, so a diminutive's formal-name tokens equal the formal name's own name_dob_sex tokens.
+ */
+export function keyMaterialKind(kind: MatchKeyKind): MatchKeyKind {
+  return kind === 'canon_name_dob_sex' ? 'name_dob_sex' : kind
+}
+
+/**
+ * The (candidate kind, index kind) token pairs a key compares. Most keys compare like with like; the nickname key
+ * compares a diminutive's formal names with the other side's own name, in both directions, and never two
+ * diminutives' formal-name tokens with each other.
+ */
+export function keyComparisons(kind: MatchKeyKind): readonly (readonly [MatchKeyKind, MatchKeyKind])[] {
+  if (kind === 'canon_name_dob_sex') {
+    return [
+      ['canon_name_dob_sex', 'name_dob_sex'],
+      ['name_dob_sex', 'canon_name_dob_sex'],
+    ]
+  }
+  return [[kind, kind]]
 }
 
 export function isMatchKeyKind(s: string): s is MatchKeyKind {

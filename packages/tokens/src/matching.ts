@@ -1,5 +1,5 @@
 // Side-car matching: walk the keys in precedence order, then veto, corroborate and decide (docs/token-spec.md §8).
-import { KEY_FIELDS, MATCH_KEYS, type KeyField, type MatchKeyKind } from './match-keys.js'
+import { KEY_FIELDS, MATCH_KEYS, keyComparisons, type KeyField, type MatchKeyKind } from './match-keys.js'
 import type { TokenSet } from './tokeniser.js'
 
 export interface IndexedPatient {
@@ -113,10 +113,11 @@ function strictlyWeaker(a: ReadonlySet<KeyField>, b: ReadonlySet<KeyField>): boo
  * 2. Veto: a valid NHS number on both sides that differs; or any other patient pointed to by any key unless the
  *    evidence for it is strictly weaker than for the candidate (a twin reached only through family + DOB + postcode
  *    is not evidence against an exact full-name match).
- * 3. Decide on the fields the agreeing keys cover: NHS number + a similar given name (exact, nickname, initial or
- *    phonetic); or a confirmed given name (exact or nickname) + DOB + sex + postcode; or a confirmed given name +
- *    family + DOB with postcode agreement or a name rare in the trust's own population. Anything else, including
- *    every match that rests on keys without the given name, is 'weak_unconfirmed': such keys cannot tell twins apart.
+ * 3. Decide on the fields the agreeing keys cover. The given name must be confirmed (exact, or a diminutive and its
+ *    formal name); then NHS number, or DOB + sex + postcode, or family + DOB with postcode agreement, or family + DOB
+ *    and a name rare in the trust's own population. Anything else, including every match that rests only on keys
+ *    without the exact given name (initial, phonetic, family + DOB + sex + postcode), is 'weak_unconfirmed': such
+ *    keys cannot tell twins apart.
  */
 export function matchCandidate(tokens: TokenSet, index: PatientIndex, policy?: MatchPolicy): MatchOutcome {
   // Which kinds point to which patients, over every key.
@@ -124,7 +125,9 @@ export function matchCandidate(tokens: TokenSet, index: PatientIndex, policy?: M
   let selected: { id: string; key: MatchKeyKind } | null = null
   for (const kind of MATCH_KEYS) {
     const ids = new Set<string>()
-    for (const t of tokens[kind] ?? []) for (const id of index.lookup(kind, t)) ids.add(id)
+    for (const [candKind, indexKind] of keyComparisons(kind)) {
+      for (const t of tokens[candKind] ?? []) for (const id of index.lookup(indexKind, t)) ids.add(id)
+    }
     for (const id of ids) {
       let s = agreeing.get(id)
       if (!s) agreeing.set(id, (s = new Set()))
@@ -152,11 +155,12 @@ export function matchCandidate(tokens: TokenSet, index: PatientIndex, policy?: M
   }
 
   const givenConfirmed = f.has('given_canonical') // implied by an exact given name
-  const givenSimilar = f.has('given_initial') || f.has('given_phonetic') || givenConfirmed
   const matched: MatchOutcome = { patientId: id, key, reason: 'matched' }
 
-  if (f.has('nhs')) return givenSimilar ? matched : unconfirmed
+  // Twins share family, DOB, sex and postcode, and often have similar names (Kate / Katie, Jon / John); a council
+  // row may even carry the twin's NHS number. Only an exact or diminutive->formal given name tells them apart.
   if (!givenConfirmed) return unconfirmed
+  if (f.has('nhs')) return matched
   if (f.has('dob') && f.has('sex') && f.has('postcode')) return matched
   if (!f.has('family') || !f.has('birth_year')) return unconfirmed
   if (f.has('postcode') && f.has('dob_unordered')) return matched

@@ -93,10 +93,14 @@ function buildNicknameMap(canonical: Record<string, string[]>): Map<string, stri
   return m
 }
 
-/** Canonical forms of a normalised given name: its canonical names if it is a listed diminutive, else itself. */
+/**
+ * Formal given names of which a normalised given name is a listed diminutive ("KATE" -> CATHERINE, KATHERINE);
+ * [] when it is not a diminutive. Formal names map to nothing: the nickname key relates a diminutive to its formal
+ * name only, never two diminutives (KATE, KATIE) to each other.
+ */
 export function canonicalGivenNames(given: string): string[] {
   const c = NICKNAMES.get(given)
-  return c ? [...c] : [given]
+  return c ? [...c] : []
 }
 
 function uniq(xs: readonly string[]): string[] {

@@ -29,7 +29,7 @@ export interface NormalisedPerson {
   nhs_number: string | null
   /** first given name, letters only, hyphenated parts joined: "MARYANNE" */
   given_name: string | null
-  /** canonical forms of given_name via the nickname table (itself when not a listed diminutive), sorted */
+  /** formal names given_name is a listed diminutive of (nickname table), sorted; [] when it is not a diminutive */
   given_canonical: string[]
   /** full family name, all parts joined: "SMITHJONES" */
   family_name: string | null

@@ -4,7 +4,7 @@ import { hmac } from '@noble/hashes/hmac.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { canonicalBytes } from './canonical.js'
 import { deriveKindKey } from './keys.js'
-import { CANDIDATE_TOKEN_KINDS, isMatchKeyKind, keyCombinations, type MatchKeyKind } from './match-keys.js'
+import { CANDIDATE_TOKEN_KINDS, isMatchKeyKind, keyCombinations, keyMaterialKind, type MatchKeyKind } from './match-keys.js'
 import type { NormalisedPerson } from './person.js'
 
 export const TOKEN_BYTES = 16
@@ -46,7 +46,7 @@ export function createTokeniser(
   const fns = new Map<MatchKeyKind, TokenFn>()
   for (const kind of kinds) {
     if (!isMatchKeyKind(kind)) throw new RangeError('kinds contains an unknown key kind')
-    const k = deriveKindKey(epochKey, kind)
+    const k = deriveKindKey(epochKey, keyMaterialKind(kind))
     fns.set(kind, impl === 'node' ? nodeTokenFn(k) : nobleTokenFn(k))
   }
   return {

@@ -86,19 +86,22 @@ describe('names', () => {
     expect(normaliseFamilyName('123')).toBeNull()
     expect(normaliseFamilyName(null)).toBeNull()
   })
-  it('maps diminutives to their canonical given names, several where the diminutive is shared', () => {
+  it('maps diminutives to their formal given names, several where the diminutive is shared', () => {
     for (const n of ['BILL', 'WILL', 'BILLY']) expect(canonicalGivenNames(n)).toEqual(['WILLIAM'])
     for (const n of ['BOB', 'ROB']) expect(canonicalGivenNames(n)).toEqual(['ROBERT'])
-    for (const n of ['LIZ', 'BETH', 'BETTY']) expect(canonicalGivenNames(n)).toEqual(['ELIZABETH'])
+    for (const n of ['LIZ', 'BETTY']) expect(canonicalGivenNames(n)).toEqual(['ELIZABETH'])
+    expect(canonicalGivenNames('BETH')).toEqual(['BETHANY', 'ELIZABETH'])
     expect(canonicalGivenNames('KATE')).toEqual(['CATHERINE', 'KATHERINE'])
     expect(canonicalGivenNames('KATIE')).toEqual(['CATHERINE', 'KATHERINE'])
-    expect(canonicalGivenNames('WILLIAM')).toEqual(['WILLIAM'])
-    expect(canonicalGivenNames('ZEBEDEE')).toEqual(['ZEBEDEE'])
   })
-  it('does not map names often given to a twin of the formal name', () => {
-    expect(canonicalGivenNames('JACK')).toEqual(['JACK'])
-    expect(canonicalGivenNames('LIAM')).toEqual(['LIAM'])
-    expect(canonicalGivenNames('HARRY')).toEqual(['HARRY'])
+  it('leaves out diminutives that are popular names in their own right beside a popular formal name', () => {
+    // Twins John and Jack, or Amelia and Millie, must never be related by the nickname key.
+    for (const n of ['JACK', 'HARRY', 'LIAM', 'ELLIE', 'MILLIE', 'AMY', 'MOLLY', 'JAMIE', 'CHARLIE']) expect(canonicalGivenNames(n)).toEqual([])
+  })
+  it('maps formal and unlisted names to nothing', () => {
+    expect(canonicalGivenNames('WILLIAM')).toEqual([])
+    expect(canonicalGivenNames('CATHERINE')).toEqual([])
+    expect(canonicalGivenNames('ZEBEDEE')).toEqual([])
   })
 })
 
@@ -223,7 +226,7 @@ describe('normalisePerson', () => {
     expect(issues).toEqual([expect.objectContaining({ field: 'date_of_birth', severity: 'error', code: 'missing' })])
     expect(person.family_name).toBeNull()
     expect(person.family_parts).toEqual([])
-    expect(person.given_canonical).toEqual(['ANN'])
+    expect(person.given_canonical).toEqual([])
   })
   it('produces a plain JSON-serialisable object', () => {
     const { person } = normalisePerson({ given_name: 'Ann', family_name: 'Lee', date_of_birth: '1990-01-01' }, { today: TODAY })

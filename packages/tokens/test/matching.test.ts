@@ -1,0 +1,222 @@
+import { describe, expect, it } from 'vitest'
+import {
+  INDEX_TOKEN_KINDS,
+  activeFlag,
+  buildMemoryIndex,
+  createTokeniser,
+  matchCandidate,
+  normalisePerson,
+  type IndexedPatient,
+  type MatchOutcome,
+  type PatientIndex,
+  type RawPerson,
+} from '../src/index.js'
+
+const KEY = new Uint8Array(32).map((_, i) => i + 1)
+const council = createTokeniser(KEY)
+const sidecar = createTokeniser(KEY, { kinds: INDEX_TOKEN_KINDS })
+const TODAY = new Date('2026-11-25T00:00:00Z')
+
+function person(raw: RawPerson) {
+  const { person, issues } = normalisePerson(raw, { today: TODAY })
+  expect(issues.filter((i) => i.severity === 'error')).toEqual([])
+  return person
+}
+
+interface P extends RawPerson {
+  id: string
+  active?: boolean
+  restricted?: boolean
+}
+
+function index(patients: P[]): PatientIndex {
+  return buildMemoryIndex(
+    patients.map(
+      ({ id, active = true, restricted = false, ...raw }): IndexedPatient => ({ id, tokens: sidecar.tokens(person(raw)), active, restricted }),
+    ),
+  )
+}
+
+function match(candidate: RawPerson, idx: PatientIndex): MatchOutcome {
+  return matchCandidate(council.tokens(person(candidate)), idx)
+}
+
+const JOHN: P = { id: 'p-john', nhs_number: '9434765919', given_name: 'John', family_name: 'Smith', date_of_birth: '2010-05-14', sex: 'M', postcode: 'ST4 7AB' }
+const TWIN_JACK: P = { id: 'p-jack', nhs_number: '4010232137', given_name: 'Jack', family_name: 'Smith', date_of_birth: '2010-05-14', sex: 'M', postcode: 'ST4 7AB' }
+const STRANGER: P = { id: 'p-other', given_name: 'Amira', family_name: 'Khan', date_of_birth: '1984-02-29', sex: 'F', postcode: 'ST16 2AB' }
+
+describe('matching: the happy paths', () => {
+  it('matches an exact record on the most specific key', () => {
+    const idx = index([JOHN, STRANGER])
+    expect(match({ ...JOHN, nhs_number: null }, idx)).toEqual({ patientId: 'p-john', key: 'name_dob_sex_pc', reason: 'matched' })
+  })
+  it('matches on the NHS number when the name is confirmed', () => {
+    const idx = index([JOHN, STRANGER])
+    expect(match(JOHN, idx)).toEqual({ patientId: 'p-john', key: 'nhs', reason: 'matched' })
+  })
+  it('matches despite formatting differences on every field', () => {
+    const idx = index([JOHN])
+    const out = match({ nhs_number: '943-476-5919', given_name: ' MR john ', family_name: 'SMITH', date_of_birth: '14.05.2010', sex: '1', postcode: 'st47ab' }, idx)
+    expect(out).toEqual({ patientId: 'p-john', key: 'nhs', reason: 'matched' })
+  })
+  it('matches a diminutive to its formal name (Bill -> William) at the same address', () => {
+    const idx = index([{ id: 'w', given_name: 'William', family_name: 'Jones', date_of_birth: '1975-01-02', sex: 'M', postcode: 'WS13 6QA' }])
+    const out = match({ given_name: 'Bill', family_name: 'Jones', date_of_birth: '02/01/1975', sex: 'M', postcode: 'WS13 6QA' }, idx)
+    expect(out).toEqual({ patientId: 'w', key: 'canon_name_dob_sex', reason: 'matched' })
+  })
+  it('matches a formal name to a diminutive held by the trust (William -> Bill)', () => {
+    const idx = index([{ id: 'b', given_name: 'Bill', family_name: 'Jones', date_of_birth: '1975-01-02', sex: 'M', postcode: 'WS13 6QA' }])
+    const out = match({ given_name: 'William', family_name: 'Jones', date_of_birth: '1975-01-02', sex: 'M', postcode: 'WS13 6QA' }, idx)
+    expect(out).toEqual({ patientId: 'b', key: 'canon_name_dob_sex', reason: 'matched' })
+  })
+  it('matches after a surname change at the same address', () => {
+    const idx = index([{ id: 's', given_name: 'Rachel', family_name: 'Green', date_of_birth: '1990-07-21', sex: 'F', postcode: 'ST5 1AA' }])
+    const out = match({ given_name: 'Rachel', family_name: 'Geller', date_of_birth: '1990-07-21', sex: 'F', postcode: 'ST5 1AA' }, idx)
+    expect(out).toEqual({ patientId: 's', key: 'given_dob_sex_pc', reason: 'matched' })
+  })
+  it('matches one part of a double-barrelled surname', () => {
+    const idx = index([{ id: 'd', given_name: 'Ella', family_name: 'Smith-Jones', date_of_birth: '2008-03-01', sex: 'F', postcode: 'ST5 1AA' }])
+    expect(match({ given_name: 'Ella', family_name: 'Jones', date_of_birth: '2008-03-01', sex: 'F', postcode: 'ST5 1AA' }, idx).reason).toBe('matched')
+  })
+  it('matches a day/month swap when the postcode also agrees', () => {
+    const idx = index([{ id: 'x', given_name: 'Priya', family_name: 'Patel', date_of_birth: '2001-03-07', sex: 'F', postcode: 'DE13 0AA' }])
+    const out = match({ given_name: 'Priya', family_name: 'Patel', date_of_birth: '2001-07-03', sex: 'F', postcode: 'DE13 0AA' }, idx)
+    expect(out).toEqual({ patientId: 'x', key: 'name_dob_swapped', reason: 'matched' })
+  })
+  it('answers no_match when nothing points anywhere', () => {
+    const idx = index([JOHN])
+    expect(match(STRANGER, idx)).toEqual({ patientId: null, key: null, reason: 'no_match' })
+  })
+})
+
+describe('matching: weak keys and name frequency', () => {
+  const moved = { given_name: 'Oluwaseun', family_name: 'Adebayo-Quist', date_of_birth: '1999-09-09', sex: 'M', postcode: 'ST1 1AA' }
+  it('accepts a moved person (no postcode agreement) when the name is rare in the trust population', () => {
+    const idx = index([{ id: 'r', ...moved, postcode: 'ST2 2BB' }, STRANGER])
+    expect(match(moved, idx)).toEqual({ patientId: 'r', key: 'name_dob_sex', reason: 'matched' })
+  })
+  it('refuses a moved person with a name common in the trust population', () => {
+    const commons: P[] = Array.from({ length: 5 }, (_, i) => ({ id: `c${i}`, given_name: 'John', family_name: 'Smith', date_of_birth: `19${60 + i}-01-01`, sex: 'M', postcode: 'ST3 3CC' }))
+    const idx = index([...commons, { ...JOHN, postcode: 'ST2 2BB' }])
+    expect(match({ ...JOHN, nhs_number: null }, idx)).toEqual({ patientId: null, key: 'name_dob_sex', reason: 'weak_unconfirmed' })
+  })
+  it('accepts the same moved person with a common name when the NHS number agrees', () => {
+    const commons: P[] = Array.from({ length: 5 }, (_, i) => ({ id: `c${i}`, given_name: 'John', family_name: 'Smith', date_of_birth: `19${60 + i}-01-01`, sex: 'M', postcode: 'ST3 3CC' }))
+    const idx = index([...commons, { ...JOHN, postcode: 'ST2 2BB' }])
+    expect(match(JOHN, idx)).toEqual({ patientId: 'p-john', key: 'nhs', reason: 'matched' })
+  })
+  it('never treats a name as rare when the index has no frequency tokens', () => {
+    const noFreq = createTokeniser(KEY)
+    const idx = buildMemoryIndex([{ id: 'r', tokens: noFreq.tokens(person({ ...moved, postcode: 'ST2 2BB' })), active: true, restricted: false }])
+    expect(match(moved, idx).reason).toBe('weak_unconfirmed')
+  })
+  it('refuses a given-name typo resting only on keys without the given name', () => {
+    const idx = index([JOHN])
+    const out = match({ ...JOHN, nhs_number: null, given_name: 'Jhon' }, idx)
+    expect(out).toEqual({ patientId: null, key: 'initial_family_dob_pc', reason: 'weak_unconfirmed' })
+  })
+})
+
+describe('matching: ambiguity and vetoes', () => {
+  it('answers ambiguous when the selecting key points to two patients', () => {
+    const idx = index([
+      { id: 'a', given_name: 'Sam', family_name: 'Lee', date_of_birth: '2000-01-01', sex: 'M', postcode: 'ST1 1AA' },
+      { id: 'b', given_name: 'Sam', family_name: 'Lee', date_of_birth: '2000-01-01', sex: 'M', postcode: 'ST1 1AA' },
+    ])
+    expect(match({ given_name: 'Sam', family_name: 'Lee', date_of_birth: '2000-01-01', sex: 'M', postcode: 'ST1 1AA' }, idx)).toEqual({
+      patientId: null,
+      key: 'name_dob_sex_pc',
+      reason: 'ambiguous',
+    })
+  })
+  it('vetoes when a valid NHS number disagrees with the patient the names point to', () => {
+    const idx = index([JOHN])
+    expect(match({ ...JOHN, nhs_number: '4857773457' }, idx)).toEqual({ patientId: null, key: 'name_dob_sex_pc', reason: 'vetoed' })
+  })
+  it('ignores an invalid NHS number rather than treating it as a disagreement', () => {
+    const idx = index([JOHN])
+    expect(match({ ...JOHN, nhs_number: '9434765918' }, idx)).toEqual({ patientId: 'p-john', key: 'name_dob_sex_pc', reason: 'matched' })
+  })
+  it('vetoes when the NHS number points to one patient and the names to another', () => {
+    const other: P = { id: 'q', nhs_number: '4857773457', given_name: 'Peter', family_name: 'Brown', date_of_birth: '1950-06-06', sex: 'M', postcode: 'ST9 9ZZ' }
+    const idx = index([JOHN, other])
+    expect(match({ ...JOHN, nhs_number: '4857773457' }, idx)).toEqual({ patientId: null, key: 'nhs', reason: 'vetoed' })
+  })
+  it('vetoes when a later key points to a different patient with evidence the chosen one does not cover', () => {
+    // Candidate agrees with A on full name + DOB + sex (A moved) and with B on full name + birth year + postcode.
+    const a: P = { id: 'a', given_name: 'Zebedee', family_name: 'Quaxworth', date_of_birth: '1971-07-19', sex: 'M', postcode: 'ST2 2BB' }
+    const b: P = { id: 'b', given_name: 'Zebedee', family_name: 'Quaxworth', date_of_birth: '1971-01-05', sex: 'M', postcode: 'ST99 9ZZ' }
+    const idx = index([a, b])
+    expect(match({ given_name: 'Zebedee', family_name: 'Quaxworth', date_of_birth: '1971-07-19', sex: 'M', postcode: 'ST99 9ZZ' }, idx)).toEqual({
+      patientId: null,
+      key: 'name_dob_sex',
+      reason: 'vetoed',
+    })
+  })
+})
+
+describe('matching: twins are never matched to each other', () => {
+  const kate: P = { id: 'kate', given_name: 'Kate', family_name: 'Owen', date_of_birth: '2012-04-03', sex: 'F', postcode: 'ST17 9QA', nhs_number: '9434765919' }
+  const katie: P = { id: 'katie', given_name: 'Katie', family_name: 'Owen', date_of_birth: '2012-04-03', sex: 'F', postcode: 'ST17 9QA', nhs_number: '4010232137' }
+  const pairs: [string, P, P][] = [
+    ['John / Jack', JOHN, TWIN_JACK],
+    ['Kate / Katie (two diminutives of one name)', kate, katie],
+    ['Jon / John', { ...JOHN, id: 'jon', given_name: 'Jon', nhs_number: '4857773457' }, JOHN],
+    ['Sophie / Sophia', { ...kate, id: 'sophie', given_name: 'Sophie' }, { ...katie, id: 'sophia', given_name: 'Sophia' }],
+    ['Ellie / Ella', { ...kate, id: 'ellie', given_name: 'Ellie' }, { ...katie, id: 'ella', given_name: 'Ella' }],
+    ['Mary-Anne / Mary-Jane', { ...kate, id: 'ma', given_name: 'Mary-Anne' }, { ...katie, id: 'mj', given_name: 'Mary-Jane' }],
+    ['Daniel / Danielle (different sex)', { ...JOHN, id: 'daniel', given_name: 'Daniel' }, { ...TWIN_JACK, id: 'danielle', given_name: 'Danielle', sex: 'F' }],
+  ]
+
+  for (const [name, a, b] of pairs) {
+    for (const [cand, other] of [
+      [a, b],
+      [b, a],
+    ] as const) {
+      const { id: candId, ...candRaw } = cand
+      it(`${name}: with both twins in the index, ${cand.given_name} matches only their own record`, () => {
+        const idx = index([a, b])
+        const out = match(candRaw, idx)
+        expect(out.patientId).toBe(candId)
+        expect(out.reason).toBe('matched')
+      })
+      it(`${name}: with only the other twin in the index, ${cand.given_name} is not matched`, () => {
+        const idx = index([other, STRANGER])
+        const out = match(candRaw, idx)
+        expect(out.patientId).toBeNull()
+        expect(out.reason).not.toBe('matched')
+      })
+      it(`${name}: ${cand.given_name} carrying the other twin's NHS number is not matched to the other twin`, () => {
+        const idx = index([other, STRANGER])
+        const out = match({ ...candRaw, nhs_number: other.nhs_number }, idx)
+        expect(out.patientId).toBeNull()
+        expect(out.reason).not.toBe('matched')
+      })
+      it(`${name}: ${cand.given_name} without sex or postcode is not matched to the other twin`, () => {
+        const idx = index([other, STRANGER])
+        const out = match({ ...candRaw, sex: 'U', postcode: 'ZZ99 3VZ', nhs_number: null }, idx)
+        expect(out.patientId).toBeNull()
+      })
+    }
+  }
+})
+
+describe('activeFlag', () => {
+  it('is true only for a match to an active, unrestricted patient', () => {
+    const idx = index([JOHN, { ...STRANGER, active: false }])
+    expect(activeFlag(match(JOHN, idx), idx)).toBe(true)
+    expect(activeFlag(match(STRANGER, idx), idx)).toBe(false)
+  })
+  it('is always false for a restricted patient, even when matched and active', () => {
+    const idx = index([{ ...JOHN, restricted: true }])
+    const out = match(JOHN, idx)
+    expect(out.reason).toBe('matched')
+    expect(activeFlag(out, idx)).toBe(false)
+  })
+  it('is false for every outcome other than matched', () => {
+    const idx = index([JOHN])
+    for (const reason of ['no_match', 'ambiguous', 'vetoed', 'weak_unconfirmed'] as const) {
+      expect(activeFlag({ patientId: 'p-john', key: 'nhs', reason }, idx)).toBe(false)
+    }
+  })
+})
