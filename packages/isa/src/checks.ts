@@ -30,10 +30,10 @@ function label(doc: IsaDocument): string {
  * The agreement must exist, be active, and `now` must fall within valid_from..valid_to (inclusive, in
  * English dates) and at or after this version's effective_from.
  */
-export function checkIsaStatus(doc: IsaDocument | undefined, now: Date, isaId = 'requested'): IsaDocument {
+export function checkIsaStatus(doc: IsaDocument | undefined, now: Date, isaId?: string): IsaDocument {
   if (doc === undefined) {
     throw errors.isaUnknown(
-      `No ISA with id ${isaId} is registered here; ask your information governance lead which agreement covers this exchange.`,
+      `No ISA${isaId === undefined ? '' : ` with id ${JSON.stringify(isaId.slice(0, 64))}`} is registered here; ask your information governance lead which agreement covers this exchange.`,
     )
   }
   const today = ukDate(now)
@@ -92,7 +92,7 @@ export function checkClause(doc: IsaDocument, clauseId: string): Clause {
   const clause = doc.clauses.find((c) => c.id === clauseId)
   if (clause === undefined) {
     throw errors.clauseUnknown(
-      `${label(doc)} has no clause ${JSON.stringify(clauseId)}; choose one of: ${doc.clauses.map((c) => c.id).join(', ')}.`,
+      `${label(doc)} has no clause ${JSON.stringify(clauseId.slice(0, 64))}; choose one of: ${doc.clauses.map((c) => c.id).join(', ')}.`,
     )
   }
   return clause

@@ -1,4 +1,5 @@
 import { describe, expect, it } from 'vitest'
+import fc from 'fast-check'
 import { ErrorCode } from '@healthflag/protocol'
 import {
   checkIsaStatus,
@@ -98,5 +99,52 @@ describe('ISA versions', () => {
     const relinked = isaVersion({ ...v3.doc, supersedes: v1.digest })
     expect(refusal(() => checkVersionChain([v1, v2, relinked])).code).toBe(ErrorCode.ISA_DIGEST_MISMATCH)
     expect(refusal(() => checkVersionChain([v1, v3])).code).toBe(ErrorCode.ISA_INVALID)
+  })
+})
+
+describe('resolveVersion properties', () => {
+  const HOUR = 3_600_000
+  const base = Date.parse('2026-01-01T00:00:00Z')
+  // A chain whose effective_from never goes backwards, as nextVersion guarantees.
+  const chain = fc
+    .array(fc.integer({ min: 0, max: 48 }), { minLength: 1, maxLength: 8 })
+    .map((gaps) => {
+      let t = base
+      return gaps.map((g, i) => {
+        t += g * HOUR
+        const doc = { ...v1.doc, version: i + 1, effective_from: new Date(t).toISOString() }
+        return { doc, digest: String(i + 1) }
+      })
+    })
+
+  it('does not depend on the order the versions are given in', () => {
+    fc.assert(
+      fc.property(chain, fc.integer({ min: -10, max: 500 }), fc.nat(), (versions, h, seed) => {
+        const at = new Date(base + h * HOUR)
+        const shuffled = [...versions].sort((a, b) => ((a.doc.version * 7919 + seed) % 97) - ((b.doc.version * 7919 + seed) % 97))
+        expect(resolveVersion(shuffled, at)?.doc.version).toBe(resolveVersion(versions, at)?.doc.version)
+      }),
+    )
+  })
+
+  it('never moves back to an older version as time goes on, and never picks one not yet in effect', () => {
+    fc.assert(
+      fc.property(chain, (versions) => {
+        let last = 0
+        for (let h = -1; h <= 8 * 48 + 1; h++) {
+          const at = new Date(base + h * HOUR)
+          const v = resolveVersion(versions, at)
+          if (v === undefined) {
+            expect(last).toBe(0)
+            continue
+          }
+          expect(Date.parse(v.doc.effective_from)).toBeLessThanOrEqual(at.getTime())
+          expect(v.doc.version).toBeGreaterThanOrEqual(last)
+          last = v.doc.version
+        }
+        expect(last).toBe(versions.length)
+      }),
+      { numRuns: 50 },
+    )
   })
 })
