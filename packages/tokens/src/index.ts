@@ -23,6 +23,8 @@ export {
   fieldValues,
   isMatchKeyKind,
   keyCombinations,
+  keyComparisons,
+  keyMaterialKind,
   phoneticCode,
   type KeyField,
   type MatchKeyKind,
