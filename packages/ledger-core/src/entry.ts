@@ -59,7 +59,7 @@ export const LedgerEntrySchema = Type.Object(
       }),
     ),
     key_kcv: Type.Optional(Type.String({ pattern: KCV })),
-    reason: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })),
+    reason: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '^[^\\u0000-\\u001f\\u007f]*$' })),
     checkpoint: Type.Optional(
       Type.Object(
         {
@@ -160,9 +160,16 @@ function isRealUtcInstant(at: string): boolean {
   return new Date(ms).toISOString().slice(0, 19) === at.slice(0, 19)
 }
 
+// RFC 8785 refuses strings with unpaired surrogates; JSON.stringify would quietly escape them instead.
+const LONE_SURROGATE = /\p{Cs}/u
+
 function reasons(validate: ValidateFunction, x: unknown, entryOf: (x: unknown) => LedgerEntry, prefix: string): string[] {
   if (!validate(x)) return [...new Set((validate.errors ?? []).map(describe))]
-  return isRealUtcInstant(entryOf(x).at) ? [] : [`${prefix}at: is not a real UTC date and time`]
+  const entry = entryOf(x)
+  const out: string[] = []
+  if (!isRealUtcInstant(entry.at)) out.push(`${prefix}at: is not a real UTC date and time`)
+  if (entry.reason !== undefined && LONE_SURROGATE.test(entry.reason)) out.push(`${prefix}reason: is not well-formed Unicode`)
+  return out
 }
 
 /**

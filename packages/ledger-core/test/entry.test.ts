@@ -71,6 +71,12 @@ describe('entry shape', () => {
     expect(validateEntryShape({ ...entry, type: 'exchange.refused', reason: 'x'.repeat(201) })).toHaveLength(1)
   })
 
+  it('rejects a reason with control characters or an unpaired surrogate, and accepts other Unicode', () => {
+    expect(validateEntryShape({ ...entry, reason: 'line\nbreak' })).toEqual(['reason: has the wrong format'])
+    expect(validateEntryShape({ ...entry, reason: 'half \ud800 pair' })).toEqual(['reason: is not well-formed Unicode'])
+    expect(validateEntryShape({ ...entry, reason: 'Größe überschritten 😀' })).toEqual([])
+  })
+
   it('rejects an unknown type, a missing party and a time that is not UTC or not a real date', () => {
     expect(validateEntryShape({ ...entry, type: 'exchange.deleted' })).toEqual(['type: is not one of the allowed values'])
     const { party: _omit, ...noParty } = entry
