@@ -78,7 +78,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const logger = (service: string) => (opts.logStream ? { ...loggerOptions(service, opts.logLevel ?? 'info'), stream: opts.logStream } : false)
   const ledgerOrigin = 'healthflag.local/ledger/brfc-sssft'
 
-  const ledger = Fastify({ logger: logger('ledger') as never })
+  const ledger = Fastify({ logger: logger('ledger') as never, pluginTimeout: 120_000, bodyLimit: 256 * 1024 * 1024 })
   await ledger.register(ledgerApp, {
     database: opts.databases.ledger,
     signingKey: ledgerKey,
@@ -89,11 +89,11 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   })
   const ledgerUrl = await ledger.listen({ host: '127.0.0.1', port: 0 })
 
-  const sidecar = Fastify({ logger: logger('sidecar') as never })
+  const sidecar = Fastify({ logger: logger('sidecar') as never, pluginTimeout: 120_000, bodyLimit: 256 * 1024 * 1024 })
   await sidecar.register(sidecarApp, { database: opts.databases.sidecar, keys: trustKeys, isa, ledgerUrl, users: sidecarUsers, ...(opts.now ? { now: opts.now } : {}) })
   const sidecarUrl = await sidecar.listen({ host: '127.0.0.1', port: 0 })
 
-  const council = Fastify({ logger: logger('council') as never })
+  const council = Fastify({ logger: logger('council') as never, pluginTimeout: 120_000, bodyLimit: 256 * 1024 * 1024 })
   await council.register(councilApp, { database: opts.databases.council, keys: councilKeys, isa, sidecarUrl, ledgerUrl, users: councilUsers, ...(opts.now ? { now: opts.now } : {}) })
   const councilUrl = await council.listen({ host: '127.0.0.1', port: 0 })
 

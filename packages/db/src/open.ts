@@ -6,6 +6,10 @@ import { Kysely, PostgresDialect, type LogEvent } from 'kysely'
 import pg from 'pg'
 import { PGlite } from '@electric-sql/pglite'
 import { PGliteDialect } from 'kysely-pglite-dialect'
+import { existsSync, promises as fs } from 'node:fs'
+import os from 'node:os'
+import path from 'node:path'
+import { fileURLToPath } from 'node:url'
 
 export type DatabaseTarget =
   | { kind: 'postgres'; url: string; schema?: string; poolSize?: number }
@@ -47,8 +51,10 @@ export async function openDatabase<DB>(target: DatabaseTarget, opts: { log?: (e:
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), ...(opts.log ? { log: opts.log } : {}) })
     return { db, target, close: () => db.destroy() }
   }
+  const fresh = !target.dataDir || !existsSync(path.join(target.dataDir, 'PG_VERSION'))
   const client = await PGlite.create({
     ...(target.dataDir ? { dataDir: target.dataDir } : {}),
+    ...(fresh ? { loadDataDir: await pgliteTemplate() } : {}),
     parsers: { [INT8]: (v: string) => Number(v), [NUMERIC]: (v: string) => Number(v) },
   })
   const db = new Kysely<DB>({ dialect: new PGliteDialect(simpleProtocolWhenUnparameterised(client)), ...(opts.log ? { log: opts.log } : {}) })
@@ -79,4 +85,44 @@ function simpleProtocolWhenUnparameterised(client: PGlite): PGlite {
 export function quoteIdent(name: string): string {
   if (!/^[a-z_][a-z0-9_]{0,62}$/.test(name)) throw new Error('schema names are lower-case identifiers')
   return `"${name}"`
+}
+
+let template: Promise<Blob> | undefined
+
+/**
+ * A freshly initialised PGlite data directory as a tarball. initdb in WASM takes seconds (7–20 s on this
+ * 2-core machine) while loading a tarball takes about one, so the first database made on a machine
+ * leaves one in the temp dir, keyed by the PGlite version, and every later one starts from it.
+ */
+function pgliteTemplate(): Promise<Blob> {
+  template ??= (async () => {
+    const version = await pgliteVersion()
+    const file = path.join(os.tmpdir(), `healthflag-pglite-template-${version}.tar`)
+    try {
+      return new Blob([await fs.readFile(file)])
+    } catch {
+      const pg = await PGlite.create()
+      const tar = await pg.dumpDataDir('none')
+      await pg.close()
+      const bytes = Buffer.from(await tar.arrayBuffer())
+      const tmp = `${file}.${process.pid}.${Date.now()}`
+      await fs.writeFile(tmp, bytes)
+      await fs.rename(tmp, file)
+      return new Blob([bytes])
+    }
+  })()
+  return template
+}
+
+async function pgliteVersion(): Promise<string> {
+  let dir = path.dirname(fileURLToPath(import.meta.resolve('@electric-sql/pglite')))
+  for (let i = 0; i < 5; i++, dir = path.dirname(dir)) {
+    try {
+      const pkg = JSON.parse(await fs.readFile(path.join(dir, 'package.json'), 'utf8')) as { name?: string; version?: string }
+      if (pkg.name === '@electric-sql/pglite' && pkg.version) return pkg.version
+    } catch {
+      // keep walking up
+    }
+  }
+  return 'unknown'
 }
