@@ -6,28 +6,30 @@ import type { NormalisedPerson } from './person.js'
 
 /**
  * Match keys in precedence order (docs/token-spec.md §5). Each is emitted only when every one of its fields is present.
- * - nhs: NHS number alone (corroborated at match time by a DOB-bearing key and a similar given name)
+ * Keys that confirm the given name come first; the last three never accept a match on their own (they cannot tell
+ * twins apart) but still veto a different patient and select a candidate for corroboration.
+ * - nhs: NHS number alone (accepted only with a confirmed given name from another key)
  * - name_dob_sex_pc: given + family + DOB + sex + postcode
- * - name_dob_sex: given + family + DOB + sex (moved house)
+ * - name_dob_sex: given + family + DOB + sex (moved house; needs corroboration)
  * - canon_name_dob_sex: formal given name of a diminutive + family + DOB + sex (Bill -> William; never Kate -> Katie)
- * - initial_family_dob_pc: given initial + family + DOB + postcode
  * - given_dob_sex_pc: given + DOB + sex + postcode (surname change)
- * - family_dob_sex_pc: family + DOB + sex + postcode (given-name typo; never enough on its own)
  * - name_dob_swapped: given + family + DOB with day and month unordered (day/month swapped)
+ * - name_year_pc: given + family + birth year + postcode (wrong day or month)
+ * - initial_family_dob_pc: given initial + family + DOB + postcode
+ * - family_dob_sex_pc: family + DOB + sex + postcode (given-name typo)
  * - phonetic_name_dob: Double Metaphone of given and family + DOB (spelling variants)
- * - name_year_pc: given + family + birth year + postcode (wrong day/month)
  */
 export const MATCH_KEYS = [
   'nhs',
   'name_dob_sex_pc',
   'name_dob_sex',
   'canon_name_dob_sex',
-  'initial_family_dob_pc',
   'given_dob_sex_pc',
-  'family_dob_sex_pc',
   'name_dob_swapped',
-  'phonetic_name_dob',
   'name_year_pc',
+  'initial_family_dob_pc',
+  'family_dob_sex_pc',
+  'phonetic_name_dob',
 ] as const
 
 /**

@@ -72,13 +72,15 @@ export interface MatchOutcome {
 
 export interface MatchPolicy {
   /**
-   * A weak match (no postcode agreement) is accepted on its own only if the patient's name occurs at most this many
-   * times in the index. Default 3.
+   * Accept a weak match (confirmed given name, family and DOB, but no postcode or NHS agreement: typically a person
+   * who moved) when the patient's name occurs at most this many times in the index. Default 0: off. On the synthetic
+   * population this path was 72% precise, since a same-name, same-DOB stranger is exactly as rare as the person;
+   * see docs/token-spec.md §8.3 before turning it on.
    */
   rareNameMaxCount?: number
 }
 
-export const DEFAULT_RARE_NAME_MAX_COUNT = 3
+export const DEFAULT_RARE_NAME_MAX_COUNT = 0
 
 /** Agreement on a field implies agreement on the coarser fields derived from it. */
 const IMPLIES: Partial<Record<KeyField, readonly KeyField[]>> = {
@@ -114,8 +116,8 @@ function strictlyWeaker(a: ReadonlySet<KeyField>, b: ReadonlySet<KeyField>): boo
  *    evidence for it is strictly weaker than for the candidate (a twin reached only through family + DOB + postcode
  *    is not evidence against an exact full-name match).
  * 3. Decide on the fields the agreeing keys cover. The given name must be confirmed (exact, or a diminutive and its
- *    formal name); then NHS number, or DOB + sex + postcode, or family + DOB with postcode agreement, or family + DOB
- *    and a name rare in the trust's own population. Anything else, including every match that rests only on keys
+ *    formal name); then NHS number, or DOB + sex + postcode, or family + birth year + postcode, or (only when the
+ *    policy turns it on) family + DOB and a name rare in the trust's own population. Anything else, including every match that rests only on keys
  *    without the exact given name (initial, phonetic, family + DOB + sex + postcode), is 'weak_unconfirmed': such
  *    keys cannot tell twins apart.
  */
@@ -163,10 +165,11 @@ export function matchCandidate(tokens: TokenSet, index: PatientIndex, policy?: M
   if (f.has('nhs')) return matched
   if (f.has('dob') && f.has('sex') && f.has('postcode')) return matched
   if (!f.has('family') || !f.has('birth_year')) return unconfirmed
-  if (f.has('postcode') && f.has('dob_unordered')) return matched
+  // Same full name, birth year and address: only a data error in day or month separates these from one person.
+  if (f.has('postcode')) return matched
   const freq = index.nameFrequency?.(id)
   const rareMax = policy?.rareNameMaxCount ?? DEFAULT_RARE_NAME_MAX_COUNT
-  if (freq !== undefined && freq <= rareMax) return matched
+  if (rareMax > 0 && freq !== undefined && freq <= rareMax) return matched
   return unconfirmed
 }
 

@@ -8,6 +8,7 @@ import {
   normalisePerson,
   type IndexedPatient,
   type MatchOutcome,
+  type MatchPolicy,
   type PatientIndex,
   type RawPerson,
 } from '../src/index.js'
@@ -37,8 +38,8 @@ function index(patients: P[]): PatientIndex {
   )
 }
 
-function match(candidate: RawPerson, idx: PatientIndex): MatchOutcome {
-  return matchCandidate(council.tokens(person(candidate)), idx)
+function match(candidate: RawPerson, idx: PatientIndex, policy?: MatchPolicy): MatchOutcome {
+  return matchCandidate(council.tokens(person(candidate)), idx, policy)
 }
 
 const JOHN: P = { id: 'p-john', nhs_number: '9434765919', given_name: 'John', family_name: 'Smith', date_of_birth: '2010-05-14', sex: 'M', postcode: 'ST4 7AB' }
@@ -78,6 +79,11 @@ describe('matching: the happy paths', () => {
     const idx = index([{ id: 'd', given_name: 'Ella', family_name: 'Smith-Jones', date_of_birth: '2008-03-01', sex: 'F', postcode: 'ST5 1AA' }])
     expect(match({ given_name: 'Ella', family_name: 'Jones', date_of_birth: '2008-03-01', sex: 'F', postcode: 'ST5 1AA' }, idx).reason).toBe('matched')
   })
+  it('matches a wrong day of birth when full name, birth year and postcode agree', () => {
+    const idx = index([{ id: 'x', given_name: 'Priya', family_name: 'Patel', date_of_birth: '2001-03-07', sex: 'F', postcode: 'DE13 0AA' }])
+    const out = match({ given_name: 'Priya', family_name: 'Patel', date_of_birth: '2001-03-17', postcode: 'DE13 0AA' }, idx)
+    expect(out).toEqual({ patientId: 'x', key: 'name_year_pc', reason: 'matched' })
+  })
   it('matches a day/month swap when the postcode also agrees', () => {
     const idx = index([{ id: 'x', given_name: 'Priya', family_name: 'Patel', date_of_birth: '2001-03-07', sex: 'F', postcode: 'DE13 0AA' }])
     const out = match({ given_name: 'Priya', family_name: 'Patel', date_of_birth: '2001-07-03', sex: 'F', postcode: 'DE13 0AA' }, idx)
@@ -91,14 +97,25 @@ describe('matching: the happy paths', () => {
 
 describe('matching: weak keys and name frequency', () => {
   const moved = { given_name: 'Oluwaseun', family_name: 'Adebayo-Quist', date_of_birth: '1999-09-09', sex: 'M', postcode: 'ST1 1AA' }
-  it('accepts a moved person (no postcode agreement) when the name is rare in the trust population', () => {
+  const rareOn: MatchPolicy = { rareNameMaxCount: 3 }
+  it('by default refuses a moved person (no postcode or NHS agreement) however rare the name', () => {
     const idx = index([{ id: 'r', ...moved, postcode: 'ST2 2BB' }, STRANGER])
-    expect(match(moved, idx)).toEqual({ patientId: 'r', key: 'name_dob_sex', reason: 'matched' })
+    expect(match(moved, idx)).toEqual({ patientId: null, key: 'name_dob_sex', reason: 'weak_unconfirmed' })
   })
-  it('refuses a moved person with a name common in the trust population', () => {
+  it('accepts a moved person when the policy allows rare names and the name is rare in the trust population', () => {
+    const idx = index([{ id: 'r', ...moved, postcode: 'ST2 2BB' }, STRANGER])
+    expect(match(moved, idx, rareOn)).toEqual({ patientId: 'r', key: 'name_dob_sex', reason: 'matched' })
+  })
+  it('refuses a moved person with a name common in the trust population even when rare names are allowed', () => {
     const commons: P[] = Array.from({ length: 5 }, (_, i) => ({ id: `c${i}`, given_name: 'John', family_name: 'Smith', date_of_birth: `19${60 + i}-01-01`, sex: 'M', postcode: 'ST3 3CC' }))
     const idx = index([...commons, { ...JOHN, postcode: 'ST2 2BB' }])
-    expect(match({ ...JOHN, nhs_number: null }, idx)).toEqual({ patientId: null, key: 'name_dob_sex', reason: 'weak_unconfirmed' })
+    expect(match({ ...JOHN, nhs_number: null }, idx, rareOn)).toEqual({ patientId: null, key: 'name_dob_sex', reason: 'weak_unconfirmed' })
+  })
+  it('counts name frequency from the index own name_freq tokens', () => {
+    const commons: P[] = Array.from({ length: 5 }, (_, i) => ({ id: `c${i}`, given_name: 'John', family_name: 'Smith', date_of_birth: `19${60 + i}-01-01`, sex: 'M', postcode: 'ST3 3CC' }))
+    const idx = index([...commons, JOHN, { id: 'r', ...moved }])
+    expect(idx.nameFrequency?.('p-john')).toBe(6)
+    expect(idx.nameFrequency?.('r')).toBe(1)
   })
   it('accepts the same moved person with a common name when the NHS number agrees', () => {
     const commons: P[] = Array.from({ length: 5 }, (_, i) => ({ id: `c${i}`, given_name: 'John', family_name: 'Smith', date_of_birth: `19${60 + i}-01-01`, sex: 'M', postcode: 'ST3 3CC' }))
@@ -108,7 +125,8 @@ describe('matching: weak keys and name frequency', () => {
   it('never treats a name as rare when the index has no frequency tokens', () => {
     const noFreq = createTokeniser(KEY)
     const idx = buildMemoryIndex([{ id: 'r', tokens: noFreq.tokens(person({ ...moved, postcode: 'ST2 2BB' })), active: true, restricted: false }])
-    expect(match(moved, idx).reason).toBe('weak_unconfirmed')
+    expect(idx.nameFrequency?.('r')).toBeUndefined()
+    expect(match(moved, idx, rareOn).reason).toBe('weak_unconfirmed')
   })
   it('refuses a given-name typo resting only on keys without the given name', () => {
     const idx = index([JOHN])
