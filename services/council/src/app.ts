@@ -30,6 +30,7 @@ export const councilApp = fp(
   async (app: FastifyInstance, opts: CouncilOptions) => {
     const handle = await openDatabase<CouncilDB>(opts.database)
     app.addHook('onClose', () => handle.close())
+    app.decorate('healthflagDb', handle.db)
     await migrateToLatest(handle.db, 'council')
     const now = opts.now ?? (() => new Date())
     const isaDb = handle.db as unknown as IsaDb

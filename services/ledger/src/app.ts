@@ -24,6 +24,7 @@ export const ledgerApp = fp(
   async (app: FastifyInstance, opts: LedgerOptions) => {
     const handle = await openDatabase<LedgerDB>(opts.database)
     app.addHook('onClose', () => handle.close())
+    app.decorate('healthflagDb', handle.db)
     await migrateToLatest(handle.db, 'ledger')
     for (const [id, key] of Object.entries(opts.parties)) await registerParty(handle.db, id, key)
     const keys = new Map([...(await partyKeys(handle.db))].map(([id, k]) => [id, fromBase64Url(k)]))

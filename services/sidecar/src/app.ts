@@ -29,6 +29,7 @@ export const sidecarApp = fp(
   async (app: FastifyInstance, opts: SidecarOptions) => {
     const handle = await openDatabase<SidecarDB>(opts.database)
     app.addHook('onClose', () => handle.close())
+    app.decorate('healthflagDb', handle.db)
     await migrateToLatest(handle.db, 'sidecar')
     const now = opts.now ?? (() => new Date())
     const isaDb = handle.db as unknown as IsaDb

@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import type { Kysely } from 'kysely'
 import { Type } from 'typebox'
 import { ErrorBody, errors } from '@healthflag/protocol'
-import { emptyRoot, parseEntryBytes, signCheckpoint, toBase64, toHex, validateSignedEntryShape, verifyEntry, type NoteSigner, type SignedEntry } from '@healthflag/ledger-core'
+import { emptyRoot, LedgerEntrySchema, parseEntryBytes, signCheckpoint, toBase64, toHex, validateSignedEntryShape, verifyEntry, type NoteSigner, type SignedEntry } from '@healthflag/ledger-core'
 import type { LedgerDB } from '../schema.js'
 import * as store from '../store.js'
 
@@ -14,7 +14,7 @@ export interface LedgerContext {
 
 const AppendResult = Type.Object({ index: Type.Integer(), leaf_hash: Type.String(), checkpoint: Type.String() }, { additionalProperties: false })
 const EntryView = Type.Object(
-  { index: Type.Integer(), leaf_hash: Type.String(), entry: Type.Unknown(), recorded_at: Type.String() },
+  { index: Type.Integer(), leaf_hash: Type.String(), entry: LedgerEntrySchema, key_id: Type.String(), signature: Type.String(), recorded_at: Type.String() },
   { additionalProperties: false },
 )
 
@@ -109,7 +109,10 @@ export async function ledgerRoutes(app: FastifyInstance, { ctx }: { ctx: LedgerC
     },
     async (req) => {
       const rows = await store.listEntries(ctx.db, req.query as store.EntryFilter)
-      return rows.map((r) => ({ index: Number(r.idx), leaf_hash: toHex(new Uint8Array(r.leaf_hash)), entry: parseEntryBytes(new Uint8Array(r.body)), recorded_at: new Date(r.recorded_at).toISOString() }))
+      return rows.map((r) => {
+        const signed = parseEntryBytes(new Uint8Array(r.body))
+        return { index: Number(r.idx), leaf_hash: toHex(new Uint8Array(r.leaf_hash)), entry: signed.entry, key_id: signed.key_id, signature: signed.signature, recorded_at: new Date(r.recorded_at).toISOString() }
+      })
     },
   )
 }
