@@ -31,10 +31,11 @@ export const CANDIDATE_COLUMNS = [
 export const TRUTH_COLUMNS = ['ref', 'patient_id', 'expected_active', 'sent', 'noise'] as const
 
 /** Quote a field when it holds a comma, quote, CR or LF, or starts or ends with whitespace. */
+const NEEDS_QUOTES = /^\s|[",\r\n]|\s$/
+
 function field(v: unknown): string {
-  const s = v === undefined || v === null ? '' : String(v)
-  if (/[",\r\n]/.test(s) || /^\s|\s$/.test(s)) return '"' + s.replace(/"/g, '""') + '"'
-  return s
+  const s = typeof v === 'string' ? v : v === undefined || v === null ? '' : String(v)
+  return NEEDS_QUOTES.test(s) ? '"' + s.replace(/"/g, '""') + '"' : s
 }
 
 function line<T extends object>(row: T, columns: readonly (keyof T)[]): string {

@@ -40,8 +40,8 @@ export class NhsAllocator {
   private permute(x: number): number {
     let l = Math.floor(x / HALF)
     let r = x % HALF
-    for (const k of this.keys) {
-      const f = mix32((r ^ k) >>> 0) % HALF
+    for (let i = 0; i < 4; i++) {
+      const f = mix32((r ^ (this.keys[i] as number)) >>> 0) % HALF
       const nl = r
       r = (l + f) % HALF
       l = nl
@@ -51,7 +51,7 @@ export class NhsAllocator {
 
   /** The next number for a person. */
   next(): string {
-    return this.take(() => this.counter++)
+    return this.take(false)
   }
 
   /**
@@ -59,13 +59,14 @@ export class NhsAllocator {
    * other end of the permutation so taking one never shifts the numbers people get.
    */
   spare(): string {
-    return this.take(() => HALF * HALF - 1 - this.spareCounter++)
+    return this.take(true)
   }
 
-  private take(slot: () => number): string {
+  private take(spare: boolean): string {
     for (;;) {
       if (this.counter + this.spareCounter >= HALF * HALF) throw new Error('NhsAllocator: synthetic NHS number range exhausted')
-      const stem = 900_000_000 + this.permute(slot())
+      const slot = spare ? HALF * HALF - 1 - this.spareCounter++ : this.counter++
+      const stem = 900_000_000 + this.permute(slot)
       let sum = 0
       for (let x = stem, w = 2; w <= 10; w++, x = Math.floor(x / 10)) sum += (x % 10) * w
       const c = (11 - (sum % 11)) % 11

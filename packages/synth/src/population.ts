@@ -114,7 +114,7 @@ class Gen {
   readonly rows: PatientRow[] = []
   readonly counts: Record<string, number> = {}
   /** ISO strings per day number, shared so a million patients do not hold a million date strings */
-  private readonly isoCache = new Map<number, string>()
+  private readonly isoCache: (string | undefined)[] = []
 
   constructor(
     readonly seed: number,
@@ -140,10 +140,11 @@ class Gen {
   }
 
   iso(day: number): string {
-    let s = this.isoCache.get(day)
+    const age = this.asOfDay - day // every generated birth date is before the as-of date
+    let s = age >= 0 ? this.isoCache[age] : undefined
     if (s === undefined) {
       s = isoDate(civilFromDays(day))
-      this.isoCache.set(day, s)
+      if (age >= 0) this.isoCache[age] = s
     }
     return s
   }
