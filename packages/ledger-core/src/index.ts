@@ -64,3 +64,15 @@ export {
   type Checkpoint,
 } from './checkpoint.js'
 export { bytesEqual, fromBase64, fromBase64Url, fromHex, toBase64, toBase64Url, toHex } from './encoding.js'
+export {
+  RootBuilder,
+  auditExport,
+  auditLog,
+  fastLeafHash,
+  fastNodeHash,
+  fastVerifyEntry,
+  type AuditOptions,
+  type AuditReport,
+  type AuditRow,
+  type LedgerExport,
+} from './audit.js'
