@@ -153,7 +153,6 @@ export const NICKNAMES: Readonly<Record<string, readonly string[]>> = {
   Leslie: ['Les'],
   Kimberley: ['Kim'],
   Bethany: ['Beth'],
-  Georgia: ['George'],
   Jasmine: ['Jas', 'Jazz'],
 }
 

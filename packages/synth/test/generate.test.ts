@@ -33,6 +33,13 @@ describe('generatePopulation', () => {
     expect(large.candidates).toEqual(small.candidates)
   })
 
+  it('keeps the same families and the same indexed candidates across tiers', () => {
+    const clean = generatePopulation({ ...base, tier: 'clean' })
+    const hard = generatePopulation({ ...base, tier: 'hard' })
+    const shape = (pop: Population) => pop.candidates.map((c, i) => [c.family_id, c.criteria_met, pop.truth[i]!.patientId !== null])
+    expect(shape(hard)).toEqual(shape(clean))
+  })
+
   it('returns exactly the requested numbers of patients, candidates and truth rows', () => {
     for (const [patients, candidates] of [
       [8000, 1500],
