@@ -9,7 +9,7 @@ export class ApiError extends Error {
   }
 }
 
-async function call<T>(base: string, token: string | null, method: string, path: string, body?: BodyInit, type?: string): Promise<{ status: number; body: T }> {
+async function call<T>(base: string, token: string | null, method: string, path: string, body?: RequestInit["body"], type?: string): Promise<{ status: number; body: T }> {
   const res = await fetch(new URL(path, base), {
     method,
     headers: { ...(token ? { authorization: `Bearer ${token}` } : {}), ...(type ? { 'content-type': type } : {}) },
@@ -56,9 +56,9 @@ export interface ImportReport {
 
 export const api = {
   importIndex: (sidecarUrl: string, token: string, csv: Uint8Array | string, asOf?: string) =>
-    call<ImportReport>(sidecarUrl, token, 'POST', `/v1/index${asOf ? `?as_of=${asOf}` : ''}`, csv as BodyInit, 'text/csv').then((r) => r.body),
+    call<ImportReport>(sidecarUrl, token, 'POST', `/v1/index${asOf ? `?as_of=${asOf}` : ''}`, csv as RequestInit["body"], 'text/csv').then((r) => r.body),
   upload: (councilUrl: string, token: string, csv: Uint8Array | string, filename = 'candidates.csv') =>
-    call<UploadReport>(councilUrl, token, 'POST', `/v1/uploads?filename=${encodeURIComponent(filename)}`, csv as BodyInit, 'text/csv'),
+    call<UploadReport>(councilUrl, token, 'POST', `/v1/uploads?filename=${encodeURIComponent(filename)}`, csv as RequestInit["body"], 'text/csv'),
   startExchange: (councilUrl: string, token: string, uploadId: string, body: { isa_id?: string; clause_id?: string } = {}) =>
     call<ExchangeView>(councilUrl, token, 'POST', `/v1/uploads/${uploadId}/exchanges`, JSON.stringify(body), 'application/json'),
   exchange: (councilUrl: string, token: string, id: string) => call<ExchangeView>(councilUrl, token, 'GET', `/v1/exchanges/${id}`).then((r) => r.body),

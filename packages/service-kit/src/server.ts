@@ -1,0 +1,14 @@
+/** Runs one service in production: builds the instance, registers the app plugin, listens, closes gracefully. */
+import Fastify, { type FastifyPluginAsync, type FastifyPluginOptions } from 'fastify'
+import closeWithGrace from 'close-with-grace'
+import { loggerOptions } from './logger.js'
+
+export async function serve<O extends FastifyPluginOptions>(p: { service: string; plugin: FastifyPluginAsync<O>; options: O; host: string; port: number; logLevel: string }): Promise<void> {
+  const app = Fastify({ logger: loggerOptions(p.service, p.logLevel), pluginTimeout: 120_000, bodyLimit: 256 * 1024 * 1024, trustProxy: false })
+  await app.register(p.plugin as FastifyPluginAsync, p.options as object)
+  closeWithGrace({ delay: 10_000 }, async ({ err }) => {
+    if (err) app.log.error({ err }, 'closing after error')
+    await app.close()
+  })
+  await app.listen({ host: p.host, port: p.port })
+}
