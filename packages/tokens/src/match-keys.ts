@@ -143,16 +143,28 @@ export function fieldValues(p: NormalisedPerson, field: KeyField): string[] {
   }
 }
 
+/** Field values of one person, each computed at most once (the phonetic codes are the costly ones). */
+export class PersonFields {
+  private readonly cache = new Map<KeyField, string[]>()
+  constructor(readonly person: NormalisedPerson) {}
+  get(field: KeyField): string[] {
+    let v = this.cache.get(field)
+    if (v === undefined) this.cache.set(field, (v = fieldValues(this.person, field)))
+    return v
+  }
+}
+
 /**
- * Every field-value combination of a key for a person (the cartesian product of the fields' values), or [] when any
- * field is absent. A surname "Smith-Jones" gives three combinations: SMITHJONES, SMITH, JONES.
+ * Every field-value combination of a key for a person (the cartesian product of the fields' values, in field order),
+ * or [] when any field is absent. A surname "Smith-Jones" gives three combinations: SMITHJONES, SMITH, JONES.
  */
-export function keyCombinations(p: NormalisedPerson, kind: MatchKeyKind): string[][] {
+export function keyCombinations(p: NormalisedPerson | PersonFields, kind: MatchKeyKind): string[][] {
+  const fields = p instanceof PersonFields ? p : new PersonFields(p)
   let combos: string[][] = [[]]
   for (const f of KEY_FIELDS[kind]) {
-    const values = fieldValues(p, f)
+    const values = fields.get(f)
     if (values.length === 0) return []
-    combos = combos.flatMap((c) => values.map((v) => [...c, v]))
+    combos = values.length === 1 ? combos.map((c) => (c.push(values[0]!), c)) : combos.flatMap((c) => values.map((v) => [...c, v]))
   }
   return combos
 }

@@ -4,7 +4,7 @@ import { hmac } from '@noble/hashes/hmac.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { canonicalBytes } from './canonical.js'
 import { deriveKindKey } from './keys.js'
-import { CANDIDATE_TOKEN_KINDS, isMatchKeyKind, keyCombinations, keyMaterialKind, type MatchKeyKind } from './match-keys.js'
+import { CANDIDATE_TOKEN_KINDS, PersonFields, isMatchKeyKind, keyCombinations, keyMaterialKind, type MatchKeyKind } from './match-keys.js'
 import type { NormalisedPerson } from './person.js'
 
 export const TOKEN_BYTES = 16
@@ -52,8 +52,9 @@ export function createTokeniser(
   return {
     tokens(person: NormalisedPerson): TokenSet {
       const out: TokenSet = {}
+      const fields = new PersonFields(person)
       for (const [kind, fn] of fns) {
-        const combos = keyCombinations(person, kind)
+        const combos = keyCombinations(fields, kind)
         if (combos.length === 0) continue
         const tokens = new Set<string>()
         for (const c of combos) tokens.add(fn(canonicalBytes(c)))
