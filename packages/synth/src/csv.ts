@@ -55,7 +55,12 @@ export function toCsv<T extends object>(rows: T[], columns: (keyof T)[]): string
 }
 
 /** Stream rows to a file in chunks so a million rows never become one giant string. */
-async function writeCsv<T extends object>(path: string, rows: readonly T[], columns: readonly (keyof T)[]): Promise<void> {
+async function writeCsv<T extends object>(
+  path: string,
+  rows: readonly T[],
+  columns: readonly (keyof T)[],
+  toLine: (row: T) => string = (row) => line(row, columns),
+): Promise<void> {
   const out = createWriteStream(path, { encoding: 'utf8' })
   const done = new Promise<void>((resolve, reject) => {
     out.on('finish', resolve)
@@ -66,19 +71,34 @@ async function writeCsv<T extends object>(path: string, rows: readonly T[], colu
   for (let i = 0; i < rows.length; i += CHUNK) {
     let buf = ''
     const end = Math.min(rows.length, i + CHUNK)
-    for (let j = i; j < end; j++) buf += line(rows[j] as T, columns)
+    for (let j = i; j < end; j++) buf += toLine(rows[j] as T)
     if (!out.write(buf)) await once(out, 'drain')
   }
   out.end()
   await done
 }
 
+// Spelled-out line builders: direct property reads are several times faster than keyed ones at 1M rows.
+function patientLine(r: PatientRow): string {
+  return (
+    `${field(r.patient_id)},${field(r.nhs_number)},${field(r.given_name)},${field(r.family_name)},` +
+    `${field(r.date_of_birth)},${field(r.sex)},${field(r.postcode)},${field(r.active_service)},${field(r.restricted)}\n`
+  )
+}
+
+function candidateLine(r: CandidateRow): string {
+  return (
+    `${field(r.ref)},${field(r.nhs_number)},${field(r.given_name)},${field(r.family_name)},${field(r.date_of_birth)},` +
+    `${field(r.sex)},${field(r.postcode)},${field(r.criteria_met)},${field(r.district)},${field(r.family_id)}\n`
+  )
+}
+
 export function writePatientsCsv(path: string, rows: PatientRow[]): Promise<void> {
-  return writeCsv(path, rows, PATIENT_COLUMNS)
+  return writeCsv(path, rows, PATIENT_COLUMNS, patientLine)
 }
 
 export function writeCandidatesCsv(path: string, rows: CandidateRow[]): Promise<void> {
-  return writeCsv(path, rows, CANDIDATE_COLUMNS)
+  return writeCsv(path, rows, CANDIDATE_COLUMNS, candidateLine)
 }
 
 interface TruthLine {
