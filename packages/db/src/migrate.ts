@@ -29,7 +29,7 @@ export async function migrateToLatest(db: Kysely<any>, service: string, root = M
   // Name the schema explicitly: otherwise kysely may find a migration table of another schema on the
   // search path (another service's or another test's) and think this one is migrated.
   const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db)
-  const migrator = new Migrator({ db, provider: new SqlFileMigrationProvider(path.join(root, service)), migrationTableSchema: rows[0]!.schema })
+  const migrator = new Migrator({ db, provider: new SqlFileMigrationProvider(path.join(root, service)), migrationTableSchema: rows[0]!.schema, allowUnorderedMigrations: true })
   const { error, results } = await migrator.migrateToLatest()
   const failed = results?.find((r) => r.status === 'Error')
   if (error) {
