@@ -199,6 +199,8 @@ export function stripDiacritics(s: string): string {
   return s.normalize('NFKD').replace(/\p{M}/gu, '').normalize('NFC')
 }
 
+const ASCII = /^[\x00-\x7f]*$/
+
 export function hasDiacritics(s: string): boolean {
-  return stripDiacritics(s) !== s
+  return !ASCII.test(s) && stripDiacritics(s) !== s
 }

@@ -11,7 +11,9 @@ const NEIGHBOURS: Readonly<Record<string, string>> = {
 }
 
 function isAsciiLetter(ch: string): boolean {
-  return /^[A-Za-z]$/.test(ch)
+  if (ch.length !== 1) return false
+  const c = ch.charCodeAt(0) | 0x20
+  return c >= 0x61 && c <= 0x7a
 }
 
 function matchCase(ch: string, like: string): string {

@@ -616,11 +616,11 @@ export function generatePopulation(opts: GenerateOptions): Population {
   for (let i = 0; i < nRows; i++) order[i] = i
   rngF.shuffle(order)
   const idWidth = Math.max(7, String(nRows).length)
-  const patients: PatientRow[] = new Array<PatientRow>(nRows)
+  const patients: PatientRow[] = [] // push, not new Array(n): a large preallocated array is slow dictionary-mode
   for (let pos = 0; pos < nRows; pos++) {
     const row = g.rows[order[pos] as number] as PatientRow
     row.patient_id = 'P' + pad(pos + 1, idWidth)
-    patients[pos] = row
+    patients.push(row)
   }
 
   // 10. Invalid rows (never markers), refs and truth.
