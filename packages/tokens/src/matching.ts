@@ -28,33 +28,42 @@ export interface MemoryIndexOptions {
 
 /** An in-memory index: one map per kind from token to patient ids, and name frequencies from `name_freq` tokens. */
 export function buildMemoryIndex(patients: Iterable<IndexedPatient>, _opts?: MemoryIndexOptions): PatientIndex {
-  const byKind = new Map<MatchKeyKind, Map<string, string[]>>()
+  // A token almost always belongs to one patient, so the map holds the id itself and only grows an array for the
+  // rare shared token: at a million patients that saves an array object per token (~10 per patient).
+  const byKind = new Map<MatchKeyKind, Map<string, string | string[]>>()
   const byId = new Map<string, IndexedPatient>()
   for (const p of patients) {
     if (byId.has(p.id)) throw new RangeError('patient ids must be unique in an index')
     byId.set(p.id, p)
-    for (const [kind, tokens] of Object.entries(p.tokens) as [MatchKeyKind, string[] | undefined][]) {
+    for (const kind in p.tokens) {
+      const tokens = p.tokens[kind as MatchKeyKind]
       if (!tokens) continue
-      let m = byKind.get(kind)
-      if (!m) byKind.set(kind, (m = new Map()))
+      let m = byKind.get(kind as MatchKeyKind)
+      if (!m) byKind.set(kind as MatchKeyKind, (m = new Map()))
       for (const t of tokens) {
         const ids = m.get(t)
-        if (!ids) m.set(t, [p.id])
-        else if (ids[ids.length - 1] !== p.id && !ids.includes(p.id)) ids.push(p.id)
+        if (ids === undefined) m.set(t, p.id)
+        else if (typeof ids === 'string') {
+          if (ids !== p.id) m.set(t, [ids, p.id])
+        } else if (!ids.includes(p.id)) ids.push(p.id)
       }
     }
   }
   const EMPTY: readonly string[] = Object.freeze([])
   const nameFreq = byKind.get('name_freq')
+  const count = (ids: string | string[] | undefined): number => (ids === undefined ? 0 : typeof ids === 'string' ? 1 : ids.length)
   return {
     size: byId.size,
-    lookup: (kind, token) => byKind.get(kind)?.get(token) ?? EMPTY,
+    lookup(kind, token) {
+      const ids = byKind.get(kind)?.get(token)
+      return ids === undefined ? EMPTY : typeof ids === 'string' ? [ids] : ids
+    },
     patient: (id) => byId.get(id),
     nameFrequency(id) {
       const tokens = byId.get(id)?.tokens.name_freq
       if (!nameFreq || !tokens || tokens.length === 0) return undefined
       let max = 0
-      for (const t of tokens) max = Math.max(max, nameFreq.get(t)?.length ?? 0)
+      for (const t of tokens) max = Math.max(max, count(nameFreq.get(t)))
       return max
     },
   }

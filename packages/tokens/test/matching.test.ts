@@ -219,6 +219,24 @@ describe('matching: twins are never matched to each other', () => {
   }
 })
 
+describe('buildMemoryIndex', () => {
+  const p = (id: string, tokens: IndexedPatient['tokens']): IndexedPatient => ({ id, tokens, active: true, restricted: false })
+  it('looks tokens up per kind and lists each patient once', () => {
+    const idx = buildMemoryIndex([p('a', { nhs: ['t1'], name_dob_sex: ['t2', 't2'] }), p('b', { name_dob_sex: ['t2', 't3'] })])
+    expect(idx.size).toBe(2)
+    expect(idx.lookup('nhs', 't1')).toEqual(['a'])
+    expect(idx.lookup('name_dob_sex', 't2')).toEqual(['a', 'b'])
+    expect(idx.lookup('name_dob_sex', 't3')).toEqual(['b'])
+    expect(idx.lookup('name_dob_sex', 't1')).toEqual([])
+    expect(idx.lookup('phonetic_name_dob', 't1')).toEqual([])
+    expect(idx.patient('b')?.tokens.name_dob_sex).toEqual(['t2', 't3'])
+    expect(idx.patient('c')).toBeUndefined()
+  })
+  it('refuses two patients with the same id', () => {
+    expect(() => buildMemoryIndex([p('a', {}), p('a', {})])).toThrow(/unique/)
+  })
+})
+
 describe('activeFlag', () => {
   it('is true only for a match to an active, unrestricted patient', () => {
     const idx = index([JOHN, { ...STRANGER, active: false }])
