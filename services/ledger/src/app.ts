@@ -3,10 +3,14 @@ import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import { migrateToLatest, openDatabase, type DatabaseTarget } from '@healthflag/db'
 import { fromBase64Url } from '@healthflag/protocol'
+import { encodeVerifierKey } from '@healthflag/ledger-core'
+import { ed25519 } from '@noble/curves/ed25519.js'
 import { authPlugin, errorsPlugin, openapiPlugin, routeTablePlugin, signedRequestsPlugin, type ApiUser } from '@healthflag/service-kit'
 import type { LedgerDB } from './schema.js'
 import { partyKeys, registerParty } from './store.js'
 import { ledgerRoutes, type LedgerContext } from './routes/entries.js'
+import { pageRoutes } from './routes/pages.js'
+import { createSequencer } from './sequencer.js'
 
 export interface LedgerOptions {
   database: DatabaseTarget
@@ -18,6 +22,8 @@ export interface LedgerOptions {
   parties: Record<string, string>
   users: readonly ApiUser[]
   now?: () => Date
+  /** Most entries committed in one transaction by group commit (default 1000). */
+  maxBatch?: number
 }
 
 export const ledgerApp = fp(
@@ -28,7 +34,14 @@ export const ledgerApp = fp(
     await migrateToLatest(handle.db, 'ledger')
     for (const [id, key] of Object.entries(opts.parties)) await registerParty(handle.db, id, key)
     const keys = new Map([...(await partyKeys(handle.db))].map(([id, k]) => [id, fromBase64Url(k)]))
-    const ctx: LedgerContext = { db: handle.db, signer: { name: opts.origin, origin: opts.origin, privateKey: opts.signingKey }, partyKey: (p) => keys.get(p) }
+    const signer = { name: opts.origin, origin: opts.origin, privateKey: opts.signingKey }
+    const ctx: LedgerContext = {
+      db: handle.db,
+      signer,
+      vkey: encodeVerifierKey(opts.origin, ed25519.getPublicKey(opts.signingKey)),
+      partyKey: (p) => keys.get(p),
+      sequencer: createSequencer(handle.db, signer, opts.maxBatch !== undefined ? { maxBatch: opts.maxBatch } : {}),
+    }
 
     await app.register(errorsPlugin)
     await app.register(openapiPlugin, { title: 'healthflag ledger', description: 'Append-only RFC 6962 log of exchanges under the ISA: signed entries, checkpoints, proofs.' })
@@ -36,6 +49,7 @@ export const ledgerApp = fp(
     await app.register(authPlugin, { users: opts.users })
     await app.register(signedRequestsPlugin, { partyKey: ctx.partyKey, ...(opts.now ? { now: opts.now } : {}) })
     await app.register(ledgerRoutes, { ctx })
+    await app.register(pageRoutes)
   },
   { name: 'healthflag-ledger' },
 )

@@ -1,1 +1,5 @@
 export { ledgerApp, type LedgerOptions } from './app.js'
+export { createSequencer, type Sequencer, type AppendOutcome } from './sequencer.js'
+export { appendEntries, nodeReader } from './store.js'
+export { suppress } from './routes/entries.js'
+export type { LedgerDB } from './schema.js'

@@ -2,7 +2,7 @@
  * Ledger storage. Appends take the head row FOR UPDATE, so concurrent writers get gapless indexes; each
  * append stores the entry bytes, its leaf and the interior nodes it completes, and a signed checkpoint.
  */
-import type { Kysely, Transaction } from 'kysely'
+import { sql, type Kysely, type Transaction } from 'kysely'
 import {
   appendLeaves,
   compactRangeFrom,
@@ -49,6 +49,7 @@ export interface Appended {
 
 /** Appends signed entries in order, in one transaction; returns their indexes and the new signed checkpoint. */
 export async function appendEntries(db: Kysely<LedgerDB>, entries: readonly SignedEntry[], signer: NoteSigner & { origin: string }): Promise<{ appended: Appended[]; checkpoint: string; size: number }> {
+  if (entries.length === 0) throw new Error('appendEntries needs at least one entry')
   return db.transaction().execute(async (trx) => {
     const head = await trx.selectFrom('log_head').select(['size']).where('id', '=', 1).forUpdate().executeTakeFirstOrThrow()
     const size = Number(head.size)
@@ -124,4 +125,60 @@ export async function registerParty(db: Db, id: string, signingKey: string): Pro
 export async function partyKeys(db: Db): Promise<Map<string, string>> {
   const rows = await db.selectFrom('party').select(['id', 'signing_key']).execute()
   return new Map(rows.map((r) => [r.id, r.signing_key]))
+}
+
+/** Indexes of entries already stored with these leaf hashes (a party re-sending an entry gets its index back). */
+export async function indexesByLeaf(db: Db, leaves: readonly Uint8Array[]): Promise<Map<string, number>> {
+  if (leaves.length === 0) return new Map()
+  const rows = await db.selectFrom('entry').select(['idx', 'leaf_hash']).where('leaf_hash', 'in', [...leaves]).execute()
+  return new Map(rows.map((r) => [Buffer.from(r.leaf_hash).toString('hex'), Number(r.idx)]))
+}
+
+export async function getEntry(db: Db, index: number) {
+  return db.selectFrom('entry').select(['idx', 'body', 'leaf_hash', 'recorded_at']).where('idx', '=', index).executeTakeFirst()
+}
+
+/** Entries [from, to) in index order, bodies only: what an export carries. */
+export async function entryBodies(db: Db, from: number, to: number): Promise<{ idx: number; body: Uint8Array }[]> {
+  const rows = await db.selectFrom('entry').select(['idx', 'body']).where('idx', '>=', from).where('idx', '<', to).orderBy('idx').execute()
+  return rows.map((r) => ({ idx: Number(r.idx), body: new Uint8Array(r.body) }))
+}
+
+export async function checkpointOfSize(db: Db, size: number): Promise<string | undefined> {
+  const row = await db.selectFrom('checkpoint').select('note').where('size', '=', size).executeTakeFirst()
+  return row?.note
+}
+
+export interface StatsRow {
+  isa_id: string
+  clause_id: string | null
+  month: string
+  type: string
+  entries: number
+  rows: number
+  flagged: number
+}
+
+/** Entries, rows and flagged people per ISA, clause, calendar month (UTC) and type, from the signed bodies. */
+export async function stats(db: Db, f: Pick<EntryFilter, 'isa_id' | 'clause_id' | 'party' | 'type' | 'from' | 'to'>): Promise<StatsRow[]> {
+  const counts = (key: string) => sql<number>`coalesce(sum((convert_from(body, 'UTF8')::jsonb #>> ${`{entry,counts,${key}}`})::bigint), 0)`
+  let q = db
+    .selectFrom('entry')
+    .select([
+      'isa_id',
+      'clause_id',
+      sql<string>`to_char(date_trunc('month', at at time zone 'UTC'), 'YYYY-MM')`.as('month'),
+      'type',
+      sql<number>`count(*)`.as('entries'),
+      counts('rows').as('rows'),
+      counts('flagged').as('flagged'),
+    ])
+  if (f.isa_id) q = q.where('isa_id', '=', f.isa_id)
+  if (f.clause_id) q = q.where('clause_id', '=', f.clause_id)
+  if (f.party) q = q.where('party', '=', f.party)
+  if (f.type) q = q.where('type', '=', f.type)
+  if (f.from) q = q.where('at', '>=', new Date(f.from))
+  if (f.to) q = q.where('at', '<', new Date(f.to))
+  const rows = await q.groupBy(['isa_id', 'clause_id', sql`3`, 'type']).orderBy(sql`3`).orderBy('isa_id').orderBy('clause_id').orderBy('type').execute()
+  return rows.map((r) => ({ ...r, entries: Number(r.entries), rows: Number(r.rows), flagged: Number(r.flagged) }))
 }
