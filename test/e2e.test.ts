@@ -66,9 +66,10 @@ describe('an exchange end to end', () => {
 
   it('records request, answer and receipt in the ledger with counts and digests only', async () => {
     const entries = await api.ledgerEntries(h.stack.urls.ledger, h.stack.tokens.auditor)
-    const types = entries.filter((e) => e.entry.exchange_id === exchangeId).map((e) => e.entry.type)
+    const types = entries.filter((e) => e.entry.entry.exchange_id === exchangeId).map((e) => e.entry.entry.type)
     expect(types).toEqual(['exchange.requested', 'exchange.answered', 'exchange.received'])
-    expect(entries.some((e) => e.entry.type === 'index.loaded')).toBe(true)
+    expect(entries.some((e) => e.entry.entry.type === 'index.loaded')).toBe(true)
+    for (const e of entries) expect(Object.keys(e.entry.entry).every((k) => ['type', 'isa_id', 'isa_digest', 'clause_id', 'exchange_id', 'party', 'at', 'counts', 'digests', 'key_kcv', 'reason', 'checkpoint'].includes(k))).toBe(true)
   })
 })
 

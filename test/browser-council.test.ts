@@ -1,0 +1,62 @@
+/** The analyst's page in a real browser: upload a list, read the report, send it, read the flags. */
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import type { Browser } from 'playwright-core'
+import { generatePopulation, toCsv, PATIENT_COLUMNS, CANDIDATE_COLUMNS } from '@healthflag/synth'
+import { api } from '../scripts/lib/client.js'
+import { startHarness, type Harness } from './support/harness.js'
+import { launchBrowser } from './support/browser.js'
+
+let h: Harness
+let browser: Browser
+const pop = generatePopulation({ seed: 21, patients: 400, candidates: 40, tier: 'clean', invalidRows: true })
+
+beforeAll(async () => {
+  h = await startHarness('browser_council')
+  await api.importIndex(h.stack.urls.sidecar, h.stack.tokens.igOfficer, toCsv(pop.patients, [...PATIENT_COLUMNS] as never))
+  browser = await launchBrowser()
+})
+afterAll(async () => {
+  await browser?.close()
+  await h?.drop()
+})
+
+describe('the council page', () => {
+  it('uploads a candidate file, shows the validation report, sends it and shows one flag per person sent', async () => {
+    const page = await browser.newPage()
+    await page.goto(h.stack.urls.council)
+    await page.fill('#token', h.stack.tokens.analyst)
+    await page.setInputFiles('#file', { name: 'candidates.csv', mimeType: 'text/csv', buffer: Buffer.from(toCsv(pop.candidates, [...CANDIDATE_COLUMNS] as never)) })
+    await page.click('#upload')
+    await page.waitForSelector('#report:not([hidden])')
+    const sent = pop.truth.filter((t) => t.sent)
+    const summary = await page.textContent('#summary')
+    expect(summary).toContain(`${pop.candidates.length} rows read`)
+    expect(summary).toContain(`${sent.length} accepted`)
+    expect(await page.locator('#rows tr').count()).toBe(pop.candidates.length)
+    expect(await page.locator('#rows td.excluded').count()).toBeGreaterThan(0)
+
+    await page.click('#send')
+    await page.waitForSelector('#exchange:not([hidden])')
+    await page.waitForFunction(() => document.querySelectorAll('#results tr').length > 0)
+    const status = await page.textContent('#status')
+    expect(status).toContain(`${sent.length} people checked`)
+    expect(status).toContain('brfc-mh-1')
+    const rows = await page.locator('#results tr').allTextContents()
+    expect(rows.length).toBe(sent.length)
+    const flagged = sent.filter((t) => t.expectedActive).length
+    expect(rows.filter((r) => r.includes('yes')).length).toBe(flagged)
+    expect(await page.textContent('#error')).toBe('')
+    await page.screenshot({ path: `${process.env.TMPDIR ?? '/tmp'}/hf-council-page.png`, fullPage: true })
+  })
+
+  it('says why when the token is wrong, without showing any data', async () => {
+    const page = await browser.newPage()
+    await page.goto(h.stack.urls.council)
+    await page.fill('#token', 'not-a-token')
+    await page.setInputFiles('#file', { name: 'c.csv', mimeType: 'text/csv', buffer: Buffer.from('ref\n') })
+    await page.click('#upload')
+    await page.waitForFunction(() => (document.querySelector('#error')?.textContent ?? '').length > 0)
+    expect(await page.textContent('#error')).toContain('Sign in first')
+    expect(await page.locator('#report').isHidden()).toBe(true)
+  })
+})
