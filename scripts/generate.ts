@@ -30,6 +30,8 @@ const program = new Command()
   .option('--active-share <x>', 'share of indexed patients with an active service', share('active-share'))
   .option('--invalid-rows', 'include row-invalid candidates (bad DOB, criteria_met < 2, bad NHS number)', false)
   .option('--markers', 'inject the fixed marker people used by leak tests', false)
+  .option('--hostile-rows', 'give a few non-patient candidates formula-like or quote-needing family names', false)
+  .option('--no-restricted', 'omit the optional restricted column from patients.csv')
   .option('--as-of <date>', 'index as-of date (YYYY-MM-DD)')
   .requiredOption('--out <dir>', 'output directory')
 
@@ -43,6 +45,8 @@ const o = program.opts<{
   activeShare?: number
   invalidRows: boolean
   markers: boolean
+  hostileRows: boolean
+  restricted: boolean
   asOf?: string
   out: string
 }>()
@@ -55,6 +59,8 @@ const pop = generatePopulation({
   tier: o.tier,
   invalidRows: o.invalidRows,
   markers: o.markers,
+  hostileRows: o.hostileRows,
+  restrictedColumn: o.restricted,
   ...(o.patientShare !== undefined ? { patientShare: o.patientShare } : {}),
   ...(o.activeShare !== undefined ? { activeShare: o.activeShare } : {}),
   ...(o.asOf !== undefined ? { asOf: o.asOf } : {}),

@@ -86,6 +86,13 @@ function patientLine(r: PatientRow): string {
   )
 }
 
+function patientLineUnrestricted(r: PatientRow): string {
+  return (
+    `${field(r.patient_id)},${field(r.nhs_number)},${field(r.given_name)},${field(r.family_name)},` +
+    `${field(r.date_of_birth)},${field(r.sex)},${field(r.postcode)},${field(r.active_service)}\n`
+  )
+}
+
 function candidateLine(r: CandidateRow): string {
   return (
     `${field(r.ref)},${field(r.nhs_number)},${field(r.given_name)},${field(r.family_name)},${field(r.date_of_birth)},` +
@@ -93,8 +100,10 @@ function candidateLine(r: CandidateRow): string {
   )
 }
 
+/** Writes the optional `restricted` column only when some row has it. */
 export function writePatientsCsv(path: string, rows: PatientRow[]): Promise<void> {
-  return writeCsv(path, rows, PATIENT_COLUMNS, patientLine)
+  if (rows.some((r) => r.restricted !== undefined)) return writeCsv(path, rows, PATIENT_COLUMNS, patientLine)
+  return writeCsv(path, rows, PATIENT_COLUMNS.slice(0, -1), patientLineUnrestricted)
 }
 
 export function writeCandidatesCsv(path: string, rows: CandidateRow[]): Promise<void> {

@@ -1,4 +1,4 @@
-export { generatePopulation, NOISE_KINDS } from './population.js'
+export { generatePopulation, NOISE_KINDS, HOSTILE_NAMES } from './population.js'
 export { toCsv, writePatientsCsv, writeCandidatesCsv, writeTruthCsv, PATIENT_COLUMNS, CANDIDATE_COLUMNS, TRUTH_COLUMNS } from './csv.js'
 export { MARKERS } from './markers.js'
 export { TIER_RATES, STRUCTURE, type TierRates } from './tiers.js'

@@ -79,8 +79,20 @@ export const NOISE_KINDS = [
   'invalid_dob',
   'low_criteria',
   'invalid_nhs',
+  'hostile',
   'marker',
 ] as const
+
+/** Family names that a spreadsheet would evaluate, or that need CSV quoting (hostileRows). */
+export const HOSTILE_NAMES: readonly string[] = [
+  '=SUM(1+1)',
+  '=HYPERLINK("http://example.invalid/","click")',
+  '@Smith',
+  '+Jones',
+  '-Brown',
+  'Marie, Anne',
+  'O"Neill',
+]
 
 const YEAR = 365.2425
 const criteriaPicker = new WeightedPicker([2, 3, 4, 5, 6], [40, 30, 15, 10, 5])
@@ -119,6 +131,7 @@ class Gen {
   constructor(
     readonly seed: number,
     asOf: Ymd,
+    private readonly withRestricted: boolean,
   ) {
     this.asOfDay = daysFromCivil(asOf.y, asOf.m, asOf.d)
     this.nhs = new NhsAllocator(seed, MARKERS.map((m) => m.nhs_number))
@@ -150,17 +163,12 @@ class Gen {
   }
 
   addPatient(given: string, family: string, sex: Sex, dob: string, postcode: string, nhs: string): number {
-    this.rows.push({
-      patient_id: '',
-      nhs_number: nhs,
-      given_name: given,
-      family_name: family,
-      date_of_birth: dob,
-      sex,
-      postcode,
-      active_service: '',
-      restricted: '',
-    })
+    // Two literal shapes rather than deleting a property later, which would slow a million objects down.
+    this.rows.push(
+      this.withRestricted
+        ? { patient_id: '', nhs_number: nhs, given_name: given, family_name: family, date_of_birth: dob, sex, postcode, active_service: '', restricted: '' }
+        : { patient_id: '', nhs_number: nhs, given_name: given, family_name: family, date_of_birth: dob, sex, postcode, active_service: '' },
+    )
     return this.rows.length - 1
   }
 }
@@ -450,7 +458,8 @@ export function generatePopulation(opts: GenerateOptions): Population {
   if (asOf === null) throw new Error('generatePopulation: asOf must be an ISO date (YYYY-MM-DD)')
   const noisy = tier !== 'clean'
 
-  const g = new Gen(seed, asOf)
+  const withRestricted = opts.restrictedColumn !== false
+  const g = new Gen(seed, asOf, withRestricted)
   const rngH = new Rng(seed, 'households')
   const rngS = new Rng(seed, 'select')
   const rngR = new Rng(seed, 'relative')
@@ -599,7 +608,7 @@ export function generatePopulation(opts: GenerateOptions): Population {
   }
 
   // 9. Flags, then shuffle the index so file order reveals nothing, and assign ids.
-  const restrictedShare = STRUCTURE.restrictedShare
+  const restrictedShare = withRestricted ? STRUCTURE.restrictedShare : 0
   const nRows = g.rows.length
   const active = new Uint8Array(nRows)
   const restricted = new Uint8Array(nRows)
@@ -610,7 +619,7 @@ export function generatePopulation(opts: GenerateOptions): Population {
     restricted[i] = r ? 1 : 0
     const row = g.rows[i] as PatientRow
     row.active_service = formatFlag(a, rngF, noisy)
-    row.restricted = formatFlag(r, rngF, noisy)
+    if (withRestricted) row.restricted = formatFlag(r, rngF, noisy)
   }
   const order = new Uint32Array(nRows)
   for (let i = 0; i < nRows; i++) order[i] = i
@@ -630,6 +639,13 @@ export function generatePopulation(opts: GenerateOptions): Population {
     const picks = rngI.sampleIndices(nListed, 3 * each)
     picks.forEach((idx, j) => invalid.set(idx, j < each ? 'invalid_dob' : j < 2 * each ? 'low_criteria' : 'invalid_nhs'))
   }
+  const hostile = new Map<number, string>()
+  if (opts.hostileRows) {
+    const pool: number[] = []
+    for (let i = 0; i < nListed; i++) if (!invalid.has(i) && (listed[i] as Person).patientIdx < 0) pool.push(i)
+    const n = Math.min(HOSTILE_NAMES.length, Math.max(1, Math.round(STRUCTURE.hostileRowRate * nListed)))
+    rngI.sampleIndices(pool.length, n).forEach((j, k) => hostile.set(pool[j] as number, HOSTILE_NAMES[k] as string))
+  }
   const refWidth = Math.max(6, String(candidates.length).length)
   const truth: Truth[] = candidates.map((row, i) => {
     row.ref = `BRFC-${pad(i + 1, refWidth)}`
@@ -647,6 +663,12 @@ export function generatePopulation(opts: GenerateOptions): Population {
       noise = noise.filter((n) => n !== 'nhs_wrong' && n !== 'nhs_present')
     }
     if (kind !== undefined) noise.push(kind)
+    const hostileName = hostile.get(i)
+    if (hostileName !== undefined) {
+      row.family_name = hostileName
+      noise = noise.filter((n) => n !== 'typo_family' && n !== 'surname_partial' && n !== 'diacritics_dropped' && n !== 'diacritics_added')
+      noise.push('hostile')
+    }
     const p = owner[i]
     const idx = p ? p.patientIdx : i === listed.length ? markerPatientIdx : -1
     const sent = kind !== 'invalid_dob' && kind !== 'low_criteria'
@@ -669,6 +691,8 @@ export function generatePopulation(opts: GenerateOptions): Population {
     activeShare,
     restrictedShare,
     invalidRows: opts.invalidRows === true,
+    hostileRows: opts.hostileRows === true,
+    restrictedColumn: withRestricted,
     markers: opts.markers === true,
     asOf: asOfStr,
     rates: { ...rates },

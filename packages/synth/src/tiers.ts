@@ -109,4 +109,6 @@ export const STRUCTURE = {
   blankDistrict: 0.01,
   /** rate of each invalid-row kind when invalidRows is on (at least one of each) */
   invalidRowRate: 0.01,
+  /** rows given hostile family names when hostileRows is on (at least one, at most one per name) */
+  hostileRowRate: 0.005,
 } as const

@@ -17,6 +17,10 @@ export interface GenerateOptions {
   markers?: boolean
   /** ISO date, default '2026-11-01' */
   asOf?: string
+  /** write the optional `restricted` column (default true); without it no patient is restricted */
+  restrictedColumn?: boolean
+  /** give a few non-patient candidates names a spreadsheet would run as formulas, or with commas and quotes */
+  hostileRows?: boolean
 }
 
 export interface PatientRow {

@@ -70,6 +70,24 @@ describe('file writers', () => {
     expect(parseCsv(text)).toEqual(pop.candidates)
   })
 
+  it('leave out the restricted column when the rows have none', async () => {
+    const plain = generatePopulation({ seed: 4, patients: 500, candidates: 50, tier: 'realistic', restrictedColumn: false })
+    const path = join(dir, 'patients-unrestricted.csv')
+    await writePatientsCsv(path, plain.patients)
+    const text = await readFile(path, 'utf8')
+    expect(text.slice(0, text.indexOf('\n'))).toBe('patient_id,nhs_number,given_name,family_name,date_of_birth,sex,postcode,active_service')
+    expect(parseCsv(text)).toEqual(plain.patients)
+  })
+
+  it('quote hostile names so they parse back unchanged', async () => {
+    const hostile = generatePopulation({ seed: 4, patients: 3000, candidates: 2000, tier: 'realistic', hostileRows: true })
+    const path = join(dir, 'candidates-hostile.csv')
+    await writeCandidatesCsv(path, hostile.candidates)
+    const parsed = parseCsv(await readFile(path, 'utf8'))
+    expect(parsed).toEqual(hostile.candidates)
+    expect(parsed.some((r) => r.family_name!.startsWith('='))).toBe(true)
+  })
+
   it('write truth.csv with patient ids, flags and noise labels', async () => {
     const path = join(dir, 'truth.csv')
     await writeTruthCsv(path, pop.truth)

@@ -1,6 +1,7 @@
 import { describe, expect, it } from 'vitest'
 import {
   DISTRICTS,
+  HOSTILE_NAMES,
   MARKERS,
   NOISE_KINDS,
   generatePopulation,
@@ -240,5 +241,36 @@ describe('markers', () => {
     const plain = generatePopulation({ ...base, tier: 'hard' })
     const text = JSON.stringify(plain)
     for (const m of MARKERS) expect(text).not.toContain(m.nhs_number)
+  })
+})
+
+describe('optional rows and columns', () => {
+  it('leaves the restricted field out, and restricts nobody, when restrictedColumn is false', () => {
+    const pop = generatePopulation({ ...base, tier: 'realistic', restrictedColumn: false })
+    expect(pop.patients.every((p) => !('restricted' in p))).toBe(true)
+    const byId = new Map(pop.patients.map((p) => [p.patient_id, p]))
+    pop.truth.forEach((t) => {
+      const p = t.patientId === null ? undefined : byId.get(t.patientId)
+      expect(t.expectedActive).toBe(p !== undefined && t.sent && ['true', '1', 'Y'].includes(p.active_service))
+    })
+  })
+
+  it('gives hostile family names only to a few non-patient candidates, labelled hostile', () => {
+    const pop = generatePopulation({ ...base, tier: 'realistic', hostileRows: true })
+    const rows = pop.candidates.flatMap((c, i) => (pop.truth[i]!.noise.includes('hostile') ? [i] : []))
+    expect(rows.length).toBeGreaterThanOrEqual(1)
+    expect(rows.length).toBeLessThanOrEqual(HOSTILE_NAMES.length)
+    for (const i of rows) {
+      expect(HOSTILE_NAMES).toContain(pop.candidates[i]!.family_name)
+      expect(pop.truth[i]!.patientId).toBeNull()
+      expect(pop.truth[i]!.sent).toBe(true)
+    }
+    const others = pop.candidates.filter((_, i) => !rows.includes(i))
+    for (const c of others) expect(HOSTILE_NAMES).not.toContain(c.family_name)
+  })
+
+  it('adds no hostile names unless asked', () => {
+    const pop = generatePopulation({ ...base, tier: 'hard' })
+    expect(pop.candidates.some((c) => /^[=+@-]/.test(c.family_name))).toBe(false)
   })
 })
