@@ -48,3 +48,12 @@ export { normalisePerson, type FieldIssue, type NormalisedPerson, type PersonFie
 export { normalisePostcode, type PostcodeProblem } from './postcode.js'
 export { normaliseSex, type Sex, type SexProblem } from './sex.js'
 export { TOKEN_BYTES, createTokeniser, type TokenSet, type Tokeniser } from './tokeniser.js'
+export {
+  TokenColumns,
+  createBinaryTokeniser,
+  createFastTokeniser,
+  nodeMacInto,
+  prekeyedHmacSha256,
+  type BinaryTokeniser,
+  type MacInto,
+} from './fast.js'
