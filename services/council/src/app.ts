@@ -13,6 +13,10 @@ import type { CouncilContext } from './context.js'
 import { uploadRoutes } from './routes/uploads.js'
 import { exchangeRoutes } from './routes/exchanges.js'
 import { pageRoutes } from './routes/pages.js'
+import { adminRoutes } from './routes/admin.js'
+import { isaRoutes } from '@healthflag/isa/routes'
+import { appendAndRemember } from './exchange.js'
+import { purgeExpired } from './retention.js'
 
 export interface CouncilOptions {
   database: DatabaseTarget
@@ -24,6 +28,8 @@ export interface CouncilOptions {
   users: readonly ApiUser[]
   epoch?: number
   now?: () => Date
+  /** How often the retention purge runs (ms; default hourly). */
+  retentionSweepMs?: number
 }
 
 export const councilApp = fp(
@@ -39,7 +45,7 @@ export const councilApp = fp(
     const party = opts.party ?? 'council'
     const ctx: CouncilContext = {
       db: handle.db,
-    isaDb,
+      isaDb,
       keys: opts.keys,
       party,
       sidecarUrl: opts.sidecarUrl,
@@ -56,6 +62,19 @@ export const councilApp = fp(
     await app.register(pageRoutes, { ctx })
     await app.register(uploadRoutes, { ctx })
     await app.register(exchangeRoutes, { ctx, defaultIsaId: opts.isa.id })
+    await app.register(adminRoutes, { ctx, defaultIsaId: opts.isa.id })
+    await app.register(isaRoutes, {
+      isaDb,
+      now,
+      readRoles: ['analyst', 'admin'],
+      recorded: (type, v) => appendAndRemember(ctx, { type, isa_id: v.doc.id, isa_digest: v.digest, counts: { version: v.doc.version }, reason: v.doc.status }),
+    })
+
+    const sweep = setInterval(() => {
+      purgeExpired(ctx, opts.isa.id).catch((e: unknown) => app.log.error({ err: e }, 'retention purge failed'))
+    }, opts.retentionSweepMs ?? 3_600_000)
+    sweep.unref()
+    app.addHook('onClose', async () => clearInterval(sweep))
   },
   { name: 'healthflag-council' },
 )

@@ -83,7 +83,7 @@ export async function startExchange(ctx: CouncilContext, p: { uploadId: string; 
       now,
     }))
   } catch (e) {
-    if (isHealthflagError(e) && isa) await recordRefusal(ctx, isa, p.clauseId, exchangeId, e, candidates.length)
+    if (isHealthflagError(e)) await recordRefusal(ctx, isa, p.isaId, p.clauseId, exchangeId, e, candidates.length)
     throw e
   }
   const version = isa!
@@ -136,6 +136,7 @@ export async function startExchange(ctx: CouncilContext, p: { uploadId: string; 
       requestedBy: p.requestedBy,
       signedRequest: request,
       requestDigest,
+      createdAt: now,
     })
   })
   await appendAndRemember(ctx, {
@@ -198,11 +199,14 @@ export async function acceptAnswer(ctx: CouncilContext, isa: IsaVersion, exchang
   return { rowsFlagged, indexAsOf: a.index_as_of }
 }
 
-async function recordRefusal(ctx: CouncilContext, isa: IsaVersion, clauseId: string, exchangeId: string, e: HealthflagError, rows: number): Promise<void> {
+/** An ISA the council does not hold is recorded under the id asked for and an all-zero digest. */
+export const NO_ISA_DIGEST = '0'.repeat(64)
+
+async function recordRefusal(ctx: CouncilContext, isa: IsaVersion | undefined, isaId: string, clauseId: string, exchangeId: string, e: HealthflagError, rows: number): Promise<void> {
   await appendAndRemember(ctx, {
     type: 'exchange.refused',
-    isa_id: isa.doc.id,
-    isa_digest: isa.digest,
+    isa_id: isa?.doc.id ?? (/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/.test(isaId) ? isaId : 'unknown'),
+    isa_digest: isa?.digest ?? NO_ISA_DIGEST,
     clause_id: clauseId,
     exchange_id: exchangeId,
     counts: { rows },

@@ -91,7 +91,7 @@ export async function acceptedCandidates(db: Db, uploadId: string) {
 
 export async function insertExchange(
   trx: Db,
-  e: { id: string; uploadId: string; isaId: string; isaVersion: number; isaDigest: string; clauseId: string; epoch: number; kcv: string; rows: { ref: string; rowNo: number }[]; requestedBy: string; signedRequest: unknown; requestDigest: string },
+  e: { id: string; uploadId: string; isaId: string; isaVersion: number; isaDigest: string; clauseId: string; epoch: number; kcv: string; rows: { ref: string; rowNo: number }[]; requestedBy: string; signedRequest: unknown; requestDigest: string; createdAt?: Date },
 ): Promise<void> {
   await trx
     .insertInto('exchange')
@@ -109,6 +109,8 @@ export async function insertExchange(
       requested_by: e.requestedBy,
       request_digest: e.requestDigest,
       signed_request: JSON.stringify(e.signedRequest),
+      // The service clock, not the database's: frequency windows and retention are judged on it.
+      ...(e.createdAt ? { created_at: e.createdAt } : {}),
     })
     .execute()
   for (let i = 0; i < e.rows.length; i += CHUNK * 4) {
@@ -190,4 +192,52 @@ export async function saveLedgerView(db: Db, v: { size: number; root: string; no
 
 export async function getLedgerView(db: Db) {
   return db.selectFrom('ledger_view').selectAll().where('id', '=', 1).executeTakeFirst()
+}
+
+/** Counts of one exchange within a district scope (null = every row). */
+export async function exchangeCounts(db: Db, exchangeId: string, scope: { district: string | null }): Promise<{ rows: number; flagged: number }> {
+  let q = db
+    .selectFrom('exchange_row as r')
+    .innerJoin('candidate as c', (j) => j.onRef('c.upload_id', '=', 'r.upload_id').onRef('c.row_no', '=', 'r.row_no'))
+    .select((eb) => [eb.fn.countAll<string>().as('rows'), eb.fn.count<string>('r.active').filterWhere('r.active', '=', true).as('flagged')])
+    .where('r.exchange_id', '=', exchangeId)
+  if (scope.district !== null) q = q.where('c.district', '=', scope.district)
+  const row = await q.executeTakeFirst()
+  return { rows: Number(row?.rows ?? 0), flagged: Number(row?.flagged ?? 0) }
+}
+
+/** Every exchange, newest first (counts only). */
+export async function listExchanges(db: Db, limit = 200) {
+  return db
+    .selectFrom('exchange')
+    .select(['id', 'upload_id', 'status', 'isa_id', 'clause_id', 'rows_sent', 'rows_flagged', 'index_as_of', 'error_code', 'error_message', 'created_at', 'purged_at'])
+    .orderBy('created_at', 'desc')
+    .limit(limit)
+    .execute()
+}
+
+/** Uploads still holding personal data, with the exchanges made from them (for the retention job). */
+export async function unpurgedUploads(db: Db) {
+  const uploads = await db.selectFrom('upload').select(['id', 'uploaded_at']).where('purged_at', 'is', null).execute()
+  const exchanges = await db
+    .selectFrom('exchange')
+    .select(['id', 'upload_id', 'isa_id', 'isa_digest', 'clause_id', 'created_at', 'answered_at'])
+    .where('upload_id', 'in', uploads.length ? uploads.map((u) => u.id) : ['00000000-0000-0000-0000-000000000000'])
+    .orderBy('created_at')
+    .execute()
+  return uploads.map((u) => ({ ...u, exchanges: exchanges.filter((e) => e.upload_id === u.id) }))
+}
+
+/**
+ * Deletes an upload's personal data (candidate rows, validation issues) and its results (exchange rows),
+ * drops the signed request/answer of its exchanges, and marks both purged. Returns what was deleted.
+ */
+export async function purgeUpload(trx: Db, uploadId: string, at: Date): Promise<{ candidates: number; results: number; exchanges: number }> {
+  const results = await trx.deleteFrom('exchange_row').where('upload_id', '=', uploadId).executeTakeFirst()
+  await trx.deleteFrom('validation_issue').where('upload_id', '=', uploadId).execute()
+  const candidates = await trx.deleteFrom('candidate').where('upload_id', '=', uploadId).executeTakeFirst()
+  const exchanges = await trx.updateTable('exchange').set({ signed_request: null, signed_answer: null, purged_at: at }).where('upload_id', '=', uploadId).executeTakeFirst()
+  // The file digest is a hash of personal data too; a purged upload keeps only a marker.
+  await trx.updateTable('upload').set({ purged_at: at, file_digest: `purged:${uploadId}` }).where('id', '=', uploadId).execute()
+  return { candidates: Number(candidates.numDeletedRows), results: Number(results.numDeletedRows), exchanges: Number(exchanges.numUpdatedRows) }
 }

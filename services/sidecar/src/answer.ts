@@ -60,7 +60,7 @@ export async function receiveExchange(ctx: SidecarContext, req: ExchangeRequest,
     await ctx.db.transaction().execute(async (trx) => {
       await trx
         .insertInto('exchange')
-        .values({ id: req.exchange_id, isa_id: version.doc.id, isa_digest: version.digest, clause_id: clause.id, party, status: 'pending', rows_received: req.rows.length, request_digest: requestDigest, expires_at: expiresAt })
+        .values({ id: req.exchange_id, isa_id: version.doc.id, isa_digest: version.digest, clause_id: clause.id, party, status: 'pending', rows_received: req.rows.length, request_digest: requestDigest, received_at: now, expires_at: expiresAt })
         .execute()
       await trx.insertInto('pending_request').values({ exchange_id: req.exchange_id, request: JSON.stringify(req) }).execute()
     })
@@ -110,7 +110,7 @@ export async function answerNow(ctx: SidecarContext, isa: IsaVersion, req: Excha
       await trx.updateTable('exchange').set({ ...values, decided_at: ctx.now(), decided_by: approvedBy }).where('id', '=', req.exchange_id).execute()
       await trx.deleteFrom('pending_request').where('exchange_id', '=', req.exchange_id).execute()
     } else {
-      await trx.insertInto('exchange').values({ id: req.exchange_id, ...values }).execute()
+      await trx.insertInto('exchange').values({ id: req.exchange_id, ...values, received_at: ctx.now() }).execute()
     }
   })
   await ctx.ledger.append({
@@ -145,7 +145,7 @@ async function refuse(ctx: SidecarContext, req: ExchangeRequest, requestDigest: 
   const known = isa ?? (await isaByDigest(ctx.isaDb, req.isa_digest))
   await ctx.db
     .insertInto('exchange')
-    .values({ id: req.exchange_id, isa_id: req.isa_id, isa_digest: req.isa_digest, clause_id: req.clause_id, party, status: 'refused', rows_received: req.rows.length, request_digest: requestDigest, error_code: e.code, reason: e.message.slice(0, 500) })
+    .values({ id: req.exchange_id, isa_id: req.isa_id, isa_digest: req.isa_digest, clause_id: req.clause_id, party, status: 'refused', rows_received: req.rows.length, request_digest: requestDigest, received_at: ctx.now(), error_code: e.code, reason: e.message.slice(0, 500) })
     .onConflict((oc) => oc.column('id').doNothing())
     .execute()
   await ctx.ledger.append({

@@ -13,6 +13,9 @@ import type { SidecarContext } from './context.js'
 import { IndexCache } from './index-cache.js'
 import { exchangeRoutes } from './routes/exchanges.js'
 import { indexRoutes } from './routes/index-routes.js'
+import { igRoutes } from './routes/ig-routes.js'
+import { isaRoutes } from '@healthflag/isa/routes'
+import { expirePending } from './approval.js'
 
 export interface SidecarOptions {
   database: DatabaseTarget
@@ -23,6 +26,8 @@ export interface SidecarOptions {
   users: readonly ApiUser[]
   epoch?: number
   now?: () => Date
+  /** How often held exchanges past their approval window are expired (ms; default one minute). */
+  approvalSweepMs?: number
 }
 
 export const sidecarApp = fp(
@@ -58,7 +63,8 @@ export const sidecarApp = fp(
         const r = await handle.db.insertInto('seen_nonce').values({ party: p, nonce, seen_at: at }).onConflict((oc) => oc.doNothing()).executeTakeFirst()
         return Number(r.numInsertedOrUpdatedRows ?? 0n) === 1
       },
-      now,
+      // Freshness is judged on the real clock the peer signed with; `now` governs the ISA (validity,
+      // windows), which tests move without making every signature stale.
     })
     app.addContentTypeParser(['text/csv', 'application/octet-stream', 'text/plain'], { parseAs: 'buffer', bodyLimit: 2 * 1024 * 1024 * 1024 - 1 }, (_req, body, done) => done(null, body))
     app.get('/health', { config: { roles: 'public' }, schema: { summary: 'Liveness', response: { 200: Type.Object({ ok: Type.Boolean() }) } } }, async () => {
@@ -67,6 +73,22 @@ export const sidecarApp = fp(
     })
     await app.register(exchangeRoutes, { ctx })
     await app.register(indexRoutes, { ctx, isaId: opts.isa.id })
+    await app.register(igRoutes, { ctx })
+    await app.register(isaRoutes, {
+      isaDb,
+      now,
+      readRoles: ['ig_officer', 'admin'],
+      recorded: async (type, v) => {
+        await ctx.ledger.append({ type, isa_id: v.doc.id, isa_digest: v.digest, counts: { version: v.doc.version }, reason: v.doc.status })
+      },
+    })
+
+    // Held tokens must not outlive the approval window even when nobody opens the console.
+    const sweep = setInterval(() => {
+      expirePending(ctx).catch((e: unknown) => app.log.error({ err: e }, 'approval expiry sweep failed'))
+    }, opts.approvalSweepMs ?? 60_000)
+    sweep.unref()
+    app.addHook('onClose', async () => clearInterval(sweep))
   },
   { name: 'healthflag-sidecar' },
 )

@@ -66,6 +66,7 @@ export interface ExchangeTable {
   answered_at: Timestamp | null
   signed_request: ColumnType<unknown, string | null, string | null> | null
   signed_answer: ColumnType<unknown, string | null, string | null> | null
+  purged_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
 }
 
 export interface ExchangeRowTable {

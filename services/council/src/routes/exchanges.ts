@@ -5,6 +5,8 @@ import { toCsv } from '@healthflag/records'
 import { isaInEffect } from '@healthflag/isa'
 import type { CouncilContext } from '../context.js'
 import { startExchange } from '../exchange.js'
+import { refreshExchange } from '../approval.js'
+import { districtSummary, familiesOf } from '../districts.js'
 import * as store from '../store.js'
 
 const Id = Type.Object({ id: Type.String({ format: 'uuid' }) })
@@ -27,7 +29,21 @@ const ExchangeView = Type.Object(
 )
 
 const ResultRow = Type.Object(
-  { ref: Type.String(), active_service: Type.Union([Type.Boolean(), Type.Null()]), district: Type.Union([Type.String(), Type.Null()]), family_id: Type.Union([Type.String(), Type.Null()]) },
+  {
+    ref: Type.String(),
+    active_service: Type.Union([Type.Boolean(), Type.Null()]),
+    district: Type.Union([Type.String(), Type.Null()]),
+    family_id: Type.Union([Type.String(), Type.Null()]),
+    family_active: Type.Union([Type.Boolean(), Type.Null()], { description: 'true when any member of this family (within your scope) is flagged; null without a family_id' }),
+  },
+  { additionalProperties: false },
+)
+const Family = Type.Object(
+  { family_id: Type.String(), district: Type.Union([Type.String(), Type.Null()]), members: Type.Integer(), members_flagged: Type.Integer(), flagged: Type.Boolean() },
+  { additionalProperties: false },
+)
+const District = Type.Object(
+  { district: Type.String(), people: Type.Integer(), people_flagged: Type.Integer(), families: Type.Integer(), families_flagged: Type.Integer() },
   { additionalProperties: false },
 )
 
@@ -59,9 +75,56 @@ export async function exchangeRoutes(app: FastifyInstance, { ctx, defaultIsaId }
     '/v1/exchanges/:id',
     { config: { roles: ['analyst', 'admin'] }, schema: { summary: 'Status of one exchange', params: Id, response: { 200: ExchangeView, 404: ErrorBody } } },
     async (req) => {
-      const e = await store.getExchange(ctx.db, (req.params as { id: string }).id)
+      const id = (req.params as { id: string }).id
+      let e = await store.getExchange(ctx.db, id)
       if (!e) throw errors.notFound('No such exchange.')
-      return view(e)
+      if (e.status === 'pending_approval') {
+        await refreshExchange(ctx, id)
+        e = (await store.getExchange(ctx.db, id))!
+      }
+      const district = req.user!.district
+      if (district === null) return view(e)
+      // A district analyst sees the exchange only through their own district's rows, and only its counts.
+      const counts = await store.exchangeCounts(ctx.db, id, { district })
+      if (counts.rows === 0) throw errors.notFound('No such exchange.')
+      return { ...view(e), rows_sent: counts.rows, rows_flagged: e.status === 'answered' ? counts.flagged : null }
+    },
+  )
+
+  app.get(
+    '/v1/exchanges',
+    {
+      config: { roles: ['analyst', 'admin'] },
+      schema: { summary: 'Exchanges, newest first (central team and admins; counts only)', response: { 200: Type.Array(ExchangeView), 404: ErrorBody } },
+    },
+    async (req) => {
+      if (req.user!.district !== null) throw errors.notFound('Not found.')
+      return (await store.listExchanges(ctx.db)).map((e) => view({ ...e }))
+    },
+  )
+
+  app.get(
+    '/v1/exchanges/:id/families',
+    {
+      config: { roles: ['analyst'] },
+      schema: { summary: 'Families of one exchange within your district scope: a family is flagged when any member is', params: Id, response: { 200: Type.Object({ exchange_id: Type.String(), families: Type.Array(Family) }, { additionalProperties: false }), 404: ErrorBody } },
+    },
+    async (req) => {
+      const id = (req.params as { id: string }).id
+      return { exchange_id: id, families: familiesOf(await scopedResults(ctx, id, req.user!.district)) }
+    },
+  )
+
+  app.get(
+    '/v1/exchanges/:id/districts',
+    {
+      config: { roles: ['analyst'] },
+      schema: { summary: 'People and families flagged per Staffordshire district (central team only)', params: Id, response: { 200: Type.Object({ exchange_id: Type.String(), districts: Type.Array(District) }, { additionalProperties: false }), 404: ErrorBody } },
+    },
+    async (req) => {
+      if (req.user!.district !== null) throw errors.notFound('Not found.')
+      const id = (req.params as { id: string }).id
+      return { exchange_id: id, districts: districtSummary(await scopedResults(ctx, id, null)) }
     },
   )
 
@@ -74,7 +137,8 @@ export async function exchangeRoutes(app: FastifyInstance, { ctx, defaultIsaId }
     async (req) => {
       const id = (req.params as { id: string }).id
       const rows = await scopedResults(ctx, id, req.user!.district)
-      return { exchange_id: id, rows: rows.map((r) => ({ ref: r.ref, active_service: r.active, district: r.district, family_id: r.family_id })) }
+      const families = familyFlags(rows)
+      return { exchange_id: id, rows: rows.map((r) => ({ ref: r.ref, active_service: r.active, district: r.district, family_id: r.family_id, family_active: r.family_id ? (families.get(r.family_id) ?? false) : null })) }
     },
   )
 
@@ -85,14 +149,23 @@ export async function exchangeRoutes(app: FastifyInstance, { ctx, defaultIsaId }
       const id = (req.params as { id: string }).id
       const rows = await scopedResults(ctx, id, req.user!.district)
       reply.header('content-type', 'text/csv; charset=utf-8').header('content-disposition', `attachment; filename="results-${id}.csv"`)
-      return toCsv(['ref', 'active_service', 'district', 'family_id'], rows.map((r) => [r.ref, r.active === null ? '' : String(r.active), r.district, r.family_id]))
+      const families = familyFlags(rows)
+      return toCsv(
+        ['ref', 'active_service', 'district', 'family_id', 'family_active'],
+        rows.map((r) => [r.ref, r.active === null ? '' : String(r.active), r.district, r.family_id, r.family_id ? String(families.get(r.family_id) ?? false) : '']),
+      )
     },
   )
+}
+
+function familyFlags(rows: readonly { family_id: string | null; active: boolean | null }[]): Map<string, boolean> {
+  return new Map(familiesOf(rows.map((r) => ({ ...r, district: null }))).map((f) => [f.family_id, f.flagged]))
 }
 
 async function scopedResults(ctx: CouncilContext, exchangeId: string, district: string | null) {
   const e = await store.getExchange(ctx.db, exchangeId)
   if (!e || e.status !== 'answered') throw errors.notFound('No results for that exchange.')
+  if (e.purged_at) throw errors.notFound('The results of that exchange were purged at the end of the ISA retention period.')
   const rows = await store.exchangeResults(ctx.db, exchangeId, { district })
   if (district !== null && rows.length === 0) throw errors.notFound('No results for that exchange.')
   return rows
@@ -100,12 +173,11 @@ async function scopedResults(ctx: CouncilContext, exchangeId: string, district: 
 
 async function defaultClause(ctx: CouncilContext, isaId: string): Promise<string> {
   const isa = await isaInEffect(ctx.isaDb, isaId, ctx.now())
-  const first = isa?.doc.clauses[0]
-  if (!first) throw errors.isaUnknown('No ISA with that id is registered here; register it first or name the ISA to use.')
-  return first.id
+  // An unknown ISA is refused (and recorded) by the exchange checks, under a placeholder clause id.
+  return isa?.doc.clauses[0]?.id ?? 'none'
 }
 
-function view(e: NonNullable<Awaited<ReturnType<typeof store.getExchange>>>) {
+function view(e: { id: string; upload_id: string; status: string; isa_id: string; clause_id: string; rows_sent: number; rows_flagged: number | null; index_as_of: unknown; error_code: string | null; error_message: string | null }) {
   return {
     exchange_id: e.id,
     upload_id: e.upload_id,

@@ -3,6 +3,7 @@ import { Type } from 'typebox'
 import { ErrorBody, errors, ExchangeRequest, PendingAnswer, SignedAnswer, type SignedAnswer as SignedAnswerT } from '@healthflag/protocol'
 import type { SidecarContext } from '../context.js'
 import { receiveExchange } from '../answer.js'
+import { expirePending } from '../approval.js'
 
 export async function exchangeRoutes(app: FastifyInstance, { ctx }: { ctx: SidecarContext }): Promise<void> {
   app.post(
@@ -35,6 +36,7 @@ export async function exchangeRoutes(app: FastifyInstance, { ctx }: { ctx: Sidec
       },
     },
     async (req, reply) => {
+      await expirePending(ctx)
       const e = await ctx.db.selectFrom('exchange').selectAll().where('id', '=', (req.params as { id: string }).id).executeTakeFirst()
       if (!e || e.party !== req.signer!.party) throw errors.notFound('No such exchange.')
       if (e.status === 'answered') return reply.status(200).send(e.signed_answer as SignedAnswerT)
