@@ -1,0 +1,2 @@
+export { main } from './main.js'
+export { formatReport, verifyDatabase, verifyExportFile, type VerifyInputs, type VerifyReport } from './ledger-verify.js'
