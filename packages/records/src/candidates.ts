@@ -4,7 +4,7 @@
  */
 import { errors } from '@healthflag/protocol'
 import { normalisePerson, type FieldIssue, type NormalisedPerson, type RawPerson } from '@healthflag/tokens'
-import { assertText, readCsv } from './csv.js'
+import { assertText, rawPersonOf, readCsv } from './csv.js'
 
 export const CANDIDATE_COLUMNS = ['ref', 'nhs_number', 'given_name', 'family_name', 'date_of_birth', 'sex', 'postcode', 'criteria_met'] as const
 export const CANDIDATE_OPTIONAL_COLUMNS = ['district', 'family_id'] as const
@@ -79,14 +79,7 @@ export async function parseCandidateFile(bytes: Uint8Array, opts: { minCriteria?
 }
 
 function judgeRow(line: number, v: Record<string, string>, minCriteria: number, today?: Date): CandidateRow {
-  const raw: RawPerson = {
-    nhs_number: v.nhs_number || null,
-    given_name: v.given_name || null,
-    family_name: v.family_name || null,
-    date_of_birth: v.date_of_birth || null,
-    sex: v.sex || null,
-    postcode: v.postcode || null,
-  }
+  const raw = rawPersonOf(v)
   const issues: Issue[] = []
   const ref = v.ref ?? ''
   if (ref === '') issues.push({ field: 'ref', severity: 'error', code: 'ref_missing', message: 'ref is blank; every row needs a ref so its result can be returned.' })

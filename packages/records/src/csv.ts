@@ -5,6 +5,7 @@
 import { parse } from 'csv-parse'
 import { Readable } from 'node:stream'
 import { errors, type HealthflagError } from '@healthflag/protocol'
+import type { RawPerson } from '@healthflag/tokens'
 
 export type FileError = HealthflagError
 
@@ -39,11 +40,11 @@ export interface CsvRecord {
  */
 export async function* readCsv(source: string | Readable, opts: { what: string; required: readonly string[]; aliases: Record<string, string> }): AsyncGenerator<CsvRecord> {
   const parser = (typeof source === 'string' ? Readable.from([source]) : source).pipe(
-    parse({ bom: true, relax_column_count: false, skip_empty_lines: true, info: true, trim: false }),
+    parse({ bom: true, relax_column_count: false, skip_empty_lines: true, info: true, raw: true, trim: false }),
   )
   let header: string[] | undefined
   try {
-    for await (const rec of parser as AsyncIterable<{ record: string[]; info: { lines: number } }>) {
+    for await (const rec of parser as AsyncIterable<{ record: string[]; raw: string; info: { lines: number } }>) {
       if (!header) {
         header = rec.record.map((h) => normaliseHeader(h, opts.aliases))
         const missing = opts.required.filter((c) => !header!.includes(c))
@@ -58,7 +59,9 @@ export async function* readCsv(source: string | Readable, opts: { what: string; 
       header.forEach((h, i) => {
         values[h] = (rec.record[i] ?? '').trim()
       })
-      yield { line: rec.info.lines, values }
+      // info.lines is where the record ends; a quoted field may span lines, so count back to its start.
+      const inside = (rec.raw.replace(/\r?\n$/, '').match(/\n/g) ?? []).length
+      yield { line: rec.info.lines - inside, values }
     }
   } catch (e) {
     if ((e as { code?: string }).code && String((e as { code: string }).code).startsWith('CSV_')) {
@@ -81,5 +84,17 @@ function describeCsvError(code: string): string {
       return 'a quote appears inside an unquoted field'
     default:
       return code.replace(/^CSV_/, '').toLowerCase().replace(/_/g, ' ')
+  }
+}
+
+/** The identifying fields of a CSV record, blank cells as absent. */
+export function rawPersonOf(v: Record<string, string>): RawPerson {
+  return {
+    nhs_number: v.nhs_number || null,
+    given_name: v.given_name || null,
+    family_name: v.family_name || null,
+    date_of_birth: v.date_of_birth || null,
+    sex: v.sex || null,
+    postcode: v.postcode || null,
   }
 }

@@ -3,9 +3,9 @@
  * tokenised (no usable DOB) are counted as rejected, never guessed.
  */
 import type { Readable } from 'node:stream'
-import { normalisePerson, type NormalisedPerson, type RawPerson } from '@healthflag/tokens'
+import { normalisePerson, type NormalisedPerson } from '@healthflag/tokens'
 import { errors } from '@healthflag/protocol'
-import { readCsv } from './csv.js'
+import { rawPersonOf, readCsv } from './csv.js'
 
 export const PATIENT_COLUMNS = ['patient_id', 'nhs_number', 'given_name', 'family_name', 'date_of_birth', 'sex', 'postcode'] as const
 
@@ -63,14 +63,7 @@ export async function* readPatients(source: string | Readable, opts: { today?: D
       yield { line: rec.line, code: 'patient_id_missing', message: 'patient_id is blank.' }
       continue
     }
-    const raw: RawPerson = {
-      nhs_number: v.nhs_number || null,
-      given_name: v.given_name || null,
-      family_name: v.family_name || null,
-      date_of_birth: v.date_of_birth || null,
-      sex: v.sex || null,
-      postcode: v.postcode || null,
-    }
+    const raw = rawPersonOf(v)
     const { person, issues } = normalisePerson(raw, opts.today ? { today: opts.today } : {})
     const fatal = issues.find((i) => i.severity === 'error')
     if (fatal) {
