@@ -16,6 +16,7 @@ const t1 = performance.now()
 const cpu1 = process.cpuUsage(cpu0)
 const heap = process.memoryUsage()
 const dir = await mkdtemp(join(tmpdir(), 'synth-bench-'))
+const cpu2 = process.cpuUsage()
 try {
   await Promise.all([
     writePatientsCsv(join(dir, 'patients.csv'), pop.patients),
@@ -23,12 +24,13 @@ try {
     writeTruthCsv(join(dir, 'truth.csv'), pop.truth),
   ])
   const t2 = performance.now()
+  const cpu3 = process.cpuUsage(cpu2)
   let bytes = 0
   for (const f of ['patients.csv', 'candidates.csv', 'truth.csv']) bytes += (await stat(join(dir, f))).size
   console.log(`synth ${tier}: ${patients} patients, ${candidates} candidates`)
   console.log(`  generate ${(t1 - t0).toFixed(0)} ms wall, ${((cpu1.user + cpu1.system) / 1000).toFixed(0)} ms CPU (all threads)`)
   console.log(`  heap used ${(heap.heapUsed / 1e6).toFixed(0)} MB, rss ${(heap.rss / 1e6).toFixed(0)} MB`)
-  console.log(`  write CSV ${(t2 - t1).toFixed(0)} ms, ${(bytes / 1e6).toFixed(1)} MB`)
+  console.log(`  write CSV ${(t2 - t1).toFixed(0)} ms wall, ${((cpu3.user + cpu3.system) / 1000).toFixed(0)} ms CPU, ${(bytes / 1e6).toFixed(1)} MB`)
 } finally {
   await rm(dir, { recursive: true, force: true })
 }

@@ -194,10 +194,11 @@ function newPerson(g: Gen, h: Household, given: string, family: string, sex: Sex
   return p
 }
 
-function distinctGiven(rng: Rng, sex: Sex, used: Set<string>): string {
+/** A given name not yet used in the household (`used` is a short array: households have at most 7 people). */
+function distinctGiven(rng: Rng, sex: Sex, used: string[]): string {
   let name = givenPicker(sex).pick(rng)
-  for (let i = 0; i < 20 && used.has(name); i++) name = givenPicker(sex).pick(rng)
-  used.add(name)
+  for (let i = 0; i < 20 && used.includes(name); i++) name = givenPicker(sex).pick(rng)
+  used.push(name)
   return name
 }
 
@@ -206,7 +207,7 @@ function makeFamily(g: Gen, rng: Rng): Household {
   const family = surnamePicker.pick(rng)
   const addr = randomAddress(rng)
   const h: Household = { familyId: '', postcode: addr.postcode, district: addr.district, criteria: criteriaPicker.pick(rng), members: [] }
-  const used = new Set<string>()
+  const used: string[] = []
   const twoAdults = rng.chance(0.6)
   const sex1: Sex = twoAdults ? (rng.chance(0.5) ? 'F' : 'M') : rng.chance(0.85) ? 'F' : 'M'
   const dob1 = g.dob(rng, 19, 55)
@@ -242,8 +243,7 @@ function makeFamily(g: Gen, rng: Rng): Household {
     if (similar.length > 0 && rng.chance(STRUCTURE.similarTwinNamesShare)) {
       const p = rng.pick(similar)
       ;[nameA, nameB] = p.sexA === sexA ? [p.a, p.b] : [p.b, p.a]
-      used.add(nameA)
-      used.add(nameB)
+      used.push(nameA, nameB)
       g.count('twinPairsSimilarNames')
     } else {
       nameA = distinctGiven(rng, sexA, used)
@@ -276,7 +276,7 @@ function makeGeneralHousehold(g: Gen, rng: Rng): Lite[] {
   const family = surnamePicker.pick(rng)
   const size = generalSizePicker.pick(rng)
   const out: Lite[] = []
-  const used = new Set<string>()
+  const used: string[] = []
   const sex1: Sex = rng.chance(0.5) ? 'M' : 'F'
   if (size === 1) {
     out.push({ given: givenPicker(sex1).pick(rng), family, sex: sex1, dob: g.dob(rng, 18, 90) })
@@ -624,13 +624,13 @@ export function generatePopulation(opts: GenerateOptions): Population {
   const order = new Uint32Array(nRows)
   for (let i = 0; i < nRows; i++) order[i] = i
   rngF.shuffle(order)
+  const position = new Uint32Array(nRows)
+  for (let pos = 0; pos < nRows; pos++) position[order[pos] as number] = pos
   const idWidth = Math.max(7, String(nRows).length)
+  // Write ids in generation order (sequential memory), then gather rows in shuffled order.
+  for (let i = 0; i < nRows; i++) (g.rows[i] as PatientRow).patient_id = 'P' + pad((position[i] as number) + 1, idWidth)
   const patients: PatientRow[] = [] // push, not new Array(n): a large preallocated array is slow dictionary-mode
-  for (let pos = 0; pos < nRows; pos++) {
-    const row = g.rows[order[pos] as number] as PatientRow
-    row.patient_id = 'P' + pad(pos + 1, idWidth)
-    patients.push(row)
-  }
+  for (let pos = 0; pos < nRows; pos++) patients.push(g.rows[order[pos] as number] as PatientRow)
 
   // 10. Invalid rows (never markers), refs and truth.
   const invalid = new Map<number, 'invalid_dob' | 'low_criteria' | 'invalid_nhs'>()
