@@ -154,3 +154,17 @@ describe('look-alikes', () => {
     expect(names.some((n) => /[^\x00-\x7f]/.test(n))).toBe(true)
   })
 })
+
+describe('name lists', () => {
+  it('hold a few hundred distinct names per list, and nicknames only for listed or common formal names', async () => {
+    const { MALE_GIVEN, FEMALE_GIVEN, SURNAMES, NICKNAMES } = await import('../src/names.js')
+    for (const list of [MALE_GIVEN, FEMALE_GIVEN, SURNAMES]) {
+      expect(list.length).toBeGreaterThanOrEqual(200)
+      expect(new Set(list).size).toBe(list.length)
+    }
+    for (const [formal, nicks] of Object.entries(NICKNAMES)) {
+      expect(nicks.length).toBeGreaterThan(0)
+      expect(nicks).not.toContain(formal)
+    }
+  })
+})
