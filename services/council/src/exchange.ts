@@ -117,7 +117,7 @@ export async function startExchange(ctx: CouncilContext, p: { uploadId: string; 
     returned_fields: ['active_service'],
     attestation: { min_criteria: minCriteria, rows: rows.length, statement: PRECONDITION_STATEMENT },
     rows: rows.map((r) => ({ ref: r.ref, tokens: r.tokens as Record<string, string[]> })),
-    ...(view ? { checkpoint: { size: view.size, root: view.root } } : {}),
+    ...(view ? { checkpoint: { size: Number(view.size), root: view.root, note: view.note } } : {}),
     sent_at: now.toISOString(),
   }
   const requestDigest = jsonDigest(request)
@@ -216,9 +216,15 @@ async function recordRefusal(ctx: CouncilContext, isa: IsaVersion | undefined, i
 
 type EntryInput = Parameters<CouncilContext['ledger']['append']>[0]
 
-/** Appends to the ledger and keeps the checkpoint it answered with as this party's latest view. */
+/**
+ * Appends to the ledger with our latest view attached, proves the checkpoint it answers with extends that
+ * view (LEDGER_INCONSISTENT otherwise: a fork or rollback) and keeps it as our view.
+ */
 export async function appendAndRemember(ctx: CouncilContext, entry: EntryInput): Promise<void> {
-  const res = await ctx.ledger.append(entry)
-  const [, size, root] = res.checkpoint.split('\n')
-  if (size && root) await store.saveLedgerView(ctx.db, { size: Number(size), root, note: res.checkpoint })
+  const row = await store.getLedgerView(ctx.db)
+  const view = row ? { size: Number(row.size), root: row.root, note: row.note } : null
+  const root = view ? Buffer.from(view.root, 'base64').toString('hex') : undefined
+  const res = await ctx.ledger.append({ ...entry, ...(view && root?.length === 64 ? { checkpoint: { size: view.size, root } } : {}) })
+  const next = await ctx.ledger.advanceView(view, res.checkpoint)
+  if (next !== view) await store.saveLedgerView(ctx.db, next)
 }

@@ -9,6 +9,7 @@ import { checkExchange, frequencyWindowStart, isaByDigest, isaInEffect, type Isa
 import { activeFlag, keyCheckValue, matchCandidate, type TokenSet } from '@healthflag/tokens'
 import type { SidecarContext } from './context.js'
 import { epochKeyFor } from './index-import.js'
+import { appendAndRemember, checkCouncilView } from './ledger-view.js'
 
 export type ExchangeDecision =
   | { kind: 'answered'; signed: SignedAnswer }
@@ -25,6 +26,7 @@ export async function receiveExchange(ctx: SidecarContext, req: ExchangeRequest,
   const recent = await recentExchangeIds(ctx, isa, req, now)
   try {
     if (party !== 'council') throw errors.unknownParty('Only the council party named in the ISA may request an exchange.')
+    if (req.checkpoint) await checkCouncilView(ctx, req.checkpoint)
     checkExchange({
       side: 'trust',
       isa,
@@ -113,7 +115,7 @@ export async function answerNow(ctx: SidecarContext, isa: IsaVersion, req: Excha
       await trx.insertInto('exchange').values({ id: req.exchange_id, ...values, received_at: ctx.now() }).execute()
     }
   })
-  await ctx.ledger.append({
+  await appendAndRemember(ctx, {
     type: 'exchange.answered',
     isa_id: isa.doc.id,
     isa_digest: isa.digest,
@@ -148,7 +150,7 @@ async function refuse(ctx: SidecarContext, req: ExchangeRequest, requestDigest: 
     .values({ id: req.exchange_id, isa_id: req.isa_id, isa_digest: req.isa_digest, clause_id: req.clause_id, party, status: 'refused', rows_received: req.rows.length, request_digest: requestDigest, received_at: ctx.now(), error_code: e.code, reason: e.message.slice(0, 500) })
     .onConflict((oc) => oc.column('id').doNothing())
     .execute()
-  await ctx.ledger.append({
+  await appendAndRemember(ctx, {
     type: 'exchange.refused',
     isa_id: known?.doc.id ?? req.isa_id,
     isa_digest: known?.digest ?? req.isa_digest,

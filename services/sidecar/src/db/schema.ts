@@ -60,10 +60,19 @@ export interface SeenNonceTable {
   seen_at: Timestamp
 }
 
+export interface LedgerViewTable {
+  id: number
+  size: number
+  root: string
+  note: string
+  seen_at: Generated<Date>
+}
+
 export interface SidecarDB extends IsaTables {
   index_version: IndexVersionTable
   index_patient: IndexPatientTable
   exchange: SidecarExchangeTable
   pending_request: PendingRequestTable
   seen_nonce: SeenNonceTable
+  ledger_view: LedgerViewTable
 }
