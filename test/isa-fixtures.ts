@@ -111,7 +111,7 @@ export type LedgerEntry = { index: number; entry: Record<string, unknown> & { ty
 export async function ledgerEntries(stack: Stack, query = ''): Promise<LedgerEntry[]> {
   const rows = await api.ledgerEntries(stack.urls.ledger, stack.tokens.auditor, query)
   return rows.map((r) => {
-    const e = r.entry as { entry?: LedgerEntry['entry'] } & LedgerEntry['entry']
+    const e = r.entry as unknown as { entry?: LedgerEntry['entry'] } & LedgerEntry['entry']
     return { index: r.index, entry: e.entry ?? e }
   })
 }

@@ -241,3 +241,9 @@ export async function purgeUpload(trx: Db, uploadId: string, at: Date): Promise<
   await trx.updateTable('upload').set({ purged_at: at, file_digest: `purged:${uploadId}` }).where('id', '=', uploadId).execute()
   return { candidates: Number(candidates.numDeletedRows), results: Number(results.numDeletedRows), exchanges: Number(exchanges.numUpdatedRows) }
 }
+
+/** Ids of uploads holding at least one row of the district. */
+export async function uploadIdsWithDistrict(db: Db, district: string): Promise<string[]> {
+  const rows = await db.selectFrom('candidate').select('upload_id').distinct().where('district', '=', district).execute()
+  return rows.map((r) => r.upload_id)
+}

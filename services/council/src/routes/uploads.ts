@@ -61,9 +61,11 @@ export async function uploadRoutes(app: FastifyInstance, { ctx }: { ctx: Council
         response: { 200: Type.Array(Type.Object({ upload_id: Type.String(), filename: Type.String(), uploaded_at: Type.String(), summary: Summary }, { additionalProperties: false })) },
       },
     },
-    async () => {
+    async (req) => {
+      const district = req.user!.district
       const rows = await store.listUploads(ctx.db)
-      return rows.filter((u) => !u.purged_at).map((u) => ({ upload_id: u.id, filename: u.filename, uploaded_at: new Date(u.uploaded_at).toISOString(), summary: summaryOf(u) }))
+      const mine = district === null ? null : new Set(await store.uploadIdsWithDistrict(ctx.db, district))
+      return rows.filter((u) => !u.purged_at && (mine === null || mine.has(u.id))).map((u) => ({ upload_id: u.id, filename: u.filename, uploaded_at: new Date(u.uploaded_at).toISOString(), summary: summaryOf(u) }))
     },
   )
 
@@ -82,7 +84,14 @@ export async function uploadRoutes(app: FastifyInstance, { ctx }: { ctx: Council
       const u = await store.getUpload(ctx.db, id)
       if (!u || u.purged_at) throw errors.notFound('No such upload.')
       let rows = await store.uploadReport(ctx.db, id)
-      if (req.user!.district !== null) rows = rows.filter((r) => r.district === req.user!.district)
+      if (req.user!.district !== null) {
+        // A district analyst sees an upload only through their own district's rows.
+        rows = rows.filter((r) => r.district === req.user!.district)
+        if (rows.length === 0) throw errors.notFound('No such upload.')
+        const accepted = rows.filter((r) => r.verdict === 'accepted')
+        const summary = { read: rows.length, accepted: accepted.length, excluded: rows.length - accepted.length, warned: accepted.filter((r) => r.issues.length > 0).length }
+        return { upload_id: u.id, filename: u.filename, duplicate: false, summary, rows }
+      }
       return { upload_id: u.id, filename: u.filename, duplicate: false, summary: summaryOf(u), rows }
     },
   )
