@@ -48,7 +48,7 @@ def fields(p):
     y, m, d = (dob[:4], dob[5:7], dob[8:10]) if dob else (None, None, None)
     one = lambda v: [v] if v else []
     return {
-        'nhs': one(p['nhs_number']), 'given': one(p['given_name']), 'given_canonical': p['given_canonical'],
+        'nhs': one(p['nhs_number']), 'given': one(p['given_name']), 'given_canonical': p['given_canonical'] if len(p['given_canonical']) == 1 else [],
         'given_initial': one(p['given_name'][0] if p['given_name'] else None), 'family': fam,
         'dob': one(dob), 'dob_unordered': one(f'{y}-{min(m, d)}-{max(m, d)}' if dob else None),
         'birth_year': one(y), 'sex': one(p['sex']), 'postcode': one(p['postcode']),

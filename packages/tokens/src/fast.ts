@@ -36,7 +36,7 @@ const BLOCK = 64
 
 function padState(key: Uint8Array, pad: number): Int32Array {
   const block = new Uint8Array(BLOCK).fill(pad)
-  for (let i = 0; i < key.length; i++) block[i] ^= key[i]!
+  for (let i = 0; i < key.length; i++) block[i] = block[i]! ^ key[i]!
   const e = new _SHA256() as unknown as Sha256Engine
   e.process(new DataView(block.buffer), 0)
   return Int32Array.of(e.A, e.B, e.C, e.D, e.E, e.F, e.G, e.H)

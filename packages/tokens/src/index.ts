@@ -42,7 +42,7 @@ export {
   type MemoryIndexOptions,
   type PatientIndex,
 } from './matching.js'
-export { canonicalGivenNames, normaliseFamilyName, normaliseGivenName, type FamilyName } from './names.js'
+export { SUFFIXES, SURNAME_PARTICLES, TITLES, canonicalGivenNames, normaliseFamilyName, normaliseGivenName, type FamilyName } from './names.js'
 export { nhsCheckDigit, normaliseNhsNumber, type NhsNumberProblem } from './nhs-number.js'
 export { normalisePerson, type FieldIssue, type NormalisedPerson, type PersonField, type RawPerson } from './person.js'
 export { normalisePostcode, type PostcodeProblem } from './postcode.js'

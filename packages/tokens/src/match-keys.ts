@@ -117,7 +117,8 @@ export function fieldValues(p: NormalisedPerson, field: KeyField): string[] {
     case 'given':
       return p.given_name === null ? [] : [p.given_name]
     case 'given_canonical':
-      return p.given_canonical
+      // Only an unambiguous diminutive: STEVE (Stephen or Steven) must not confirm either, as twins bear both names.
+      return p.given_canonical.length === 1 ? p.given_canonical : []
     case 'given_initial':
       return p.given_name === null ? [] : [String.fromCodePoint(p.given_name.codePointAt(0)!)]
     case 'given_phonetic': {

@@ -1,12 +1,12 @@
 // Name normalisation: each rule a small named function, composed by normaliseGivenName / normaliseFamilyName.
 import nicknameTable from '../data/nicknames.json' with { type: 'json' }
 
-/** Leading tokens dropped from either name field (only while another token remains). */
+/** Leading words dropped from the given-name field (only while another word remains). */
 export const TITLES: ReadonlySet<string> = new Set([
   'MR', 'MRS', 'MS', 'MISS', 'MX', 'MASTER', 'DR', 'DOCTOR', 'PROF', 'PROFESSOR', 'REV', 'REVD', 'SIR', 'DAME',
   'LADY', 'LORD', 'FR', 'SR', 'SISTER',
 ])
-/** Trailing tokens dropped from either name field (only while another token remains). */
+/** Trailing words dropped from either name field (only while another word remains). */
 export const SUFFIXES: ReadonlySet<string> = new Set(['JR', 'JNR', 'JUNIOR', 'SR', 'SNR', 'SENIOR', 'II', 'III', 'IV', 'ESQ'])
 /** Surname particles never emitted on their own as a surname part (they still count in the full surname). */
 export const SURNAME_PARTICLES: ReadonlySet<string> = new Set([
@@ -38,12 +38,16 @@ export function dropTitlesAndSuffixes(tokens: readonly string[]): string[] {
   return out
 }
 
-/** Words of a name field after every rule, each word as its parts (a hyphenated word has several). */
-function fieldWords(raw: string): string[][] {
+/**
+ * Words of a name field after every rule, each word as its parts (a hyphenated word has several). Leading titles are
+ * dropped from the given-name field only ("Mr John"); in a family-name field a leading "Lord" or "Dame" is as likely
+ * to be the surname itself. Trailing suffixes are dropped from both.
+ */
+function fieldWords(raw: string, dropTitles: boolean): string[][] {
   // Split on whitespace first, so a hyphenated word stays one word made of several parts.
   const words = raw.split(/\s+/).map((w) => nameTokens(w)).filter((w) => w.length > 0)
   const joined = (w: readonly string[]): string => w.join('')
-  while (words.length > 1 && TITLES.has(joined(words[0]!))) words.shift()
+  while (dropTitles && words.length > 1 && TITLES.has(joined(words[0]!))) words.shift()
   while (words.length > 1 && SUFFIXES.has(joined(words[words.length - 1]!))) words.pop()
   return words
 }
@@ -54,7 +58,7 @@ function fieldWords(raw: string): string[][] {
  */
 export function normaliseGivenName(raw: string | null | undefined): string | null {
   if (raw == null) return null
-  const words = fieldWords(raw)
+  const words = fieldWords(raw, true)
   const first = words[0]
   return first ? first.join('') : null
 }
@@ -69,7 +73,7 @@ export interface FamilyName {
 /** Normalises a family name to its full form and, for hyphenated or multi-part surnames, its parts. */
 export function normaliseFamilyName(raw: string | null | undefined): FamilyName | null {
   if (raw == null) return null
-  const words = fieldWords(raw)
+  const words = fieldWords(raw, false)
   const all = words.flat()
   if (all.length === 0) return null
   const full = all.join('')
@@ -83,6 +87,7 @@ export function familyVariants(f: { full: string; parts: readonly string[] }): s
 }
 
 const NICKNAMES: ReadonlyMap<string, readonly string[]> = buildNicknameMap(nicknameTable.canonical)
+const FORMAL_SEX: Readonly<Record<string, string>> = nicknameTable.sex
 
 function buildNicknameMap(canonical: Record<string, string[]>): Map<string, string[]> {
   const m = new Map<string, string[]>()
@@ -94,13 +99,15 @@ function buildNicknameMap(canonical: Record<string, string[]>): Map<string, stri
 }
 
 /**
- * Formal given names of which a normalised given name is a listed diminutive ("KATE" -> CATHERINE, KATHERINE);
- * [] when it is not a diminutive. Formal names map to nothing: the nickname key relates a diminutive to its formal
- * name only, never two diminutives (KATE, KATIE) to each other.
+ * Formal given names of which a normalised given name is a listed diminutive, restricted to the person's sex when
+ * known ("KATE" -> CATHERINE, KATHERINE; "ALEX" with sex M -> ALEXANDER); [] when it is not a diminutive. Formal
+ * names map to nothing: the nickname key relates a diminutive to its formal name only, never two diminutives
+ * (KATE, KATIE) to each other.
  */
-export function canonicalGivenNames(given: string): string[] {
+export function canonicalGivenNames(given: string, sex?: 'M' | 'F' | null): string[] {
   const c = NICKNAMES.get(given)
-  return c ? [...c] : []
+  if (!c) return []
+  return sex == null ? [...c] : c.filter((name) => FORMAL_SEX[name] === sex)
 }
 
 function uniq(xs: readonly string[]): string[] {

@@ -29,7 +29,7 @@ export interface NormalisedPerson {
   nhs_number: string | null
   /** first given name, letters only, hyphenated parts joined: "MARYANNE" */
   given_name: string | null
-  /** formal names given_name is a listed diminutive of (nickname table), sorted; [] when it is not a diminutive */
+  /** formal names given_name is a listed diminutive of (nickname table), of the person's sex when known, sorted */
   given_canonical: string[]
   /** full family name, all parts joined: "SMITHJONES" */
   family_name: string | null
@@ -96,7 +96,7 @@ export function normalisePerson(raw: RawPerson, opts?: { today?: Date }): { pers
   const person: NormalisedPerson = {
     nhs_number: nhs.ok ? nhs.value : null,
     given_name: given,
-    given_canonical: given === null ? [] : canonicalGivenNames(given),
+    given_canonical: given === null ? [] : canonicalGivenNames(given, sex.ok ? sex.value : null),
     family_name: family?.full ?? null,
     family_parts: family?.parts ?? [],
     date_of_birth: dob.ok ? dob.value : null,

@@ -60,6 +60,17 @@ describe('matching: the happy paths', () => {
     const out = match({ nhs_number: '943-476-5919', given_name: ' MR john ', family_name: 'SMITH', date_of_birth: '14.05.2010', sex: '1', postcode: 'st47ab' }, idx)
     expect(out).toEqual({ patientId: 'p-john', key: 'nhs', reason: 'matched' })
   })
+  it('does not match a diminutive of two formal names of the same sex (Steve: Stephen or Steven)', () => {
+    const idx = index([{ id: 's', given_name: 'Stephen', family_name: 'Jones', date_of_birth: '1975-01-02', sex: 'M', postcode: 'WS13 6QA' }])
+    const out = match({ given_name: 'Steve', family_name: 'Jones', date_of_birth: '02/01/1975', sex: 'M', postcode: 'WS13 6QA' }, idx)
+    expect(out.reason).toBe('weak_unconfirmed')
+  })
+  it('matches a gender-ambiguous diminutive to the formal name of the right sex only', () => {
+    const alexandra: P = { id: 'f', given_name: 'Alexandra', family_name: 'Jones', date_of_birth: '1975-01-02', sex: 'F', postcode: 'WS13 6QA' }
+    const alexander: P = { ...alexandra, id: 'm', given_name: 'Alexander', sex: 'M' }
+    expect(match({ ...alexandra, given_name: 'Alex' }, index([alexandra, alexander]))).toEqual({ patientId: 'f', key: 'canon_name_dob_sex', reason: 'matched' })
+    expect(match({ ...alexander, given_name: 'Alex' }, index([alexandra, alexander]))).toEqual({ patientId: 'm', key: 'canon_name_dob_sex', reason: 'matched' })
+  })
   it('matches a diminutive to its formal name (Bill -> William) at the same address', () => {
     const idx = index([{ id: 'w', given_name: 'William', family_name: 'Jones', date_of_birth: '1975-01-02', sex: 'M', postcode: 'WS13 6QA' }])
     const out = match({ given_name: 'Bill', family_name: 'Jones', date_of_birth: '02/01/1975', sex: 'M', postcode: 'WS13 6QA' }, idx)
@@ -79,10 +90,10 @@ describe('matching: the happy paths', () => {
     const idx = index([{ id: 'd', given_name: 'Ella', family_name: 'Smith-Jones', date_of_birth: '2008-03-01', sex: 'F', postcode: 'ST5 1AA' }])
     expect(match({ given_name: 'Ella', family_name: 'Jones', date_of_birth: '2008-03-01', sex: 'F', postcode: 'ST5 1AA' }, idx).reason).toBe('matched')
   })
-  it('matches a wrong day of birth when full name, birth year and postcode agree', () => {
-    const idx = index([{ id: 'x', given_name: 'Priya', family_name: 'Patel', date_of_birth: '2001-03-07', sex: 'F', postcode: 'DE13 0AA' }])
-    const out = match({ given_name: 'Priya', family_name: 'Patel', date_of_birth: '2001-03-17', postcode: 'DE13 0AA' }, idx)
-    expect(out).toEqual({ patientId: 'x', key: 'name_year_pc', reason: 'matched' })
+  it('does not match on full name, birth year and postcode alone (two namesakes born months apart at one address)', () => {
+    const idx = index([{ id: 'x', given_name: 'Jack', family_name: 'Van der Berg', date_of_birth: '2026-07-24', sex: 'M', postcode: 'ST5 0YJ' }])
+    const out = match({ given_name: 'Jack', family_name: 'VAN DER BERG', date_of_birth: '14/03/2026', sex: '1', postcode: 'ST5 0YJ' }, idx)
+    expect(out).toEqual({ patientId: null, key: 'name_year_pc', reason: 'weak_unconfirmed' })
   })
   it('matches a day/month swap when the postcode also agrees', () => {
     const idx = index([{ id: 'x', given_name: 'Priya', family_name: 'Patel', date_of_birth: '2001-03-07', sex: 'F', postcode: 'DE13 0AA' }])
@@ -183,6 +194,8 @@ describe('matching: twins are never matched to each other', () => {
     ['Sophie / Sophia', { ...kate, id: 'sophie', given_name: 'Sophie' }, { ...katie, id: 'sophia', given_name: 'Sophia' }],
     ['Ellie / Ella', { ...kate, id: 'ellie', given_name: 'Ellie' }, { ...katie, id: 'ella', given_name: 'Ella' }],
     ['Mary-Anne / Mary-Jane', { ...kate, id: 'ma', given_name: 'Mary-Anne' }, { ...katie, id: 'mj', given_name: 'Mary-Jane' }],
+    ['Stephen / Steven (one diminutive, Steve, of both)', { ...JOHN, id: 'stephen', given_name: 'Stephen' }, { ...TWIN_JACK, id: 'steven', given_name: 'Steven' }],
+    ['Catherine / Katherine (one diminutive, Kate, of both)', { ...kate, id: 'cath', given_name: 'Catherine' }, { ...katie, id: 'kath', given_name: 'Katherine' }],
     ['Daniel / Danielle (different sex)', { ...JOHN, id: 'daniel', given_name: 'Daniel' }, { ...TWIN_JACK, id: 'danielle', given_name: 'Danielle', sex: 'F' }],
   ]
 
@@ -209,6 +222,12 @@ describe('matching: twins are never matched to each other', () => {
         const out = match({ ...candRaw, nhs_number: other.nhs_number }, idx)
         expect(out.patientId).toBeNull()
         expect(out.reason).not.toBe('matched')
+      })
+      it(`${name}: ${cand.given_name} recorded by a diminutive is not matched to the other twin`, () => {
+        const idx = index([other, STRANGER])
+        const diminutive = { Stephen: 'Steve', Steven: 'Steve', Catherine: 'Kate', Katherine: 'Kate', John: 'Johnny' }[cand.given_name as string]
+        const out = match({ ...candRaw, given_name: diminutive ?? cand.given_name, nhs_number: null }, idx)
+        expect(out.patientId).toBeNull()
       })
       it(`${name}: ${cand.given_name} without sex or postcode is not matched to the other twin`, () => {
         const idx = index([other, STRANGER])

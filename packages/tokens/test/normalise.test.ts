@@ -98,6 +98,13 @@ describe('names', () => {
     // Twins John and Jack, or Amelia and Millie, must never be related by the nickname key.
     for (const n of ['JACK', 'HARRY', 'LIAM', 'ELLIE', 'MILLIE', 'AMY', 'MOLLY', 'JAMIE', 'CHARLIE']) expect(canonicalGivenNames(n)).toEqual([])
   })
+  it('keeps only the formal names of the person sex when sex is known', () => {
+    expect(canonicalGivenNames('ALEX', 'M')).toEqual(['ALEXANDER'])
+    expect(canonicalGivenNames('ALEX', 'F')).toEqual(['ALEXANDRA'])
+    expect(canonicalGivenNames('ALEX', null)).toEqual(['ALEXANDER', 'ALEXANDRA'])
+    expect(canonicalGivenNames('STEVE', 'M')).toEqual(['STEPHEN', 'STEVEN'])
+    expect(canonicalGivenNames('BILL', 'F')).toEqual([])
+  })
   it('maps formal and unlisted names to nothing', () => {
     expect(canonicalGivenNames('WILLIAM')).toEqual([])
     expect(canonicalGivenNames('CATHERINE')).toEqual([])

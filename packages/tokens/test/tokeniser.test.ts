@@ -40,6 +40,11 @@ describe('tokeniser', () => {
     const t = createTokeniser(KEY).tokens(person)
     expect(Object.keys(t).sort()).toEqual(['name_dob_swapped', 'phonetic_name_dob'])
   })
+  it('emits no nickname key for a diminutive of two formal names of the person sex', () => {
+    const kate = normalisePerson({ given_name: 'Kate', family_name: 'Jones', date_of_birth: '1990-03-05', sex: 'F' }, { today: TODAY }).person
+    expect(kate.given_canonical).toEqual(['CATHERINE', 'KATHERINE'])
+    expect(createTokeniser(KEY).tokens(kate).canon_name_dob_sex).toBeUndefined()
+  })
   it('emits the nickname key only for a listed diminutive', () => {
     const formal = normalisePerson({ given_name: 'William', family_name: 'Jones', date_of_birth: '1990-03-05', sex: 'M' }, { today: TODAY }).person
     expect(createTokeniser(KEY).tokens(formal).canon_name_dob_sex).toBeUndefined()
@@ -78,6 +83,11 @@ describe('nickname table data', () => {
       expect(normaliseGivenName(formal)).toBe(formal)
       for (const d of dims) expect(normaliseGivenName(d)).toBe(d)
     }
+  })
+  it('gives every formal name a sex', () => {
+    const sex = (table as unknown as { sex: Record<string, string> }).sex
+    expect(Object.keys(sex).sort()).toEqual(Object.keys(table.canonical).sort())
+    for (const v of Object.values(sex)) expect(['M', 'F']).toContain(v)
   })
   it('never lists an excluded diminutive, a formal name as its own diminutive, or a diminutive twice', () => {
     for (const [formal, dims] of Object.entries(table.canonical)) {
