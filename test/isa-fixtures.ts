@@ -139,7 +139,7 @@ export interface IsaHarness {
  * only the council and the side-car (ISA validity, frequency and approval windows, retention); the
  * ledger keeps the real clock, because the ledger client signs its requests with it.
  */
-export async function startIsaHarness(label: string, opts: { isa?: (doc: IsaDocument) => IsaDocument; now?: () => Date; approvalRequired?: boolean } = {}): Promise<IsaHarness> {
+export async function startIsaHarness(label: string, opts: { isa?: (doc: IsaDocument) => IsaDocument; now?: () => Date; approvalRequired?: boolean; approvalSweepMs?: number; retentionSweepMs?: number } = {}): Promise<IsaHarness> {
   const targets: TestTarget[] = []
   const t = async (svc: string) => {
     const x = await createTestTarget(`${label}_${svc}`)
@@ -182,10 +182,10 @@ export async function startIsaHarness(label: string, opts: { isa?: (doc: IsaDocu
   })
   const ledgerUrl = await ledger.listen({ host: '127.0.0.1', port: 0 })
   const sidecar = Fastify({ logger: false, pluginTimeout: 120_000, bodyLimit: 256 * 1024 * 1024 })
-  await sidecar.register(sidecarApp, { database: await t('s'), keys: trustKeys, isa, ledgerUrl, users: sidecarUsers, ...now })
+  await sidecar.register(sidecarApp, { database: await t('s'), keys: trustKeys, isa, ledgerUrl, users: sidecarUsers, ...now, ...(opts.approvalSweepMs ? { approvalSweepMs: opts.approvalSweepMs } : {}) })
   const sidecarUrl = await sidecar.listen({ host: '127.0.0.1', port: 0 })
   const council = Fastify({ logger: false, pluginTimeout: 120_000, bodyLimit: 256 * 1024 * 1024 })
-  await council.register(councilApp, { database: await t('c'), keys: councilKeys, isa, sidecarUrl, ledgerUrl, users: councilUsers, ...now })
+  await council.register(councilApp, { database: await t('c'), keys: councilKeys, isa, sidecarUrl, ledgerUrl, users: councilUsers, ...now, ...(opts.retentionSweepMs ? { retentionSweepMs: opts.retentionSweepMs } : {}) })
   const councilUrl = await council.listen({ host: '127.0.0.1', port: 0 })
   const stack: Stack = {
     council,

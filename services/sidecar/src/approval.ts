@@ -136,9 +136,10 @@ export async function expirePending(ctx: SidecarContext): Promise<number> {
 export async function listExchanges(ctx: SidecarContext, limit = 200) {
   await expirePending(ctx)
   const rows = await ctx.db
-    .selectFrom('exchange')
-    .select(['id', 'isa_id', 'isa_digest', 'clause_id', 'party', 'status', 'rows_received', 'rows_flagged', 'received_at', 'expires_at', 'decided_at', 'decided_by', 'reason', 'error_code', 'index_version_id'])
-    .orderBy('received_at', 'desc')
+    .selectFrom('exchange as e')
+    .leftJoin('pending_request as p', 'p.exchange_id', 'e.id')
+    .select(['e.id', 'e.isa_id', 'e.isa_digest', 'e.clause_id', 'e.party', 'e.status', 'e.rows_received', 'e.rows_flagged', 'e.received_at', 'e.expires_at', 'e.decided_at', 'e.decided_by', 'e.reason', 'e.error_code', 'e.index_version_id', 'p.exchange_id as held'])
+    .orderBy('e.received_at', 'desc')
     .limit(limit)
     .execute()
   const iso = (d: Date | string | null) => (d === null ? null : new Date(d).toISOString())
@@ -158,5 +159,7 @@ export async function listExchanges(ctx: SidecarContext, limit = 200) {
     reason: r.reason,
     error_code: r.error_code,
     index_version_id: r.index_version_id,
+    /** Whether the candidates' tokens are still held here (only while pending). */
+    tokens_held: r.held !== null,
   }))
 }

@@ -27,6 +27,7 @@ const ExchangeRow = Type.Object(
     reason: Nullable(Type.String()),
     error_code: Nullable(Type.String()),
     index_version_id: Nullable(Type.Integer()),
+    tokens_held: Type.Boolean({ description: 'true while the candidates\' tokens are held for a decision' }),
   },
   { additionalProperties: false },
 )
