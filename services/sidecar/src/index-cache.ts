@@ -1,10 +1,12 @@
 /**
- * The live patient index in memory, built once per index version from the side-car's own tables.
- * A version is immutable once live, so a cached copy can never be half old, half new.
+ * The live patient index in memory, built once per index version from the side-car's own tables (the packed chunks
+ * of import/store.ts, as a CompactIndex; a version stored by an earlier release, one JSONB row per patient, as a
+ * memory index). A version is immutable once live, so a cached copy can never be half old, half new.
  */
 import type { Kysely } from 'kysely'
 import { buildMemoryIndex, type IndexedPatient, type MatchKeyKind, type PatientIndex } from '@healthflag/tokens'
 import type { SidecarDB } from './db/schema.js'
+import { loadCompactIndex } from './import/store.js'
 
 export interface LiveIndex {
   versionId: number
@@ -36,6 +38,8 @@ export class IndexCache {
   }
 
   private async load(versionId: number, asOf: string, kcv: string, epoch: number): Promise<LiveIndex> {
+    const compact = await loadCompactIndex(this.db, versionId)
+    if (compact) return { versionId, asOf, kcv, epoch, index: compact }
     const patients: IndexedPatient[] = []
     const PAGE = 20_000
     for (let from = 0; ; from += PAGE) {

@@ -1,16 +1,29 @@
 /**
- * Imports the trust's patient index extract into a new index version. The version is loaded while
- * 'loading' and becomes live in one transaction that retires the previous one, so an exchange sees the
- * old index or the new one, never a mix. A failed load leaves the live version untouched.
+ * Imports the trust's patient index extract into a new index version, streaming: the CSV is cut into record-aligned
+ * chunks, worker threads (one per core) parse, normalise and tokenise them, and the main thread stores the patients
+ * as packed chunks (import/store.ts) while the next chunks are worked on. The version is loaded while 'loading' and
+ * becomes live in one transaction that retires the previous one, so an exchange sees the old index or the new one,
+ * never a mix. A failed load leaves the live version untouched. Memory is bounded by the chunks in flight, whatever
+ * the file's size; only a fingerprint per patient id (8 bytes) is kept for the whole file.
+ *
+ * Referral-format extracts (one line per referral) must give each patient's rows together (sorted or grouped by
+ * patient_id), as trust systems export them: rows of one patient are merged across chunk boundaries, and a patient_id
+ * seen again after other patients is refused row by row rather than held in memory.
  */
 import { createHash } from 'node:crypto'
 import { Readable } from 'node:stream'
-import { sql } from 'kysely'
-import { isReject, readPatients, type PatientInput } from '@healthflag/records'
-import { createTokeniser, deriveEpochKey, keyCheckValue } from '@healthflag/tokens'
-import { deriveActive, type IsaVersion } from '@healthflag/isa'
+import { type IsaVersion } from '@healthflag/isa'
 import { errors, fromBase64Url } from '@healthflag/protocol'
+import { CANDIDATE_TOKEN_KINDS, TOKEN_BYTES, deriveEpochKey, keyCheckValue, type MatchKeyKind } from '@healthflag/tokens'
 import type { SidecarContext } from './context.js'
+import { processChunk, type ChunkJob, type ChunkResult, type ChunkSettings, type RowReject } from './import/chunk-work.js'
+import { FLAG_ACTIVE, FLAG_RESTRICTED, type PackedChunk } from './import/compact-index.js'
+import { importPool } from './import/pool.js'
+import { ProgressTracker, type ImportStatus } from './import/progress.js'
+import { splitCsv } from './import/split.js'
+import { dropRetiredVersions, failStaleLoads, insertChunk, insertLayout, setLoadCounts, swapLive } from './import/store.js'
+
+export { importStatus, type ImportStatus } from './import/progress.js'
 
 export interface ImportReport {
   version_id: number
@@ -22,7 +35,25 @@ export interface ImportReport {
   key_kcv: string
 }
 
-const BATCH = 1000
+export interface ImportOptions {
+  asOf: string
+  /** the source's length in bytes when known (for the ETA) */
+  sizeBytes?: number
+  onProgress?: (s: ImportStatus) => void
+  /** 'auto' (default): worker threads unless the file is small; 'inline' runs on this thread */
+  workers?: 'auto' | 'inline' | 'threads'
+  /** how long a retired version's stored index is kept (ms; default one hour) */
+  graceMs?: number
+}
+
+/** Bytes of CSV per worker job (~15k patient rows). */
+const CHUNK_BYTES = 2 * 1024 * 1024
+/** Patients per stored chunk row (~7 MB of tokens). */
+const STORE_PATIENTS = 32_768
+const DEFAULT_GRACE_MS = 60 * 60 * 1000
+const MAX_REJECTS_REPORTED = 100
+
+const running = new WeakMap<object, Set<number>>()
 
 export function epochKeyFor(ctx: SidecarContext, isa: IsaVersion): Uint8Array {
   const council = isa.doc.parties.find((p) => p.id === 'council')
@@ -38,75 +69,263 @@ export function epochKeyFor(ctx: SidecarContext, isa: IsaVersion): Uint8Array {
   })
 }
 
-export async function importIndex(ctx: SidecarContext, isa: IsaVersion, bytes: Uint8Array, opts: { asOf: string }): Promise<ImportReport> {
-  const sourceDigest = createHash('sha256').update(bytes).digest('hex')
+/** Imports an extract given whole (the HTTP route) or as a stream of bytes (the CLI, the bench). */
+export async function importIndex(ctx: SidecarContext, isa: IsaVersion, source: Uint8Array | AsyncIterable<Uint8Array>, opts: ImportOptions): Promise<ImportReport> {
+  const whole = source instanceof Uint8Array
+  const sizeBytes = whole ? source.length : (opts.sizeBytes ?? null)
+  const input: AsyncIterable<Uint8Array> = whole ? Readable.from([source], { objectMode: true }) : source
   const epochKey = epochKeyFor(ctx, isa)
   const kcv = keyCheckValue(epochKey)
   const clause = isa.doc.clauses[0]
-    const tokeniser = createTokeniser(epochKey, clause ? { kinds: clause.permitted_match_keys as never } : {})
-  const asOfDate = new Date(`${opts.asOf}T23:59:59Z`)
-
-  // One row per patient: a referral-format extract has one line per referral, so group first.
-  const patients = new Map<string, PatientInput & { referrals: { service: string; referred_on: string; discharged_on: string | null }[] }>()
-  const rejects: ImportReport['rejects'] = []
-  let rowsRead = 0
-  const text = new TextDecoder('utf-8', { fatal: false }).decode(bytes)
-  for await (const item of readPatients(Readable.from([text]), { today: ctx.now() })) {
-    rowsRead++
-    if (isReject(item)) {
-      rejects.push(item)
-      continue
-    }
-    const existing = patients.get(item.patientId)
-    if (existing) {
-      if (item.referral) existing.referrals.push(item.referral)
-      existing.active = existing.active === null && item.active === null ? null : Boolean(existing.active) || Boolean(item.active)
-      existing.restricted = existing.restricted || item.restricted
-    } else {
-      patients.set(item.patientId, { ...item, referrals: item.referral ? [item.referral] : [] })
-    }
+  const settings: ChunkSettings = {
+    epochKey,
+    kinds: (clause ? clause.permitted_match_keys : CANDIDATE_TOKEN_KINDS) as readonly MatchKeyKind[],
+    activeDefinition: clause?.active_definition ?? { services: [], max_index_age_days: 0 },
+    asOf: opts.asOf,
+    today: ctx.now().toISOString(),
   }
-  if (rowsRead === 0) throw errors.fileEmpty('The patient index file has no rows.')
+  const mode = opts.workers ?? 'auto'
+  const threaded = mode === 'threads' || (mode === 'auto' && (sizeBytes === null || sizeBytes > 2 * CHUNK_BYTES))
+  const pool = threaded ? importPool() : undefined
+  const progress = new ProgressTracker(ctx.db, sizeBytes, opts.onProgress)
+  const digest = createHash('sha256')
 
   const version = await ctx.db
     .insertInto('index_version')
-    .values({ status: 'loading', as_of: opts.asOf, source_digest: sourceDigest, epoch: ctx.epoch, key_kcv: kcv })
+    .values({ status: 'loading', as_of: opts.asOf, source_digest: '', epoch: ctx.epoch, key_kcv: kcv })
     .returning('id')
     .executeTakeFirstOrThrow()
+  let mine = running.get(ctx.db)
+  if (!mine) running.set(ctx.db, (mine = new Set()))
+  mine.add(version.id)
+  progress.update({ version_id: version.id })
+
+  const load = new Loader(ctx, version.id)
   try {
+    await failStaleLoads(ctx.db, [...mine])
+    const inFlight = new Map<number, Promise<ChunkResult>>()
+    const sizes = new Map<number, number>()
+    const limit = pool ? pool.size * 2 : 1
+    let next = 0
     let seq = 0
-    let batch: { version_id: number; seq: number; patient_id: string; active: boolean; restricted: boolean; tokens: string }[] = []
-    const flush = async () => {
-      if (batch.length === 0) return
-      await ctx.db.insertInto('index_patient').values(batch).execute()
-      batch = []
+    let bytesDone = 0
+    const drainOne = async (): Promise<void> => {
+      const result = await inFlight.get(next)!
+      inFlight.delete(next)
+      bytesDone += sizes.get(next)!
+      sizes.delete(next)
+      next++
+      await load.add(result)
+      progress.update({ rows_read: load.rowsRead, patients_loaded: load.patients, rows_rejected: load.rejected, bytes_read: bytesDone })
     }
-    for (const p of patients.values()) {
-      const active = p.active ?? deriveActive(p.referrals, clause?.active_definition ?? { services: [], max_index_age_days: 0 }, asOfDate)
-      batch.push({ version_id: version.id, seq: seq++, patient_id: p.patientId, active, restricted: p.restricted, tokens: JSON.stringify(tokeniser.tokens(p.person)) })
-      if (batch.length >= BATCH) await flush()
+    const chunks = splitCsv(input, { targetBytes: CHUNK_BYTES, onBytes: (piece) => digest.update(piece) })
+    for await (const chunk of chunks) {
+      const job: ChunkJob = { seq, header: chunk.header, headerLines: chunk.headerLines, body: chunk.body, firstLine: chunk.firstLine }
+      sizes.set(seq, chunk.body.length)
+      const run = pool ? pool.run(settings, job) : processChunk(settings, job)
+      run.catch(() => undefined) // awaited in order by drainOne; this only keeps an early failure from going unhandled
+      inFlight.set(seq, run)
+      seq++
+      while (inFlight.size >= limit) await drainOne()
     }
-    await flush()
-    await ctx.db.transaction().execute(async (trx) => {
-      await trx.updateTable('index_version').set({ status: 'retired', retired_at: sql`now()` }).where('status', '=', 'live').execute()
-      await trx
-        .updateTable('index_version')
-        .set({ status: 'live', live_at: sql`now()`, rows_read: rowsRead, rows_loaded: patients.size, rows_rejected: rejects.length })
-        .where('id', '=', version.id)
-        .execute()
-    })
+    while (inFlight.size > 0) await drainOne()
+    await load.finish()
+    if (load.rowsRead === 0) throw errors.fileEmpty('The patient index file has no rows.')
+
+    progress.update({ state: 'swapping', bytes_read: sizeBytes ?? bytesDone })
+    await ctx.db.updateTable('index_version').set({ source_digest: digest.digest('hex') }).where('id', '=', version.id).execute()
+    await insertLayout(ctx.db, version.id, { kinds: settings.kinds, chunks: load.chunks, patients: load.patients, tokens: load.tokens })
+    await swapLive(ctx.db, version.id, { rowsRead: load.rowsRead, loaded: load.patients, rejected: load.rejected })
   } catch (e) {
-    await ctx.db.deleteFrom('index_patient').where('version_id', '=', version.id).execute()
+    progress.update({ state: 'failed' })
     await ctx.db.updateTable('index_version').set({ status: 'failed' }).where('id', '=', version.id).execute()
+    await dropRetiredVersions(ctx.db, ctx.now(), opts.graceMs ?? DEFAULT_GRACE_MS).catch(() => undefined)
     throw e
+  } finally {
+    mine.delete(version.id)
+    pool?.release(settings)
   }
+  const sourceDigest = (await ctx.db.selectFrom('index_version').select('source_digest').where('id', '=', version.id).executeTakeFirstOrThrow()).source_digest
+  progress.update({ state: 'live' })
   await ctx.ledger.append({
     type: 'index.loaded',
     isa_id: isa.doc.id,
     isa_digest: isa.digest,
-    counts: { rows_read: rowsRead, patients: patients.size, rejected: rejects.length },
+    counts: { rows_read: load.rowsRead, patients: load.patients, rejected: load.rejected },
     digests: { source: sourceDigest },
     key_kcv: kcv,
   })
-  return { version_id: version.id, as_of: opts.asOf, rows_read: rowsRead, patients_loaded: patients.size, rows_rejected: rejects.length, rejects: rejects.slice(0, 100), key_kcv: kcv }
+  await dropRetiredVersions(ctx.db, ctx.now(), opts.graceMs ?? DEFAULT_GRACE_MS)
+  // Build the new version's in-memory index now rather than in the first exchange that needs it.
+  ctx.indexes.live().catch(() => undefined)
+  return { version_id: version.id, as_of: opts.asOf, rows_read: load.rowsRead, patients_loaded: load.patients, rows_rejected: load.rejected, rejects: load.rejects, key_kcv: kcv }
+}
+
+interface HeldPatient {
+  id: string
+  line: number
+  explicit: number
+  referralActive: boolean
+  restricted: boolean
+  kinds: Uint8Array
+  tokens: Uint8Array
+}
+
+/** Takes chunk results in file order, joins a patient split across two chunks, and stores packed chunks. */
+class Loader {
+  rowsRead = 0
+  patients = 0
+  tokens = 0
+  rejected = 0
+  chunks = 0
+  readonly rejects: RowReject[] = []
+  private tail: HeldPatient | undefined
+  private readonly seen = new FingerprintSet()
+  private ids: string[] = []
+  private flags: number[] = []
+  private counts: number[] = []
+  private kinds = new Uint8Array(1 << 16)
+  private tokenBytes = new Uint8Array((1 << 16) * TOKEN_BYTES)
+  private held = 0
+
+  constructor(
+    private readonly ctx: SidecarContext,
+    private readonly versionId: number,
+  ) {}
+
+  async add(r: ChunkResult): Promise<void> {
+    this.rowsRead += r.rowsRead
+    for (const rej of r.rejects) this.reject(rej)
+    const n = r.ids.length
+    let from = 0
+    let offset = 0
+    if (n > 0 && this.tail && this.tail.id === r.ids[0]) {
+      // The first patient's rows began in the previous chunk.
+      const t = this.tail
+      const a = t.explicit
+      const b = r.explicit[0]!
+      t.explicit = a === -1 && b === -1 ? -1 : a === 1 || b === 1 ? 1 : 0
+      t.referralActive ||= r.referralActive[0] === 1
+      t.restricted ||= r.restricted[0] === 1
+      from = 1
+      offset = r.counts[0]!
+    }
+    for (let i = from; i < n; i++) {
+      const count = r.counts[i]!
+      if (this.tail) this.emit(this.tail)
+      this.tail = {
+        id: r.ids[i]!,
+        line: r.lines[i]!,
+        explicit: r.explicit[i]!,
+        referralActive: r.referralActive[i] === 1,
+        restricted: r.restricted[i] === 1,
+        kinds: r.kinds.subarray(offset, offset + count),
+        tokens: r.tokens.subarray(offset * TOKEN_BYTES, (offset + count) * TOKEN_BYTES),
+      }
+      offset += count
+    }
+    if (this.ids.length >= STORE_PATIENTS) await this.flush()
+  }
+
+  async finish(): Promise<void> {
+    if (this.tail) this.emit(this.tail)
+    this.tail = undefined
+    await this.flush()
+  }
+
+  private reject(r: RowReject): void {
+    this.rejected++
+    if (this.rejects.length < MAX_REJECTS_REPORTED) this.rejects.push(r)
+  }
+
+  private emit(p: HeldPatient): void {
+    if (!this.seen.add(p.id)) {
+      this.reject({ line: p.line, code: 'patient_id_repeated', message: 'patient_id appears again after rows of other patients; sort the extract by patient_id so that each patient\'s rows are together, and import again.' })
+      return
+    }
+    const active = p.explicit === -1 ? p.referralActive : p.explicit === 1
+    const n = p.kinds.length
+    if (this.held + n > this.kinds.length) {
+      const cap = Math.max(this.kinds.length * 2, this.held + n)
+      const kinds = new Uint8Array(cap)
+      kinds.set(this.kinds.subarray(0, this.held))
+      const tokens = new Uint8Array(cap * TOKEN_BYTES)
+      tokens.set(this.tokenBytes.subarray(0, this.held * TOKEN_BYTES))
+      this.kinds = kinds
+      this.tokenBytes = tokens
+    }
+    this.kinds.set(p.kinds, this.held)
+    this.tokenBytes.set(p.tokens, this.held * TOKEN_BYTES)
+    this.held += n
+    this.ids.push(p.id)
+    this.flags.push((active ? FLAG_ACTIVE : 0) | (p.restricted ? FLAG_RESTRICTED : 0))
+    this.counts.push(n)
+  }
+
+  private async flush(): Promise<void> {
+    if (this.ids.length === 0) return
+    const chunk: PackedChunk = {
+      ids: this.ids,
+      flags: Uint8Array.from(this.flags),
+      counts: Uint16Array.from(this.counts),
+      kinds: this.kinds.subarray(0, this.held),
+      tokens: this.tokenBytes.subarray(0, this.held * TOKEN_BYTES),
+    }
+    await insertChunk(this.ctx.db, this.versionId, this.chunks, this.patients, chunk)
+    this.chunks++
+    this.patients += this.ids.length
+    this.tokens += this.held
+    this.ids = []
+    this.flags = []
+    this.counts = []
+    this.held = 0
+    await setLoadCounts(this.ctx.db, this.versionId, { rowsRead: this.rowsRead, loaded: this.patients, rejected: this.rejected })
+  }
+}
+
+/**
+ * A set of 64-bit fingerprints of patient ids (two FNV-1a variants), open addressing in typed arrays: 16 bytes per
+ * patient instead of a string in a Set. Two different ids sharing a fingerprint (odds ~n²/2⁶⁵) would be reported as a
+ * repeat, never merged.
+ */
+class FingerprintSet {
+  private hi = new Int32Array(1 << 16)
+  private lo = new Int32Array(1 << 16)
+  private used = new Uint8Array(1 << 16)
+  private count = 0
+
+  add(id: string): boolean {
+    let h1 = 0x811c9dc5
+    let h2 = 0x01000193 ^ id.length
+    for (let i = 0; i < id.length; i++) {
+      const c = id.charCodeAt(i)
+      h1 = Math.imul(h1 ^ c, 0x01000193)
+      h2 = Math.imul(h2 ^ c, 0x5bd1e995) ^ (h2 >>> 15)
+    }
+    if ((this.count + 1) * 2 > this.used.length) this.grow()
+    return this.insert(h1 | 0, h2 | 0)
+  }
+
+  private insert(h1: number, h2: number): boolean {
+    const mask = this.used.length - 1
+    for (let s = (h1 ^ Math.imul(h2, 0x9e3779b1)) & mask; ; s = (s + 1) & mask) {
+      if (this.used[s] === 0) {
+        this.used[s] = 1
+        this.hi[s] = h1
+        this.lo[s] = h2
+        this.count++
+        return true
+      }
+      if (this.hi[s] === h1 && this.lo[s] === h2) return false
+    }
+  }
+
+  private grow(): void {
+    const { hi, lo, used } = this
+    this.hi = new Int32Array(used.length * 2)
+    this.lo = new Int32Array(used.length * 2)
+    this.used = new Uint8Array(used.length * 2)
+    this.count = 0
+    for (let s = 0; s < used.length; s++) if (used[s] === 1) this.insert(hi[s]!, lo[s]!)
+  }
 }

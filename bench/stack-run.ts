@@ -1,0 +1,116 @@
+// Starts the three services (one process, real HTTP), imports a patient index through POST /v1/index and runs
+// exchanges; prints a JSON line per figure. PostgreSQL when DATABASE_URL is set (own schemas, dropped), else PGlite.
+// Usage: tsx bench/stack-run.ts --patients <csv> [--candidates <csv>] [--sizes 5000,50000] [--repeat 3]
+import { createReadStream } from 'node:fs'
+import { stat } from 'node:fs/promises'
+import { Readable } from 'node:stream'
+import { parseArgs } from 'node:util'
+import { createTestTarget, testDatabaseKind } from '@healthflag/db'
+import { startStack } from '../scripts/lib/stack.js'
+import { api, type ImportReport } from '../scripts/lib/client.js'
+import { emit, percentile, round, rssSampler } from './lib/figures.js'
+
+const { values: args } = parseArgs({
+  options: {
+    patients: { type: 'string' },
+    candidates: { type: 'string' },
+    sizes: { type: 'string', default: '' },
+    repeat: { type: 'string', default: '3' },
+  },
+})
+if (!args.patients) throw new Error('--patients <csv> is required')
+const db = testDatabaseKind()
+const targets = await Promise.all(['council', 'sidecar', 'ledger'].map((s) => createTestTarget(`bench${s}`)))
+const [council, sidecar, ledger] = targets as [Awaited<ReturnType<typeof createTestTarget>>, Awaited<ReturnType<typeof createTestTarget>>, Awaited<ReturnType<typeof createTestTarget>>]
+const stack = await startStack({
+  databases: { council: council.target, sidecar: sidecar.target, ledger: ledger.target },
+  ...(process.env.BENCH_LOG ? { logStream: process.stderr, logLevel: process.env.BENCH_LOG } : {}),
+  // The bench repeats exchanges; the example clause allows four a month.
+  isa: (doc) => ({ ...doc, clauses: doc.clauses.map((c) => ({ ...c, frequency: { max_exchanges: 1000, period_days: 1 } })) }),
+})
+
+async function importFile(file: string): Promise<ImportReport> {
+  const res = await fetch(new URL('/v1/index', stack.urls.sidecar), {
+    method: 'POST',
+    headers: { authorization: `Bearer ${stack.tokens.igOfficer}`, 'content-type': 'text/csv' },
+    body: Readable.toWeb(createReadStream(file)) as ReadableStream,
+    duplex: 'half',
+  } as RequestInit)
+  if (!res.ok) throw new Error(`import failed: HTTP ${res.status} ${await res.text()}`)
+  return (await res.json()) as ImportReport
+}
+
+try {
+  const bytes = (await stat(args.patients)).size
+  const cpu0 = process.cpuUsage()
+  const rss = rssSampler()
+  const t0 = performance.now()
+  const report = await importFile(args.patients)
+  const wall = (performance.now() - t0) / 1000
+  const cpu = process.cpuUsage(cpu0)
+  const peak = rss.stop()
+  const layout = await (stack.sidecar as unknown as { healthflagDb: { selectFrom(t: string): any } }).healthflagDb
+    .selectFrom('index_layout')
+    .select(['tokens', 'patients'])
+    .where('version_id', '=', report.version_id)
+    .executeTakeFirstOrThrow()
+  const tokens = Number(layout.tokens)
+  emit({
+    figure: 'index.import',
+    db,
+    patients: report.patients_loaded,
+    rows_read: report.rows_read,
+    rows_rejected: report.rows_rejected,
+    file_mib: round(bytes / 2 ** 20, 1),
+    tokens,
+    wall_s: round(wall),
+    records_per_s: Math.round(report.rows_read / wall),
+    tokens_per_s: Math.round(tokens / wall),
+    cpu_s: round((cpu.user + cpu.system) / 1e6),
+    peak_rss_mib: peak,
+  })
+
+  if (args.candidates) {
+    const all = (await import('node:fs')).readFileSync(args.candidates, 'utf8').split('\n')
+    const header = all[0]!
+    const rows = all.slice(1).filter((l) => l.length > 0)
+    // The first exchange builds the index version in memory (if the import's warm-up has not finished).
+    const warm = await api.upload(stack.urls.council, stack.tokens.analyst, [header, ...rows.slice(0, 20)].join('\n') + '\n', 'warm.csv')
+    const tw = performance.now()
+    await api.startExchange(stack.urls.council, stack.tokens.analyst, warm.body.upload_id)
+    emit({ figure: 'exchange.first', db, patients: report.patients_loaded, candidates: 20, wall_s: round((performance.now() - tw) / 1000) })
+    for (const size of args.sizes.split(',').filter(Boolean).map(Number)) {
+      const csv = [header, ...rows.slice(0, size)].join('\n') + '\n'
+      const tu = performance.now()
+      const up = await api.upload(stack.urls.council, stack.tokens.analyst, csv, `candidates-${size}.csv`)
+      const uploadS = (performance.now() - tu) / 1000
+      const walls: number[] = []
+      let flagged = 0
+      const rssEx = rssSampler()
+      for (let i = 0; i < Number(args.repeat); i++) {
+        const te = performance.now()
+        const ex = await api.startExchange(stack.urls.council, stack.tokens.analyst, up.body.upload_id)
+        walls.push((performance.now() - te) / 1000)
+        flagged = ex.body.rows_flagged ?? 0
+        if (ex.body.status !== 'answered') throw new Error(`exchange ended ${ex.body.status}: ${ex.body.error_code}`)
+      }
+      emit({
+        figure: 'exchange',
+        db,
+        patients: report.patients_loaded,
+        candidates: up.body.summary.accepted,
+        upload_s: round(uploadS),
+        runs: walls.length,
+        wall_s: round(percentile(walls, 50)),
+        p50_s: round(percentile(walls, 50)),
+        p95_s: round(percentile(walls, 95)),
+        min_s: round(Math.min(...walls)),
+        rows_flagged: flagged,
+        peak_rss_mib: rssEx.stop(),
+      })
+    }
+  }
+} finally {
+  await stack.close()
+  await Promise.all(targets.map((t) => t.drop()))
+}

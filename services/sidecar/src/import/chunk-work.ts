@@ -1,0 +1,188 @@
+/**
+ * The per-chunk work of an index import, run in a worker thread (or inline for small files): parse a
+ * record-aligned slice of the CSV under the file's header, normalise, group consecutive rows of one patient
+ * (referral format), derive the active flag and tokenise each patient into binary columns.
+ */
+import { deriveActive, type ActiveDefinition, type Referral } from '@healthflag/isa'
+import { HealthflagError, errors, isHealthflagError } from '@healthflag/protocol'
+import { isReject, readPatients, type PatientInput, type PatientReject } from '@healthflag/records'
+import { TokenColumns, createBinaryTokeniser, type BinaryTokeniser, type MatchKeyKind } from '@healthflag/tokens'
+import { readPlainPatients } from './fast-rows.js'
+
+export interface ChunkSettings {
+  epochKey: Uint8Array
+  kinds: readonly MatchKeyKind[]
+  activeDefinition: ActiveDefinition
+  /** ISO date: referrals are judged open or closed on this day */
+  asOf: string
+  /** ISO instant: what normalisation takes as today (future dates of birth) */
+  today: string
+}
+
+export interface ChunkJob {
+  seq: number
+  header: Uint8Array
+  headerLines: number
+  body: Uint8Array
+  /** file line number of the body's first line */
+  firstLine: number
+}
+
+export interface RowReject {
+  line: number
+  code: string
+  message: string
+}
+
+/** One chunk's patients in columns (transferable), in file order. */
+export interface ChunkResult {
+  seq: number
+  rowsRead: number
+  rejects: RowReject[]
+  ids: string[]
+  /** file line of each patient's first row */
+  lines: Int32Array
+  /** the active_service column: -1 absent (referral format), 0 false, 1 true */
+  explicit: Int8Array
+  /** any listed referral open on the as-of date */
+  referralActive: Uint8Array
+  restricted: Uint8Array
+  counts: Uint16Array
+  kinds: Uint8Array
+  tokens: Uint8Array
+}
+
+export interface SerialisedError {
+  name: string
+  message: string
+  code?: string
+  statusCode?: number
+  details?: Record<string, unknown>
+}
+
+const tokenisers = new WeakMap<ChunkSettings, BinaryTokeniser>()
+
+/** The chunk's rows with file line numbers: the plain reader when it can, else readPatients (csv-parse). */
+async function* chunkRows(settings: ChunkSettings, job: ChunkJob, parser: 'auto' | 'csv-parse'): AsyncGenerator<PatientInput | PatientReject> {
+  const decoder = new TextDecoder('utf-8', { fatal: false })
+  const today = new Date(settings.today)
+  if (parser === 'auto') {
+    const plain = readPlainPatients(decoder.decode(job.header), decoder.decode(job.body), job.firstLine, today)
+    if (plain) {
+      yield* plain
+      return
+    }
+  }
+  const fileLine = (chunkLine: number): number => job.firstLine + chunkLine - job.headerLines - 1
+  try {
+    for await (const item of readPatients(decoder.decode(concat(job.header, job.body)), { today })) yield { ...item, line: fileLine(item.line) }
+  } catch (e) {
+    throw relocate(e, fileLine)
+  }
+}
+
+export async function processChunk(settings: ChunkSettings, job: ChunkJob, opts: { parser?: 'auto' | 'csv-parse' } = {}): Promise<ChunkResult> {
+  let tok = tokenisers.get(settings)
+  if (!tok) tokenisers.set(settings, (tok = createBinaryTokeniser(settings.epochKey, { kinds: settings.kinds })))
+  const asOf = new Date(`${settings.asOf}T23:59:59Z`)
+
+  const ids: string[] = []
+  const lines: number[] = []
+  const explicit: number[] = []
+  const referralActive: number[] = []
+  const restricted: number[] = []
+  const counts: number[] = []
+  const cols = new TokenColumns(4096)
+  const rejects: RowReject[] = []
+  let rowsRead = 0
+  let referrals: Referral[] = []
+  let groupLine = 0
+
+  const closeGroup = (): void => {
+    if (ids.length === 0) return
+    try {
+      referralActive[ids.length - 1] = deriveActive(referrals, settings.activeDefinition, asOf) ? 1 : 0
+    } catch (e) {
+      if (e instanceof RangeError) throw located(errors.fileMalformed(`A referral date cannot be read (${e.message}) in the rows of the patient starting on line ${groupLine}; fix the date and import again.`, { line: groupLine }))
+      throw e
+    }
+    referrals = []
+  }
+
+  {
+    for await (const item of chunkRows(settings, job, opts.parser ?? 'auto')) {
+      rowsRead++
+      const line = item.line
+      if (isReject(item)) {
+        rejects.push({ line, code: item.code, message: item.message })
+        continue
+      }
+      const last = ids.length - 1
+      if (last >= 0 && ids[last] === item.patientId) {
+        // Another row of the same patient: its referral counts, the person fields of the first row stand.
+        if (item.referral) referrals.push(item.referral)
+        const a = explicit[last]!
+        explicit[last] = a === -1 && item.active === null ? -1 : a === 1 || item.active === true ? 1 : 0
+        if (item.restricted) restricted[last] = 1
+        continue
+      }
+      closeGroup()
+      groupLine = line
+      ids.push(item.patientId)
+      lines.push(line)
+      explicit.push(item.active === null ? -1 : item.active ? 1 : 0)
+      referralActive.push(0)
+      restricted.push(item.restricted ? 1 : 0)
+      if (item.referral) referrals.push(item.referral)
+      const n = tok.tokenise(item.person, cols)
+      if (n > 0xffff) throw located(errors.fileMalformed(`The patient on line ${line} gives more tokens than an index can hold; check its name fields.`, { line }))
+      counts.push(n)
+    }
+    closeGroup()
+  }
+  return {
+    seq: job.seq,
+    rowsRead,
+    rejects,
+    ids,
+    lines: Int32Array.from(lines),
+    explicit: Int8Array.from(explicit),
+    referralActive: Uint8Array.from(referralActive),
+    restricted: Uint8Array.from(restricted),
+    counts: Uint16Array.from(counts),
+    kinds: cols.kinds.slice(0, cols.length),
+    tokens: cols.tokens.slice(0, cols.length * 16),
+  }
+}
+
+/** Errors that already name a line of the file. */
+const fileLineErrors = new WeakSet<object>()
+function located(e: HealthflagError): HealthflagError {
+  fileLineErrors.add(e)
+  return e
+}
+
+/** A CSV error from the parser names a line of the chunk; the user needs the line of the file. */
+function relocate(e: unknown, fileLine: (chunkLine: number) => number): unknown {
+  if (!isHealthflagError(e) || fileLineErrors.has(e) || typeof e.details?.line !== 'number') return e
+  const chunkLine = e.details.line
+  const line = fileLine(chunkLine)
+  return new HealthflagError(e.code, e.statusCode, e.message.replace(`line ${chunkLine}`, `line ${line}`), { ...e.details, line })
+}
+
+function concat(a: Uint8Array, b: Uint8Array): Uint8Array {
+  const out = new Uint8Array(a.length + b.length)
+  out.set(a)
+  out.set(b, a.length)
+  return out
+}
+
+export function serialiseError(e: unknown): SerialisedError {
+  if (isHealthflagError(e)) return { name: e.name, message: e.message, code: e.code, statusCode: e.statusCode, ...(e.details ? { details: e.details } : {}) }
+  const err = e instanceof Error ? e : new Error(String(e))
+  return { name: err.name, message: err.message }
+}
+
+export function transferList(r: ChunkResult): ArrayBuffer[] {
+  return [r.lines, r.explicit, r.referralActive, r.restricted, r.counts, r.kinds, r.tokens].map((a) => a.buffer as ArrayBuffer)
+}

@@ -1,0 +1,105 @@
+/**
+ * Worker threads for the index import, one per core, started on first use and kept (unreferenced, so they never hold
+ * the process open) for the next import. Each runs one chunk at a time; the caller bounds how many are queued.
+ */
+import { availableParallelism } from 'node:os'
+import { Worker } from 'node:worker_threads'
+import { HealthflagError, type ErrorCode } from '@healthflag/protocol'
+import type { ChunkJob, ChunkResult, ChunkSettings, SerialisedError } from './chunk-work.js'
+
+interface Task {
+  settingsId: number
+  settings: ChunkSettings
+  job: ChunkJob
+  resolve: (r: ChunkResult) => void
+  reject: (e: unknown) => void
+}
+
+interface Slot {
+  worker: Worker
+  known: Set<number>
+  task: Task | undefined
+}
+
+function revive(e: SerialisedError): Error {
+  if (e.code && e.statusCode) return new HealthflagError(e.code as ErrorCode, e.statusCode, e.message, e.details)
+  const err = new Error(e.message)
+  err.name = e.name
+  return err
+}
+
+export class ChunkPool {
+  private readonly slots: Slot[] = []
+  private readonly queue: Task[] = []
+  private readonly ids = new WeakMap<ChunkSettings, number>()
+  private nextId = 1
+
+  constructor(readonly size: number = availableParallelism()) {}
+
+  run(settings: ChunkSettings, job: ChunkJob): Promise<ChunkResult> {
+    let settingsId = this.ids.get(settings)
+    if (settingsId === undefined) this.ids.set(settings, (settingsId = this.nextId++))
+    return new Promise((resolve, reject) => {
+      this.queue.push({ settingsId: settingsId!, settings, job, resolve, reject })
+      this.pump()
+    })
+  }
+
+  /** Forgets an import's settings (its key) in every worker. */
+  release(settings: ChunkSettings): void {
+    const id = this.ids.get(settings)
+    if (id === undefined) return
+    for (const s of this.slots) if (s.known.delete(id)) s.worker.postMessage({ type: 'drop', id })
+  }
+
+  private pump(): void {
+    while (this.queue.length > 0) {
+      let slot = this.slots.find((s) => s.task === undefined)
+      if (!slot && this.slots.length < this.size) slot = this.spawn()
+      if (!slot) return
+      const task = this.queue.shift()!
+      slot.task = task
+      slot.worker.ref()
+      if (!slot.known.has(task.settingsId)) {
+        slot.worker.postMessage({ type: 'settings', id: task.settingsId, settings: task.settings })
+        slot.known.add(task.settingsId)
+      }
+      slot.worker.postMessage({ type: 'job', settingsId: task.settingsId, job: task.job }, [task.job.body.buffer as ArrayBuffer])
+    }
+  }
+
+  private spawn(): Slot {
+    // Workers load the TypeScript sources through tsx, in tests as under `tsx`.
+    const worker = new Worker(new URL('./worker-boot.mjs', import.meta.url))
+    const slot: Slot = { worker, known: new Set(), task: undefined }
+    worker.unref()
+    worker.on('message', (m: { ok: true; result: ChunkResult } | { ok: false; error: SerialisedError }) => {
+      const task = slot.task
+      slot.task = undefined
+      worker.unref()
+      if (task) {
+        if (m.ok) task.resolve(m.result)
+        else task.reject(revive(m.error))
+      }
+      this.pump()
+    })
+    const fail = (e: unknown) => {
+      const i = this.slots.indexOf(slot)
+      if (i >= 0) this.slots.splice(i, 1)
+      slot.task?.reject(e instanceof Error ? e : new Error('import worker stopped'))
+      slot.task = undefined
+      this.pump()
+    }
+    worker.on('error', fail)
+    worker.on('exit', (code) => fail(new Error(`import worker exited (${code})`)))
+    this.slots.push(slot)
+    return slot
+  }
+}
+
+let shared: ChunkPool | undefined
+
+/** The process's import pool (one worker per core). */
+export function importPool(): ChunkPool {
+  return (shared ??= new ChunkPool())
+}

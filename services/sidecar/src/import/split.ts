@@ -1,0 +1,139 @@
+/**
+ * Cuts a CSV byte stream into record-aligned chunks of about `targetBytes`, so each can be parsed on its own under the
+ * file's header. A record ends at a line feed outside quotes; RFC 4180 doubles a quote inside a quoted field, so the
+ * parity of the quotes since the last boundary tells whether a line feed is inside one. Memory is bounded by the
+ * chunk size, except that a quote never closed would swallow the rest of the file: past `maxRecordBytes` that is
+ * refused as malformed.
+ */
+import { errors } from '@healthflag/protocol'
+
+const LF = 0x0a
+const QUOTE = 0x22
+
+export interface CsvChunk {
+  header: Uint8Array
+  headerLines: number
+  body: Uint8Array
+  /** file line number of the body's first line */
+  firstLine: number
+}
+
+export interface SplitOptions {
+  targetBytes: number
+  maxRecordBytes?: number
+  /** sees every byte of the source, in order (digest, progress) */
+  onBytes?: (piece: Uint8Array) => void
+}
+
+function countByte(buf: Uint8Array, byte: number, from: number, to: number): number {
+  let n = 0
+  for (let i = buf.indexOf(byte, from); i !== -1 && i < to; i = buf.indexOf(byte, i + 1)) n++
+  return n
+}
+
+/**
+ * The position just after the first record boundary at or after `from` (a boundary itself is `start`, where quotes
+ * are balanced), or -1 when the buffer holds no complete record past `from`.
+ */
+function boundaryAfter(buf: Uint8Array, start: number, from: number): number {
+  let quotes = countByte(buf, QUOTE, start, from)
+  let at = from
+  for (;;) {
+    const nl = buf.indexOf(LF, at)
+    if (nl === -1) return -1
+    quotes += countByte(buf, QUOTE, at, nl)
+    if (quotes % 2 === 0) return nl + 1
+    at = nl + 1
+  }
+}
+
+export async function* splitCsv(source: AsyncIterable<Uint8Array>, opts: SplitOptions): AsyncGenerator<CsvChunk> {
+  const maxRecord = opts.maxRecordBytes ?? 64 * 1024 * 1024
+  let header: Uint8Array | undefined
+  let headerLines = 0
+  let line = 1
+  let pieces: Uint8Array[] = []
+  let held = 0
+  let yielded = false
+
+  const emit = (buf: Uint8Array, from: number, to: number): CsvChunk | undefined => {
+    const body = buf.slice(from, to)
+    const firstLine = line
+    line += countByte(body, LF, 0, body.length)
+    if (body.every((b) => b === LF || b === 0x0d || b === 0x20)) return undefined
+    yielded = true
+    return { header: header!, headerLines, body, firstLine }
+  }
+
+  /** Cuts what is held; keeps the incomplete tail unless `final`. */
+  function* cut(final: boolean): Generator<CsvChunk> {
+    if (held === 0) return
+    const buf = pieces.length === 1 ? pieces[0]! : concatAll(pieces, held)
+    pieces = []
+    held = 0
+    let start = 0
+    if (!header) {
+      const end = boundaryAfter(buf, 0, 0)
+      if (end === -1) {
+        if (!final) {
+          if (buf.length > maxRecord) throw errors.fileMalformed('The patient index header is never closed (a quote is not closed on line 1); fix the header and import again.', { line: 1 })
+          pieces = [buf]
+          held = buf.length
+          return
+        }
+        header = buf.slice()
+        headerLines = countByte(header, LF, 0, header.length) + 1
+        line += headerLines
+        return
+      }
+      header = buf.slice(0, end)
+      headerLines = countByte(header, LF, 0, header.length)
+      line += headerLines
+      start = end
+    }
+    for (;;) {
+      if (buf.length - start < opts.targetBytes) break
+      const end = boundaryAfter(buf, start, start + opts.targetBytes - 1)
+      if (end === -1) break
+      const c = emit(buf, start, end)
+      if (c) yield c
+      start = end
+    }
+    if (final) {
+      if (start < buf.length) {
+        const c = emit(buf, start, buf.length)
+        if (c) yield c
+      }
+      return
+    }
+    if (start < buf.length) {
+      if (buf.length - start > maxRecord) throw errors.fileMalformed(`The patient index has a quote that is never closed near line ${line}; fix that line and import again.`, { line })
+      const rest = buf.subarray(start)
+      pieces = [rest]
+      held = rest.length
+    }
+  }
+
+  for await (const raw of source) {
+    const piece = raw instanceof Uint8Array ? raw : new Uint8Array(raw as ArrayBuffer)
+    if (piece.length === 0) continue
+    opts.onBytes?.(piece)
+    pieces.push(piece)
+    held += piece.length
+    if (held >= opts.targetBytes * 2 || (!header && held >= 64 * 1024)) yield* cut(false)
+  }
+  yield* cut(true)
+  if (!header) return
+  // A file with a header and no rows still yields its header, so the parser can check its columns.
+  if (!yielded) yield { header, headerLines, body: new Uint8Array(0), firstLine: line }
+}
+
+function concatAll(pieces: Uint8Array[], total: number): Uint8Array {
+  const out = new Uint8Array(total)
+  let at = 0
+  for (const p of pieces) {
+    out.set(p, at)
+    at += p.length
+  }
+  return out
+}
