@@ -8,6 +8,7 @@ import {
   matchCandidate,
   normalisePerson,
   type IndexedPatient,
+  type MatchKeyKind,
   type MatchOutcome,
 } from '../src/index.js'
 
@@ -15,8 +16,10 @@ const nPatients = Number(process.argv[2] ?? 20000)
 const nCandidates = Number(process.argv[3] ?? 5000)
 const seed = Number(process.argv[4] ?? 42)
 const key = new Uint8Array(32).fill(5)
-const council = createTokeniser(key)
-const sidecar = createTokeniser(key, { kinds: INDEX_TOKEN_KINDS })
+// QUALITY_KINDS=nhs,name_dob_sex_pc,... restricts both sides to those kinds (as an ISA clause would).
+const only = process.env.QUALITY_KINDS?.split(',') as MatchKeyKind[] | undefined
+const council = createTokeniser(key, only ? { kinds: only } : {})
+const sidecar = createTokeniser(key, { kinds: only ?? INDEX_TOKEN_KINDS })
 const today = new Date('2026-11-01T12:00:00Z')
 
 for (const tier of ['clean', 'realistic', 'hard'] as const) {
