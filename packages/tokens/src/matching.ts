@@ -124,11 +124,12 @@ function strictlyWeaker(a: ReadonlySet<KeyField>, b: ReadonlySet<KeyField>): boo
  * 2. Veto: a valid NHS number on both sides that differs; or any other patient pointed to by any key unless the
  *    evidence for it is strictly weaker than for the candidate (a twin reached only through family + DOB + postcode
  *    is not evidence against an exact full-name match).
- * 3. Decide on the fields the agreeing keys cover. The given name must be confirmed (exact, or a diminutive and its
- *    formal name); then NHS number, or DOB + sex + postcode, or family + day/month-unordered DOB + postcode, or (only
- *    when the policy turns it on) family + DOB and a name rare in the trust's own population. Anything else, including every match that rests only on keys
- *    without the exact given name (initial, phonetic, family + DOB + sex + postcode), is 'weak_unconfirmed': such
- *    keys cannot tell twins apart.
+ * 3. Decide on the fields the agreeing keys cover. The given name must be confirmed (exact, or an unambiguous
+ *    diminutive and its formal name); then NHS number, or DOB + sex + postcode, or family + day/month-unordered DOB +
+ *    postcode, or (only when the policy turns it on) family + DOB and a name rare in the trust's own population.
+ *    Anything else, including every match resting only on keys without the given name (initial, phonetic,
+ *    family + DOB + sex + postcode), is 'weak_unconfirmed': such keys cannot tell twins apart.
+ * Tokens of kinds outside MATCH_KEYS (e.g. name_freq) are ignored.
  */
 export function matchCandidate(tokens: TokenSet, index: PatientIndex, policy?: MatchPolicy): MatchOutcome {
   // Which kinds point to which patients, over every key.
@@ -173,10 +174,10 @@ export function matchCandidate(tokens: TokenSet, index: PatientIndex, policy?: M
   if (!givenConfirmed) return unconfirmed
   if (f.has('nhs')) return matched
   if (f.has('dob') && f.has('sex') && f.has('postcode')) return matched
-  if (!f.has('family') || !f.has('birth_year')) return unconfirmed
+  if (!f.has('family') || !f.has('dob_unordered')) return unconfirmed
   // Full name and address with day and month swapped. Birth year alone is not enough: the generator (and real
   // households) hold two people of one full name born months apart at one postcode.
-  if (f.has('postcode') && f.has('dob_unordered')) return matched
+  if (f.has('postcode')) return matched
   const freq = index.nameFrequency?.(id)
   const rareMax = policy?.rareNameMaxCount ?? DEFAULT_RARE_NAME_MAX_COUNT
   if (rareMax > 0 && freq !== undefined && freq <= rareMax) return matched

@@ -122,6 +122,10 @@ describe('matching: weak keys and name frequency', () => {
     const idx = index([...commons, { ...JOHN, postcode: 'ST2 2BB' }])
     expect(match({ ...JOHN, nhs_number: null }, idx, rareOn)).toEqual({ patientId: null, key: 'name_dob_sex', reason: 'weak_unconfirmed' })
   })
+  it('never accepts full name + birth year + postcode alone, even for a rare name with rare names allowed', () => {
+    const idx = index([{ id: 'r', ...moved, date_of_birth: '1999-04-21' }])
+    expect(match(moved, idx, rareOn)).toEqual({ patientId: null, key: 'name_year_pc', reason: 'weak_unconfirmed' })
+  })
   it('counts name frequency from the index own name_freq tokens', () => {
     const commons: P[] = Array.from({ length: 5 }, (_, i) => ({ id: `c${i}`, given_name: 'John', family_name: 'Smith', date_of_birth: `19${60 + i}-01-01`, sex: 'M', postcode: 'ST3 3CC' }))
     const idx = index([...commons, JOHN, { id: 'r', ...moved }])
