@@ -70,6 +70,7 @@ export {
   auditLog,
   fastLeafHash,
   fastNodeHash,
+  fastSignCheckpoint,
   fastVerifyEntry,
   type AuditOptions,
   type AuditReport,

@@ -9,6 +9,7 @@ import {
   entryBytes,
   fastLeafHash,
   fastNodeHash,
+  fastSignCheckpoint,
   fastVerifyEntry,
   fromBase64Url,
   inclusionProof,
@@ -68,6 +69,13 @@ describe('fast hashing and signature checks agree with the noble reference', () 
     )
   })
 
+  it('signs checkpoints byte for byte as signCheckpoint does', () => {
+    for (const size of [0, 1, 7, 1000]) {
+      const cp = { origin, size, rootHash: leafHash(Uint8Array.of(size & 0xff)) }
+      expect(fastSignCheckpoint(cp, signer)).toBe(signCheckpoint(cp, signer))
+    }
+  })
+
   it('builds the same root as rootFromLeaves for every size up to 130', () => {
     const leaves = Array.from({ length: 130 }, (_, i) => leafHash(Uint8Array.of(i)))
     const b = new RootBuilder()
@@ -99,6 +107,10 @@ describe('fast hashing and signature checks agree with the noble reference', () 
       s >>= 8n
     }
     if (s === 0n) variants.push({ ...good, signature: toBase64Url(big) })
+    // A public key with a non-canonical y (y = p + 1 encodes the same point as y = 1) is refused by both.
+    const nonCanonicalKey = Uint8Array.from(Buffer.from('eeffffffffffffffffffffffffffffffffffffffffffffffffffffffffffff7f', 'hex'))
+    expect(fastVerifyEntry(good, nonCanonicalKey)).toBe(false)
+    expect(verifyEntry(good, nonCanonicalKey)).toBe(false)
     for (const v of variants) expect(fastVerifyEntry(v, pub)).toBe(verifyEntry(v, pub))
     expect(fastVerifyEntry(good, pub)).toBe(true)
     expect(fastVerifyEntry(good, partyKeys.get('trust')!)).toBe(false)

@@ -6,7 +6,7 @@
 import type { Kysely } from 'kysely'
 import type { NoteSigner, SignedEntry } from '@healthflag/ledger-core'
 import type { LedgerDB } from './schema.js'
-import { appendEntries, type Appended } from './store.js'
+import { appendEntries, type Appended, type PreparedEntry } from './store.js'
 
 export interface AppendOutcome {
   appended: Appended[]
@@ -15,13 +15,13 @@ export interface AppendOutcome {
 }
 
 export interface Sequencer {
-  append(entries: readonly SignedEntry[]): Promise<AppendOutcome>
+  append(entries: readonly (SignedEntry | PreparedEntry)[]): Promise<AppendOutcome>
   /** Transactions committed and entries written since start (for the bench and tests). */
   stats(): { transactions: number; entries: number }
 }
 
 interface Waiting {
-  entries: readonly SignedEntry[]
+  entries: readonly (SignedEntry | PreparedEntry)[]
   resolve: (o: AppendOutcome) => void
   reject: (e: unknown) => void
 }

@@ -9,9 +9,9 @@ import {
   compactRangeRoot,
   consistencyProofFrom,
   entryBytes,
+  fastLeafHash,
+  fastSignCheckpoint,
   inclusionProofFrom,
-  leafHash,
-  signCheckpoint,
   type NodeId,
   type NodeReader,
   type NoteSigner,
@@ -47,15 +47,29 @@ export interface Appended {
   leafHash: Uint8Array
 }
 
-/** Appends signed entries in order, in one transaction; returns their indexes and the new signed checkpoint. */
-export async function appendEntries(db: Kysely<LedgerDB>, entries: readonly SignedEntry[], signer: NoteSigner & { origin: string }): Promise<{ appended: Appended[]; checkpoint: string; size: number }> {
-  if (entries.length === 0) throw new Error('appendEntries needs at least one entry')
+/** A signed entry with its leaf bytes and leaf hash, computed once when it was checked. */
+export interface PreparedEntry {
+  signed: SignedEntry
+  body: Uint8Array
+  leaf: Uint8Array
+}
+
+export function prepareEntry(signed: SignedEntry): PreparedEntry {
+  const body = entryBytes(signed)
+  return { signed, body, leaf: fastLeafHash(body) }
+}
+
+/** Appends entries in order, in one transaction; returns their indexes and the new signed checkpoint. */
+export async function appendEntries(db: Kysely<LedgerDB>, input: readonly (SignedEntry | PreparedEntry)[], signer: NoteSigner & { origin: string }): Promise<{ appended: Appended[]; checkpoint: string; size: number }> {
+  if (input.length === 0) throw new Error('appendEntries needs at least one entry')
+  const prepared = input.map((e) => ('leaf' in e ? e : prepareEntry(e)))
+  const entries = prepared.map((p) => p.signed)
+  const bodies = prepared.map((p) => p.body)
+  const leaves = prepared.map((p) => p.leaf)
   return db.transaction().execute(async (trx) => {
     const head = await trx.selectFrom('log_head').select(['size']).where('id', '=', 1).forUpdate().executeTakeFirstOrThrow()
     const size = Number(head.size)
     const range = await compactRangeFrom(nodeReader(trx), size)
-    const bodies = entries.map((e) => entryBytes(e))
-    const leaves = bodies.map((b) => leafHash(b))
     const { range: next, created } = appendLeaves(range, leaves)
     const root = compactRangeRoot(next)
     await trx
@@ -76,7 +90,7 @@ export async function appendEntries(db: Kysely<LedgerDB>, entries: readonly Sign
       .execute()
     await trx.insertInto('node').values(created.map((n) => ({ level: n.level, idx: n.index, hash: n.hash }))).execute()
     await trx.updateTable('log_head').set({ size: next.size, root }).where('id', '=', 1).execute()
-    const note = signCheckpoint({ origin: signer.origin, size: next.size, rootHash: root }, signer)
+    const note = fastSignCheckpoint({ origin: signer.origin, size: next.size, rootHash: root }, signer)
     await trx.insertInto('checkpoint').values({ size: next.size, root, note }).execute()
     return { appended: leaves.map((h, i) => ({ index: size + i, leafHash: h })), checkpoint: note, size: next.size }
   })

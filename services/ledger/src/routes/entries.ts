@@ -4,7 +4,6 @@ import { Type } from 'typebox'
 import { ErrorBody, errors } from '@healthflag/protocol'
 import {
   emptyRoot,
-  entryBytes,
   fastVerifyEntry,
   leafHash,
   parseEntryBytes,
@@ -68,14 +67,11 @@ function checkSigned(body: unknown, party: string, ctx: LedgerContext): SignedEn
 
 /** Appends entries not already in the log; entries already there keep their index (a retry is harmless). */
 async function appendNew(ctx: LedgerContext, signed: SignedEntry[]): Promise<{ appended: { index: number; leaf_hash: string }[]; checkpoint: string; fresh: boolean }> {
-  const leaves = signed.map((s) => leafHash(entryBytes(s)))
-  const known = await store.indexesByLeaf(ctx.db, leaves)
-  const fresh = signed.filter((_, i) => !known.has(toHex(leaves[i]!)))
-  const seenInBatch = new Set<string>()
-  for (const l of leaves) {
-    if (seenInBatch.has(toHex(l))) throw errors.entryInvalid('The batch holds the same entry twice.')
-    seenInBatch.add(toHex(l))
-  }
+  const prepared = signed.map(store.prepareEntry)
+  const hexes = prepared.map((p) => toHex(p.leaf))
+  if (new Set(hexes).size !== hexes.length) throw errors.entryInvalid('The batch holds the same entry twice.')
+  const known = await store.indexesByLeaf(ctx.db, prepared.map((p) => p.leaf))
+  const fresh = prepared.filter((_, i) => !known.has(hexes[i]!))
   let checkpoint: string
   if (fresh.length > 0) {
     const res = await ctx.sequencer.append(fresh)
@@ -84,7 +80,7 @@ async function appendNew(ctx: LedgerContext, signed: SignedEntry[]): Promise<{ a
   } else {
     checkpoint = (await store.latestCheckpoint(ctx.db))!.note
   }
-  return { appended: leaves.map((l) => ({ index: known.get(toHex(l))!, leaf_hash: toHex(l) })), checkpoint, fresh: fresh.length > 0 }
+  return { appended: hexes.map((h) => ({ index: known.get(h)!, leaf_hash: h })), checkpoint, fresh: fresh.length > 0 }
 }
 
 async function head(ctx: LedgerContext): Promise<{ size: number; note: string }> {
