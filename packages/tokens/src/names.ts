@@ -24,18 +24,13 @@ export function dropApostrophesAndDots(s: string): string {
   return s.replace(/['\u2018\u2019\u02BC\u02B9`\u00B4.]/g, '')
 }
 
-/** Upper-cases, turns hyphens/dashes into spaces, anything else that is not a letter into a space, collapses spaces. */
+/**
+ * The parts of one word: apostrophes and dots dropped first (NFKD would turn the acute-accent apostrophe U+00B4 into a
+ * space), then diacritics stripped, upper-cased, and every run of non-letters (hyphens, dashes, digits) a separator.
+ */
 export function nameTokens(s: string): string[] {
-  const upper = dropApostrophesAndDots(stripDiacritics(s)).toUpperCase()
+  const upper = stripDiacritics(dropApostrophesAndDots(s)).toUpperCase()
   return upper.replace(/[^\p{L}]+/gu, ' ').trim().split(' ').filter((t) => t !== '')
-}
-
-/** Drops leading titles and trailing suffixes, never the last remaining token (a surname may be "Lord"). */
-export function dropTitlesAndSuffixes(tokens: readonly string[]): string[] {
-  const out = [...tokens]
-  while (out.length > 1 && TITLES.has(out[0]!)) out.shift()
-  while (out.length > 1 && SUFFIXES.has(out[out.length - 1]!)) out.pop()
-  return out
 }
 
 /**

@@ -57,6 +57,7 @@ describe('names', () => {
   it('drops apostrophes and dots', () => {
     expect(normaliseFamilyName("O'Brien")).toEqual({ full: 'OBRIEN', parts: [] })
     expect(normaliseFamilyName('O’Brien')).toEqual({ full: 'OBRIEN', parts: [] })
+    expect(normaliseFamilyName('O´Brien')).toEqual({ full: 'OBRIEN', parts: [] })
     expect(normaliseGivenName("D'Arcy")).toBe('DARCY')
     expect(normaliseFamilyName('St. John')).toEqual({ full: 'STJOHN', parts: ['JOHN'] })
   })
