@@ -6,7 +6,7 @@
 import type { Kysely } from 'kysely'
 import type { NoteSigner, SignedEntry } from '@healthflag/ledger-core'
 import type { LedgerDB } from './schema.js'
-import { appendEntries, type Appended, type PreparedEntry } from './store.js'
+import { appendEntries, type Appended, type FrontierCache, type PreparedEntry } from './store.js'
 
 export interface AppendOutcome {
   appended: Appended[]
@@ -32,10 +32,11 @@ export function createSequencer(db: Kysely<LedgerDB>, signer: NoteSigner & { ori
   let running = false
   let transactions = 0
   let written = 0
+  const frontier: FrontierCache = {}
 
   async function commit(batch: Waiting[]): Promise<void> {
     const all = batch.flatMap((w) => w.entries)
-    const res = await appendEntries(db, all, signer)
+    const res = await appendEntries(db, all, signer, frontier)
     transactions++
     written += all.length
     let pos = 0

@@ -12,6 +12,7 @@ import {
   fastLeafHash,
   fastSignCheckpoint,
   inclusionProofFrom,
+  type CompactRange,
   type NodeId,
   type NodeReader,
   type NoteSigner,
@@ -59,41 +60,58 @@ export function prepareEntry(signed: SignedEntry): PreparedEntry {
   return { signed, body, leaf: fastLeafHash(body) }
 }
 
-/** Appends entries in order, in one transaction; returns their indexes and the new signed checkpoint. */
-export async function appendEntries(db: Kysely<LedgerDB>, input: readonly (SignedEntry | PreparedEntry)[], signer: NoteSigner & { origin: string }): Promise<{ appended: Appended[]; checkpoint: string; size: number }> {
+/**
+ * The right frontier after the last append this process made. When the head row still has that size no
+ * other writer came between, so the node read is skipped; otherwise it is read again under the lock.
+ */
+export interface FrontierCache {
+  range?: CompactRange
+}
+
+/**
+ * Appends entries in order, in one transaction; returns their indexes and the new signed checkpoint.
+ * Three round trips under the lock: the head row FOR UPDATE, the node read (skipped with a fresh
+ * `cache`), and one statement that inserts entries, nodes and checkpoint and moves the head.
+ */
+export async function appendEntries(
+  db: Kysely<LedgerDB>,
+  input: readonly (SignedEntry | PreparedEntry)[],
+  signer: NoteSigner & { origin: string },
+  cache: FrontierCache = {},
+): Promise<{ appended: Appended[]; checkpoint: string; size: number }> {
   if (input.length === 0) throw new Error('appendEntries needs at least one entry')
   const prepared = input.map((e) => ('leaf' in e ? e : prepareEntry(e)))
-  const entries = prepared.map((p) => p.signed)
-  const bodies = prepared.map((p) => p.body)
   const leaves = prepared.map((p) => p.leaf)
-  return db.transaction().execute(async (trx) => {
+  const out = await db.transaction().execute(async (trx) => {
     const head = await trx.selectFrom('log_head').select(['size']).where('id', '=', 1).forUpdate().executeTakeFirstOrThrow()
     const size = Number(head.size)
-    const range = await compactRangeFrom(nodeReader(trx), size)
+    const range = cache.range?.size === size ? cache.range : await compactRangeFrom(nodeReader(trx), size)
     const { range: next, created } = appendLeaves(range, leaves)
     const root = compactRangeRoot(next)
-    await trx
-      .insertInto('entry')
-      .values(
-        entries.map((e, i) => ({
-          idx: size + i,
-          body: bodies[i]!,
-          leaf_hash: leaves[i]!,
-          type: e.entry.type,
-          isa_id: e.entry.isa_id,
-          clause_id: e.entry.clause_id ?? null,
-          exchange_id: e.entry.exchange_id ?? null,
-          party: e.entry.party,
-          at: e.entry.at,
-        })),
-      )
-      .execute()
-    await trx.insertInto('node').values(created.map((n) => ({ level: n.level, idx: n.index, hash: n.hash }))).execute()
-    await trx.updateTable('log_head').set({ size: next.size, root }).where('id', '=', 1).execute()
     const note = fastSignCheckpoint({ origin: signer.origin, size: next.size, rootHash: root }, signer)
-    await trx.insertInto('checkpoint').values({ size: next.size, root, note }).execute()
-    return { appended: leaves.map((h, i) => ({ index: size + i, leafHash: h })), checkpoint: note, size: next.size }
+    const entryRows = prepared.map(({ signed: { entry: e }, body, leaf }, i) => ({
+      idx: size + i,
+      body,
+      leaf_hash: leaf,
+      type: e.type,
+      isa_id: e.isa_id,
+      clause_id: e.clause_id ?? null,
+      exchange_id: e.exchange_id ?? null,
+      party: e.party,
+      at: e.at,
+    }))
+    await trx
+      .with('e', (q) => q.insertInto('entry').values(entryRows))
+      .with('n', (q) => q.insertInto('node').values(created.map((c) => ({ level: c.level, idx: c.index, hash: c.hash }))))
+      .with('c', (q) => q.insertInto('checkpoint').values({ size: next.size, root, note }))
+      .updateTable('log_head')
+      .set({ size: next.size, root })
+      .where('id', '=', 1)
+      .execute()
+    return { appended: leaves.map((h, i) => ({ index: size + i, leafHash: h })), checkpoint: note, size: next.size, range: next }
   })
+  cache.range = out.range
+  return { appended: out.appended, checkpoint: out.checkpoint, size: out.size }
 }
 
 export async function latestCheckpoint(db: Db): Promise<{ size: number; note: string } | undefined> {
