@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto'
 import { Readable } from 'node:stream'
 import { type IsaVersion } from '@healthflag/isa'
 import { errors, fromBase64Url } from '@healthflag/protocol'
-import { CANDIDATE_TOKEN_KINDS, TOKEN_BYTES, deriveEpochKey, keyCheckValue, type MatchKeyKind } from '@healthflag/tokens'
+import { FREQUENCY_KEYS, INDEX_TOKEN_KINDS, TOKEN_BYTES, deriveEpochKey, keyCheckValue, type MatchKeyKind } from '@healthflag/tokens'
 import type { SidecarContext } from './context.js'
 import { processChunk, type ChunkJob, type ChunkResult, type ChunkSettings, type RowReject } from './import/chunk-work.js'
 import { FLAG_ACTIVE, FLAG_RESTRICTED, type PackedChunk } from './import/compact-index.js'
@@ -79,7 +79,8 @@ export async function importIndex(ctx: SidecarContext, isa: IsaVersion, source: 
   const clause = isa.doc.clauses[0]
   const settings: ChunkSettings = {
     epochKey,
-    kinds: (clause ? clause.permitted_match_keys : CANDIDATE_TOKEN_KINDS) as readonly MatchKeyKind[],
+    // The match keys the clause permits, plus the frequency key (name_freq) the rare-name rule counts with.
+    kinds: INDEX_TOKEN_KINDS.filter((k) => !clause || (clause.permitted_match_keys as readonly string[]).includes(k) || (FREQUENCY_KEYS as readonly string[]).includes(k)),
     activeDefinition: clause?.active_definition ?? { services: [], max_index_age_days: 0 },
     asOf: opts.asOf,
     today: ctx.now().toISOString(),
