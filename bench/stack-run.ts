@@ -42,6 +42,7 @@ async function importFile(file: string): Promise<ImportReport> {
 
 try {
   const bytes = (await stat(args.patients)).size
+  const rssBefore = Math.round(process.memoryUsage.rss() / 2 ** 20)
   const cpu0 = process.cpuUsage()
   const rss = rssSampler()
   const t0 = performance.now()
@@ -68,6 +69,7 @@ try {
     tokens_per_s: Math.round(tokens / wall),
     cpu_s: round((cpu.user + cpu.system) / 1e6),
     peak_rss_mib: peak,
+    rss_before_mib: rssBefore,
   })
 
   if (args.candidates) {
