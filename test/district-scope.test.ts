@@ -147,6 +147,7 @@ describe('district scope', () => {
     }
     const list = await get(t, '/v1/uploads')
     expect(list.body.map((u: { upload_id: string }) => u.upload_id)).toEqual([mixed.upload])
+    expect(list.body[0].summary).toEqual({ read: 4, accepted: 4, excluded: 0, warned: 0 })
     expect((await get(district('Stafford'), `/v1/exchanges/${staffordOnly.exchange}/results`)).status).toBe(200)
   })
 

@@ -109,5 +109,6 @@ describe('an approval-gated exchange', () => {
     expect(r.body.code).toBe('ISA_SUSPENDED')
     expect(await held(id)).toMatchObject({ status: 'refused', error_code: 'ISA_SUSPENDED', tokens_held: false })
     expect(await entriesFor(id)).toEqual(['council exchange.requested', 'trust exchange.refused ISA_SUSPENDED'])
+    expect(await status(id)).toMatchObject({ status: 'refused', error_code: 'ISA_SUSPENDED' })
   })
 })

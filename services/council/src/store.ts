@@ -242,8 +242,22 @@ export async function purgeUpload(trx: Db, uploadId: string, at: Date): Promise<
   return { candidates: Number(candidates.numDeletedRows), results: Number(results.numDeletedRows), exchanges: Number(exchanges.numUpdatedRows) }
 }
 
-/** Ids of uploads holding at least one row of the district. */
-export async function uploadIdsWithDistrict(db: Db, district: string): Promise<string[]> {
-  const rows = await db.selectFrom('candidate').select('upload_id').distinct().where('district', '=', district).execute()
-  return rows.map((r) => r.upload_id)
+/** Per-upload validation counts over one district's rows only (read, accepted, excluded, warned). */
+export async function districtUploadSummaries(db: Db, district: string): Promise<Map<string, { read: number; accepted: number; excluded: number; warned: number }>> {
+  const counts = await db
+    .selectFrom('candidate')
+    .select((eb) => ['upload_id', eb.fn.countAll<string>().as('read'), eb.fn.countAll<string>().filterWhere('verdict', '=', 'accepted').as('accepted')])
+    .where('district', '=', district)
+    .groupBy('upload_id')
+    .execute()
+  const warned = await db
+    .selectFrom('validation_issue as i')
+    .innerJoin('candidate as c', (j) => j.onRef('c.upload_id', '=', 'i.upload_id').onRef('c.row_no', '=', 'i.row_no'))
+    .select((eb) => ['c.upload_id', eb.fn.count<string>('c.row_no').distinct().as('warned')])
+    .where('c.district', '=', district)
+    .where('c.verdict', '=', 'accepted')
+    .groupBy('c.upload_id')
+    .execute()
+  const w = new Map(warned.map((r) => [r.upload_id, Number(r.warned)]))
+  return new Map(counts.map((r) => [r.upload_id, { read: Number(r.read), accepted: Number(r.accepted), excluded: Number(r.read) - Number(r.accepted), warned: w.get(r.upload_id) ?? 0 }]))
 }

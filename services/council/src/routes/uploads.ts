@@ -64,8 +64,11 @@ export async function uploadRoutes(app: FastifyInstance, { ctx }: { ctx: Council
     async (req) => {
       const district = req.user!.district
       const rows = await store.listUploads(ctx.db)
-      const mine = district === null ? null : new Set(await store.uploadIdsWithDistrict(ctx.db, district))
-      return rows.filter((u) => !u.purged_at && (mine === null || mine.has(u.id))).map((u) => ({ upload_id: u.id, filename: u.filename, uploaded_at: new Date(u.uploaded_at).toISOString(), summary: summaryOf(u) }))
+      // A district analyst sees only uploads with rows in their district, counted over those rows.
+      const mine = district === null ? null : await store.districtUploadSummaries(ctx.db, district)
+      return rows
+        .filter((u) => !u.purged_at && (mine === null || mine.has(u.id)))
+        .map((u) => ({ upload_id: u.id, filename: u.filename, uploaded_at: new Date(u.uploaded_at).toISOString(), summary: mine?.get(u.id) ?? summaryOf(u) }))
     },
   )
 

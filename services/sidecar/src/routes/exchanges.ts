@@ -1,6 +1,6 @@
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
-import { ErrorBody, errors, ExchangeRequest, PendingAnswer, SignedAnswer, type SignedAnswer as SignedAnswerT } from '@healthflag/protocol'
+import { ErrorBody, errors, HealthflagError, type ErrorCode, ExchangeRequest, PendingAnswer, SignedAnswer, type SignedAnswer as SignedAnswerT } from '@healthflag/protocol'
 import type { SidecarContext } from '../context.js'
 import { receiveExchange } from '../answer.js'
 import { expirePending } from '../approval.js'
@@ -42,6 +42,8 @@ export async function exchangeRoutes(app: FastifyInstance, { ctx }: { ctx: Sidec
       if (e.status === 'answered') return reply.status(200).send(e.signed_answer as SignedAnswerT)
       if (e.status === 'pending') return reply.status(202).send({ exchange_id: e.id, status: 'pending_approval', expires_at: (e.expires_at ?? ctx.now()).toISOString() })
       if (e.status === 'expired') throw errors.approvalExpired('The trust did not decide on this exchange within the approval window; start a new exchange.')
+      // Refused by an IG officer, or by a check when it was approved: the council sees which.
+      if (e.error_code && e.error_code !== 'REFUSED_BY_IG') throw new HealthflagError(e.error_code as ErrorCode, 403, e.reason ?? 'The trust refused this exchange.')
       throw errors.refusedByIg(e.reason ?? 'The trust refused this exchange.')
     },
   )
