@@ -28,7 +28,7 @@ export async function startLedger(label: string, opts: { target?: TestTarget; si
   const signingKey = opts.signingKey ?? ed25519.utils.randomSecretKey()
   const parties = opts.parties ?? { council: ed25519.utils.randomSecretKey(), trust: ed25519.utils.randomSecretKey() }
   const auditorToken = randomBytes(24).toString('base64url')
-  const app = Fastify({ logger: false, bodyLimit: 64 * 1024 * 1024 })
+  const app = Fastify({ logger: false, bodyLimit: 64 * 1024 * 1024, pluginTimeout: 120_000 })
   await app.register(ledgerApp, {
     database: t.target,
     signingKey,
