@@ -250,13 +250,18 @@ async function proofLatency(target: DatabaseTarget & { kind: 'postgres' }, size:
 
 async function* stored(target: DatabaseTarget & { kind: 'postgres' }, withColumns: boolean): AsyncGenerator<AuditRow> {
   const h = await openDatabase<LedgerDB>(target)
+  const PAGE = 10_000
+  const page = (after: number) =>
+    withColumns
+      ? h.db.selectFrom('entry').select(['idx', 'body', 'leaf_hash', 'type', 'isa_id', 'clause_id', 'exchange_id', 'party', 'at']).where('idx', '>', after).orderBy('idx').limit(PAGE).execute()
+      : h.db.selectFrom('entry').select(['idx', 'body']).where('idx', '>', after).orderBy('idx').limit(PAGE).execute()
   try {
-    let after = -1
+    // As the CLI does: fetch the next page while this one is hashed.
+    let next = page(-1)
     for (;;) {
-      const page = withColumns
-        ? await h.db.selectFrom('entry').select(['idx', 'body', 'leaf_hash', 'type', 'isa_id', 'clause_id', 'exchange_id', 'party', 'at']).where('idx', '>', after).orderBy('idx').limit(10_000).execute()
-        : await h.db.selectFrom('entry').select(['idx', 'body']).where('idx', '>', after).orderBy('idx').limit(10_000).execute()
-      for (const r of page) {
+      const rows = await next
+      if (rows.length === PAGE) next = page(Number(rows[rows.length - 1]!.idx))
+      for (const r of rows) {
         const row = r as typeof r & Partial<{ leaf_hash: Uint8Array; type: string; isa_id: string; clause_id: string | null; exchange_id: string | null; party: string; at: Date }>
         yield {
           index: Number(r.idx),
@@ -264,8 +269,7 @@ async function* stored(target: DatabaseTarget & { kind: 'postgres' }, withColumn
           ...(withColumns ? { storedLeafHash: new Uint8Array(row.leaf_hash!), columns: { type: row.type!, isa_id: row.isa_id!, clause_id: row.clause_id!, exchange_id: row.exchange_id!, party: row.party!, at: row.at! } } : {}),
         }
       }
-      if (page.length < 10_000) return
-      after = Number(page[page.length - 1]!.idx)
+      if (rows.length < PAGE) return
     }
   } finally {
     await h.close()

@@ -79,17 +79,21 @@ export async function verifyDatabase(url: string, schema: string | undefined, in
     }
     const latest = await db.selectFrom('checkpoint').select(['size', 'note']).orderBy('size', 'desc').limit(1).executeTakeFirst()
     const head = await db.selectFrom('log_head').select(['size']).where('id', '=', 1).executeTakeFirst()
+    const page = (after: number) =>
+      db
+        .selectFrom('entry')
+        .select(['idx', 'body', 'leaf_hash', 'type', 'isa_id', 'clause_id', 'exchange_id', 'party', 'at'])
+        .where('idx', '>', after)
+        .orderBy('idx')
+        .limit(PAGE)
+        .execute()
     async function* rows(): AsyncGenerator<AuditRow> {
-      let after = -1
+      // The next page is fetched while this one is hashed, so the database and the hashing overlap.
+      let next = page(-1)
       for (;;) {
-        const page = await db
-          .selectFrom('entry')
-          .select(['idx', 'body', 'leaf_hash', 'type', 'isa_id', 'clause_id', 'exchange_id', 'party', 'at'])
-          .where('idx', '>', after)
-          .orderBy('idx')
-          .limit(PAGE)
-          .execute()
-        for (const r of page) {
+        const rows = await next
+        if (rows.length === PAGE) next = page(Number(rows[rows.length - 1]!.idx))
+        for (const r of rows) {
           yield {
             index: Number(r.idx),
             body: new Uint8Array(r.body),
@@ -97,8 +101,7 @@ export async function verifyDatabase(url: string, schema: string | undefined, in
             columns: { type: r.type, isa_id: r.isa_id, clause_id: r.clause_id, exchange_id: r.exchange_id, party: r.party, at: r.at },
           }
         }
-        if (page.length < PAGE) return
-        after = Number(page[page.length - 1]!.idx)
+        if (rows.length < PAGE) return
       }
     }
     const report = await auditLog(rows(), {
