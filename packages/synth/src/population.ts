@@ -457,6 +457,8 @@ export function generatePopulation(opts: GenerateOptions): Population {
   const asOf = parseIsoDate(asOfStr)
   if (asOf === null) throw new Error('generatePopulation: asOf must be an ISO date (YYYY-MM-DD)')
   const noisy = tier !== 'clean'
+  const strangerScale = opts.strangerScale ?? rates.strangerScale
+  if (!Number.isFinite(strangerScale) || strangerScale < 0) throw new Error('generatePopulation: strangerScale must be a non-negative number')
 
   const withRestricted = opts.restrictedColumn !== false
   const g = new Gen(seed, asOf, withRestricted)
@@ -537,10 +539,12 @@ export function generatePopulation(opts: GenerateOptions): Population {
     if (p.patientIdx < 0 && t.patientIdx >= 0) p.tags.push('twin_of_patient')
   }
 
-  // 4. Same-name-same-DOB strangers in the index (different address and NHS number).
+  // 4. Same-name-same-DOB strangers in the index (different address and NHS number), in proportion to how common the
+  // person's full name is: the expected number of namesakes born the same day in the area (docs/synthetic-data.md).
   for (const p of listed) {
     if (budget <= 0) break
-    const rate = p.patientIdx >= 0 ? STRUCTURE.strangerOfPatient : STRUCTURE.strangerOfNonPatient
+    const nameShare = 0.5 * givenPicker(p.sex).share(p.given) * surnamePicker.share(p.family)
+    const rate = Math.min(1, strangerScale * STRUCTURE.areaPopulation * nameShare * STRUCTURE.sameDobProbability)
     if (!rngX.chance(rate)) continue
     g.addPatient(p.given, p.family, p.sex, g.iso(p.dob), otherPostcode(rngX, p.household.postcode), g.nhs.next())
     budget--
@@ -690,6 +694,7 @@ export function generatePopulation(opts: GenerateOptions): Population {
     patientShare,
     activeShare,
     restrictedShare,
+    strangerScale,
     invalidRows: opts.invalidRows === true,
     hostileRows: opts.hostileRows === true,
     restrictedColumn: withRestricted,

@@ -103,11 +103,14 @@ export class WeightedPicker<T> {
   private readonly items: readonly T[]
   private readonly prob: Float64Array
   private readonly alias: Uint32Array
+  private readonly shares = new Map<T, number>()
 
   constructor(items: readonly T[], weights: readonly number[]) {
     const n = items.length
     if (n === 0 || weights.length !== n) throw new Error('WeightedPicker: items and weights must be non-empty and the same length')
     this.items = items
+    const sum = weights.reduce((s, w) => s + w, 0)
+    items.forEach((item, i) => this.shares.set(item, (this.shares.get(item) ?? 0) + (weights[i] as number) / sum))
     this.prob = new Float64Array(n)
     this.alias = new Uint32Array(n)
     const total = weights.reduce((s, w) => s + w, 0)
@@ -125,6 +128,11 @@ export class WeightedPicker<T> {
     }
     for (const i of large) this.prob[i] = 1
     for (const i of small) this.prob[i] = 1
+  }
+
+  /** The probability that pick() returns this item (0 for an item not in the list). */
+  share(item: T): number {
+    return this.shares.get(item) ?? 0
   }
 
   pick(rng: Rng): T {

@@ -33,6 +33,13 @@ export interface TierRates {
   sexMissing: number
   /** forced combination moved+nickname or moved+typo (candidates who are patients) */
   combo: number
+  /**
+   * Same-name-same-DOB strangers put in the trust index, as a multiple of the realistic rate: for each candidate,
+   * the expected number of other people in the area with their full name, sex and date of birth (STRUCTURE.areaPopulation
+   * × share of the given name among people of that sex × 1/2 × share of the family name × STRUCTURE.sameDobProbability).
+   * 0: none injected; 1: realistic (an upper bound: as if every such namesake were a patient of the trust); 10: hard.
+   */
+  strangerScale: number
 }
 
 export const TIER_RATES: Readonly<Record<NoiseTier, Readonly<TierRates>>> = {
@@ -52,6 +59,7 @@ export const TIER_RATES: Readonly<Record<NoiseTier, Readonly<TierRates>>> = {
     nhsWrong: 0,
     sexMissing: 0,
     combo: 0,
+    strangerScale: 0,
   },
   realistic: {
     nhsPresent: 1 / 3,
@@ -69,6 +77,7 @@ export const TIER_RATES: Readonly<Record<NoiseTier, Readonly<TierRates>>> = {
     nhsWrong: 0.01,
     sexMissing: 0,
     combo: 0,
+    strangerScale: 1,
   },
   hard: {
     nhsPresent: 0.25,
@@ -86,6 +95,7 @@ export const TIER_RATES: Readonly<Record<NoiseTier, Readonly<TierRates>>> = {
     nhsWrong: 0.03,
     sexMissing: 0.05,
     combo: 0.05,
+    strangerScale: 10,
   },
 }
 
@@ -99,10 +109,10 @@ export const STRUCTURE = {
   hiddenTwinShare: 0.25,
   /** of twin pairs, share given confusable names (Jon/John, Ellie/Ella) */
   similarTwinNamesShare: 0.3,
-  /** non-patient candidates with a same-name-same-DOB stranger in the trust index */
-  strangerOfNonPatient: 0.03,
-  /** patient candidates with a same-name-same-DOB stranger also in the trust index */
-  strangerOfPatient: 0.01,
+  /** people in the area the candidates come from (a county such as Staffordshire: ~1.1 million) */
+  areaPopulation: 1_100_000,
+  /** chance that two people of the area share one date of birth: 1 / (90 years × 365.25 days) */
+  sameDobProbability: 1 / (90 * 365.25),
   /** indexed patients whose record is restricted (always answered false) */
   restrictedShare: 0.02,
   /** candidate rows with a blank district although the postcode is in the county */

@@ -19,6 +19,8 @@ export interface GenerateOptions {
   asOf?: string
   /** write the optional `restricted` column (default true); without it no patient is restricted */
   restrictedColumn?: boolean
+  /** same-name-same-DOB strangers as a multiple of the realistic rate (default: the tier's strangerScale) */
+  strangerScale?: number
   /** give a few non-patient candidates names a spreadsheet would run as formulas, or with commas and quotes */
   hostileRows?: boolean
 }

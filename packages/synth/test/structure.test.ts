@@ -2,8 +2,9 @@ import { describe, expect, it } from 'vitest'
 import { generatePopulation, type CandidateRow, type PatientRow } from '../src/index.js'
 import { normName, normPostcode, pairs } from './helpers.js'
 
-// Clean tier: council values equal the true values up to formatting, so structure is visible in the rows.
-const pop = generatePopulation({ seed: 11, patients: 30000, candidates: 6000, tier: 'clean' })
+// Clean tier: council values equal the true values up to formatting, so structure is visible in the rows. Look-alike
+// strangers at the hard tier's rate (ten times the realistic one) so that there are enough of them to check.
+const pop = generatePopulation({ seed: 11, patients: 30000, candidates: 6000, tier: 'clean', strangerScale: 10 })
 const key = (c: { given_name: string; family_name: string; date_of_birth: string }): string =>
   `${normName(c.given_name)}|${normName(c.family_name)}|${c.date_of_birth}`
 const iso = (s: string): string => {
@@ -127,6 +128,32 @@ describe('look-alikes', () => {
       expect(strangers.length).toBeGreaterThanOrEqual(1)
       for (const s of strangers) expect(normPostcode(s.postcode)).not.toBe(normPostcode(c.postcode))
     }
+  })
+
+  it('draws strangers in proportion to how common the full name is: common names get them, rare ones almost never', () => {
+    const nameCount = new Map<string, number>()
+    const fullName = (c: { given_name: string; family_name: string }) => `${normName(c.given_name)}|${normName(c.family_name)}`
+    for (const c of cands) nameCount.set(fullName(c), (nameCount.get(fullName(c)) ?? 0) + 1)
+    const given = new Map<string, number>()
+    const family = new Map<string, number>()
+    for (const c of cands) {
+      given.set(normName(c.given_name), (given.get(normName(c.given_name)) ?? 0) + 1)
+      family.set(normName(c.family_name), (family.get(normName(c.family_name)) ?? 0) + 1)
+    }
+    const share = (c: CandidateRow) => (given.get(normName(c.given_name))! / cands.length) * (family.get(normName(c.family_name))! / cands.length)
+    const withStranger = pop.truth.flatMap((t, i) => (t.noise.includes('lookalike_stranger') || t.noise.includes('stranger_in_index') ? [cands[i]!] : []))
+    const mean = (xs: number[]) => xs.reduce((a, b) => a + b, 0) / xs.length
+    // Names of people given a stranger are several times more common than names of candidates at large.
+    expect(mean(withStranger.map(share))).toBeGreaterThan(3 * mean(cands.map(share)))
+    // The rarer half of the names (by given x family share) holds few of the strangers.
+    const sorted = cands.map(share).sort((a, b) => a - b)
+    const median = sorted[Math.floor(sorted.length / 2)]!
+    expect(withStranger.filter((c) => share(c) < median).length).toBeLessThan(0.15 * withStranger.length)
+  })
+
+  it('puts no look-alike strangers in the index at the clean tier by default', () => {
+    const plain = generatePopulation({ seed: 11, patients: 5000, candidates: 1000, tier: 'clean' })
+    expect(plain.truth.filter((t) => t.noise.includes('lookalike_stranger') || t.noise.includes('stranger_in_index'))).toEqual([])
   })
 
   it('includes indexed candidates who share name and DOB with another indexed patient', () => {

@@ -59,6 +59,7 @@ KEYS = {
     'initial_family_dob_pc': ['given_initial', 'family', 'dob', 'postcode'], 'given_dob_sex_pc': ['given', 'dob', 'sex', 'postcode'],
     'family_dob_sex_pc': ['family', 'dob', 'sex', 'postcode'], 'name_dob_swapped': ['given', 'family', 'dob_unordered'],
     'name_year_pc': ['given', 'family', 'birth_year', 'postcode'], 'name_freq': ['given', 'family'],
+    'given_freq': ['given'], 'family_freq': ['family'],
 }
 def token(kind, b):
     return base64.urlsafe_b64encode(hmac.new(kind_key(kind), b, hashlib.sha256).digest()[:16]).rstrip(b'=').decode()

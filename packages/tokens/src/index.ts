@@ -30,7 +30,10 @@ export {
   type MatchKeyKind,
 } from './match-keys.js'
 export {
-  DEFAULT_RARE_NAME_MAX_COUNT,
+  DEFAULT_AREA_POPULATION,
+  DEFAULT_MAX_EXPECTED_STRANGERS,
+  SAME_DOB_PROBABILITY,
+  expectedNamesakes,
   activeFlag,
   buildMemoryIndex,
   evidenceFields,

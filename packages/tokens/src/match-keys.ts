@@ -33,11 +33,12 @@ export const MATCH_KEYS = [
 ] as const
 
 /**
- * Token kinds that are not match keys. `name_freq` (given + family) lets a patient index count how common a name is
- * in the trust's own population; only the side-car tokenises it, for its own patients. The council never sends it:
- * a name-only token would let the trust dictionary-attack an unmatched candidate's name far more cheaply.
+ * Token kinds that are not match keys. `name_freq` (given + family), `given_freq` and `family_freq` let a patient
+ * index count how common a name, a given name and a family name are in the trust's own population (the rare-name
+ * rule, docs/token-spec.md §8.3); only the side-car tokenises them, for its own patients. The council never sends
+ * them: a name-only token would let the trust dictionary-attack an unmatched candidate's name far more cheaply.
  */
-export const FREQUENCY_KEYS = ['name_freq'] as const
+export const FREQUENCY_KEYS = ['name_freq', 'given_freq', 'family_freq'] as const
 
 export type MatchKeyKind = (typeof MATCH_KEYS)[number] | (typeof FREQUENCY_KEYS)[number]
 
@@ -74,6 +75,8 @@ export const KEY_FIELDS: Readonly<Record<MatchKeyKind, readonly KeyField[]>> = {
   phonetic_name_dob: ['given_phonetic', 'family_phonetic', 'dob'],
   name_year_pc: ['given', 'family', 'birth_year', 'postcode'],
   name_freq: ['given', 'family'],
+  given_freq: ['given'],
+  family_freq: ['family'],
 }
 
 /**

@@ -81,15 +81,51 @@ export interface MatchOutcome {
 
 export interface MatchPolicy {
   /**
-   * Accept a weak match (confirmed given name, family and DOB, but no postcode or NHS agreement: typically a person
-   * who moved) when the patient's name occurs at most this many times in the index. Default 0: off. On the synthetic
-   * population this path was 72% precise, since a same-name, same-DOB stranger is exactly as rare as the person;
-   * see docs/token-spec.md §8.3 before turning it on.
+   * People in the area the council's candidates are drawn from (default 1.1 million, a county). The rare-name rule
+   * estimates how many of them share a matched patient's full name and date of birth.
    */
-  rareNameMaxCount?: number
+  areaPopulation?: number
+  /**
+   * Accept a weak match (confirmed given name, family and DOB, but no postcode or NHS agreement: typically a person
+   * who moved) when the expected number of other people in the area with the patient's full name and date of birth
+   * is below this bound (default 1e-3). 0 turns the rule off. See docs/token-spec.md §8.3.
+   */
+  maxExpectedStrangers?: number
 }
 
-export const DEFAULT_RARE_NAME_MAX_COUNT = 0
+export const DEFAULT_AREA_POPULATION = 1_100_000
+export const DEFAULT_MAX_EXPECTED_STRANGERS = 1e-3
+/**
+ * Probability that two people of the area share one exact date of birth: births spread over ~90 years of living
+ * cohorts (UK crude birth rate ~1.04 % of the population a year gives 2.85e-5 a day; 1/(90 × 365.25) = 3.04e-5).
+ */
+export const SAME_DOB_PROBABILITY = 1 / (90 * 365.25)
+
+/** How many patients of the index hold any of `tokens` under `kind` (the most common value counts), or undefined. */
+function tokenCount(index: PatientIndex, kind: MatchKeyKind, tokens: readonly string[] | undefined): number | undefined {
+  if (!tokens || tokens.length === 0) return undefined
+  let max = 0
+  for (const t of tokens) max = Math.max(max, index.lookup(kind, t).length)
+  return max
+}
+
+/**
+ * Expected number of other people in the area sharing a patient's full name and (exact) date of birth, estimated from
+ * the index's own frequency tokens: share of the name = max(others with the full name / n, given share × family
+ * share), the product covering names too rare to have been seen twice; times the area's population and the chance
+ * of sharing a date of birth. Undefined when the index holds no given/family frequency tokens for the patient.
+ */
+export function expectedNamesakes(index: PatientIndex, id: string, policy?: MatchPolicy): number | undefined {
+  const p = index.patient(id)
+  const n = index.size
+  if (!p || n === 0) return undefined
+  const given = tokenCount(index, 'given_freq', p.tokens.given_freq)
+  const family = tokenCount(index, 'family_freq', p.tokens.family_freq)
+  if (given === undefined || family === undefined) return undefined
+  const full = tokenCount(index, 'name_freq', p.tokens.name_freq) ?? 1
+  const share = Math.max((full - 1) / n, (given / n) * (family / n))
+  return (policy?.areaPopulation ?? DEFAULT_AREA_POPULATION) * share * SAME_DOB_PROBABILITY
+}
 
 /** Agreement on a field implies agreement on the coarser fields derived from it. */
 const IMPLIES: Partial<Record<KeyField, readonly KeyField[]>> = {
@@ -126,7 +162,8 @@ function strictlyWeaker(a: ReadonlySet<KeyField>, b: ReadonlySet<KeyField>): boo
  *    is not evidence against an exact full-name match).
  * 3. Decide on the fields the agreeing keys cover. The given name must be confirmed (exact, or an unambiguous
  *    diminutive and its formal name); then NHS number, or DOB + sex + postcode, or family + day/month-unordered DOB +
- *    postcode, or (only when the policy turns it on) family + DOB and a name rare in the trust's own population.
+ *    postcode, or family + DOB and a name so rare in the trust's own population that fewer than
+ *    `maxExpectedStrangers` other people of the area are expected to share it and the date of birth.
  *    Anything else, including every match resting only on keys without the given name (initial, phonetic,
  *    family + DOB + sex + postcode), is 'weak_unconfirmed': such keys cannot tell twins apart.
  * Tokens of kinds outside MATCH_KEYS (e.g. name_freq) are ignored.
@@ -178,9 +215,11 @@ export function matchCandidate(tokens: TokenSet, index: PatientIndex, policy?: M
   // Full name and address with day and month swapped. Birth year alone is not enough: the generator (and real
   // households) hold two people of one full name born months apart at one postcode.
   if (f.has('postcode')) return matched
-  const freq = index.nameFrequency?.(id)
-  const rareMax = policy?.rareNameMaxCount ?? DEFAULT_RARE_NAME_MAX_COUNT
-  if (rareMax > 0 && freq !== undefined && freq <= rareMax) return matched
+  // Moved house (or no postcode): accept only a name rare enough that a namesake born the same day is implausible.
+  const bound = policy?.maxExpectedStrangers ?? DEFAULT_MAX_EXPECTED_STRANGERS
+  const namesakes = bound > 0 ? expectedNamesakes(index, id, policy) : undefined
+  // A day/month swap doubles the dates a namesake could have been born on.
+  if (namesakes !== undefined && namesakes * (f.has('dob') ? 1 : 2) < bound) return matched
   return unconfirmed
 }
 

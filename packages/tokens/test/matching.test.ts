@@ -2,8 +2,10 @@ import { describe, expect, it } from 'vitest'
 import {
   INDEX_TOKEN_KINDS,
   activeFlag,
+  SAME_DOB_PROBABILITY,
   buildMemoryIndex,
   createTokeniser,
+  expectedNamesakes,
   matchCandidate,
   normalisePerson,
   type IndexedPatient,
@@ -108,23 +110,62 @@ describe('matching: the happy paths', () => {
 
 describe('matching: weak keys and name frequency', () => {
   const moved = { given_name: 'Oluwaseun', family_name: 'Adebayo-Quist', date_of_birth: '1999-09-09', sex: 'M', postcode: 'ST1 1AA' }
-  const rareOn: MatchPolicy = { rareNameMaxCount: 3 }
-  it('by default refuses a moved person (no postcode or NHS agreement) however rare the name', () => {
-    const idx = index([{ id: 'r', ...moved, postcode: 'ST2 2BB' }, STRANGER])
+  // A trust population of 3,000 in which each of 50 given names and 60 family names recurs: frequencies mean something.
+  const GIVEN = Array.from({ length: 50 }, (_, i) => `Given${String.fromCharCode(65 + (i % 26))}${String.fromCharCode(65 + Math.floor(i / 26))}`)
+  const FAMILY = Array.from({ length: 60 }, (_, i) => `Family${String.fromCharCode(65 + (i % 26))}${String.fromCharCode(65 + Math.floor(i / 26))}`)
+  const filler: P[] = Array.from({ length: 3000 }, (_, i) => ({
+    id: `f${i}`,
+    given_name: GIVEN[i % 50]!,
+    family_name: FAMILY[Math.floor(i / 50)]!,
+    date_of_birth: `${1940 + (i % 60)}-0${1 + (i % 9)}-1${i % 10}`,
+    sex: 'M',
+    postcode: 'ST5 5EE',
+  }))
+  let fillerIndexed: IndexedPatient[] | undefined
+  const withFiller = (...extra: P[]): PatientIndex => {
+    fillerIndexed ??= filler.map(({ id, active: _a, restricted: _r, ...raw }) => ({ id, tokens: sidecar.tokens(person(raw)), active: true, restricted: false }))
+    return buildMemoryIndex([
+      ...fillerIndexed,
+      ...extra.map(({ id, active = true, restricted = false, ...raw }): IndexedPatient => ({ id, tokens: sidecar.tokens(person(raw)), active, restricted })),
+    ])
+  }
+  const common = { given_name: GIVEN[0]!, family_name: FAMILY[0]!, date_of_birth: '2001-02-03', sex: 'M', postcode: 'ST1 1AA' }
+
+  it('accepts a moved person (no postcode or NHS agreement) whose name is rare in the trust population', () => {
+    const idx = withFiller({ id: 'r', ...moved, postcode: 'ST2 2BB' })
+    expect(match(moved, idx)).toEqual({ patientId: 'r', key: 'name_dob_sex', reason: 'matched' })
+  })
+  it('refuses a moved person whose given and family names are each common, though the full name is unique in the index', () => {
+    const idx = withFiller({ id: 'c', ...common, postcode: 'ST2 2BB' })
+    expect(match(common, idx)).toEqual({ patientId: null, key: 'name_dob_sex', reason: 'weak_unconfirmed' })
+  })
+  it('refuses a moved person whose rare given and family names recur together in the index (correlated names)', () => {
+    const namesakes: P[] = [1, 2, 3].map((i) => ({ id: `n${i}`, ...moved, date_of_birth: `196${i}-05-05`, postcode: 'ST3 3CC' }))
+    const idx = withFiller(...namesakes, { id: 'r', ...moved, postcode: 'ST2 2BB' })
     expect(match(moved, idx)).toEqual({ patientId: null, key: 'name_dob_sex', reason: 'weak_unconfirmed' })
   })
-  it('accepts a moved person when the policy allows rare names and the name is rare in the trust population', () => {
-    const idx = index([{ id: 'r', ...moved, postcode: 'ST2 2BB' }, STRANGER])
-    expect(match(moved, idx, rareOn)).toEqual({ patientId: 'r', key: 'name_dob_sex', reason: 'matched' })
+  it('refuses a moved person with a rare name when the rule is turned off', () => {
+    const idx = withFiller({ id: 'r', ...moved, postcode: 'ST2 2BB' })
+    expect(match(moved, idx, { maxExpectedStrangers: 0 })).toEqual({ patientId: null, key: 'name_dob_sex', reason: 'weak_unconfirmed' })
   })
-  it('refuses a moved person with a name common in the trust population even when rare names are allowed', () => {
-    const commons: P[] = Array.from({ length: 5 }, (_, i) => ({ id: `c${i}`, given_name: 'John', family_name: 'Smith', date_of_birth: `19${60 + i}-01-01`, sex: 'M', postcode: 'ST3 3CC' }))
-    const idx = index([...commons, { ...JOHN, postcode: 'ST2 2BB' }])
-    expect(match({ ...JOHN, nhs_number: null }, idx, rareOn)).toEqual({ patientId: null, key: 'name_dob_sex', reason: 'weak_unconfirmed' })
+  it('estimates namesakes born the same day in proportion to the area population and the name shares', () => {
+    const idx = withFiller({ id: 'r', ...moved, postcode: 'ST2 2BB' }, { id: 'c', ...common, postcode: 'ST2 2BB' })
+    const n = 3002
+    const area = 1_000_000
+    // common's given name is held by 60 filler patients and itself, its family name by 50 and itself.
+    const givenCount = 61
+    const familyCount = 51
+    expect(expectedNamesakes(idx, 'c', { areaPopulation: area })).toBeCloseTo(area * (givenCount / n) * (familyCount / n) * SAME_DOB_PROBABILITY, 12)
+    expect(expectedNamesakes(idx, 'r', { areaPopulation: area })).toBeCloseTo(area * (1 / n) * (1 / n) * SAME_DOB_PROBABILITY, 12)
+    expect(expectedNamesakes(idx, 'r', { areaPopulation: 10 * area })).toBeCloseTo(10 * expectedNamesakes(idx, 'r', { areaPopulation: area })!, 12)
   })
-  it('never accepts full name + birth year + postcode alone, even for a rare name with rare names allowed', () => {
-    const idx = index([{ id: 'r', ...moved, date_of_birth: '1999-04-21' }])
-    expect(match(moved, idx, rareOn)).toEqual({ patientId: null, key: 'name_year_pc', reason: 'weak_unconfirmed' })
+  it('refuses a rare-named moved person when the area is so large that a namesake born the same day becomes plausible', () => {
+    const idx = withFiller({ id: 'r', ...moved, postcode: 'ST2 2BB' })
+    expect(match(moved, idx, { areaPopulation: 1e11 }).reason).toBe('weak_unconfirmed')
+  })
+  it('never accepts full name + birth year + postcode alone, even for a rare name', () => {
+    const idx = withFiller({ id: 'r', ...moved, date_of_birth: '1999-04-21' })
+    expect(match(moved, idx)).toEqual({ patientId: null, key: 'name_year_pc', reason: 'weak_unconfirmed' })
   })
   it('counts name frequency from the index own name_freq tokens', () => {
     const commons: P[] = Array.from({ length: 5 }, (_, i) => ({ id: `c${i}`, given_name: 'John', family_name: 'Smith', date_of_birth: `19${60 + i}-01-01`, sex: 'M', postcode: 'ST3 3CC' }))
@@ -139,9 +180,12 @@ describe('matching: weak keys and name frequency', () => {
   })
   it('never treats a name as rare when the index has no frequency tokens', () => {
     const noFreq = createTokeniser(KEY)
-    const idx = buildMemoryIndex([{ id: 'r', tokens: noFreq.tokens(person({ ...moved, postcode: 'ST2 2BB' })), active: true, restricted: false }])
-    expect(idx.nameFrequency?.('r')).toBeUndefined()
-    expect(match(moved, idx, rareOn).reason).toBe('weak_unconfirmed')
+    const idx = buildMemoryIndex([
+      ...filler.map(({ id, active: _a, restricted: _r, ...raw }): IndexedPatient => ({ id, tokens: noFreq.tokens(person(raw)), active: true, restricted: false })),
+      { id: 'r', tokens: noFreq.tokens(person({ ...moved, postcode: 'ST2 2BB' })), active: true, restricted: false },
+    ])
+    expect(expectedNamesakes(idx, 'r')).toBeUndefined()
+    expect(match(moved, idx).reason).toBe('weak_unconfirmed')
   })
   it('refuses a given-name typo resting only on keys without the given name', () => {
     const idx = index([JOHN])
