@@ -44,6 +44,8 @@ export interface ImportOptions {
   workers?: 'auto' | 'inline' | 'threads'
   /** how long a retired version's stored index is kept (ms; default one hour) */
   graceMs?: number
+  /** bytes of CSV per worker job (default 2 MiB; tests make it small to cross many chunk boundaries) */
+  chunkBytes?: number
 }
 
 /** Bytes of CSV per worker job (~15k patient rows). */
@@ -86,7 +88,8 @@ export async function importIndex(ctx: SidecarContext, isa: IsaVersion, source: 
     today: ctx.now().toISOString(),
   }
   const mode = opts.workers ?? 'auto'
-  const threaded = mode === 'threads' || (mode === 'auto' && (sizeBytes === null || sizeBytes > 2 * CHUNK_BYTES))
+  const chunkBytes = opts.chunkBytes ?? CHUNK_BYTES
+  const threaded = mode === 'threads' || (mode === 'auto' && (sizeBytes === null || sizeBytes > 2 * chunkBytes))
   const pool = threaded ? importPool() : undefined
   const progress = new ProgressTracker(ctx.db, sizeBytes, opts.onProgress)
   const digest = createHash('sha256')
@@ -119,7 +122,7 @@ export async function importIndex(ctx: SidecarContext, isa: IsaVersion, source: 
       await load.add(result)
       progress.update({ rows_read: load.rowsRead, patients_loaded: load.patients, rows_rejected: load.rejected, bytes_read: bytesDone })
     }
-    const chunks = splitCsv(input, { targetBytes: CHUNK_BYTES, onBytes: (piece) => digest.update(piece) })
+    const chunks = splitCsv(input, { targetBytes: chunkBytes, onBytes: (piece) => digest.update(piece) })
     for await (const chunk of chunks) {
       const job: ChunkJob = { seq, header: chunk.header, headerLines: chunk.headerLines, body: chunk.body, firstLine: chunk.firstLine }
       sizes.set(seq, chunk.body.length)

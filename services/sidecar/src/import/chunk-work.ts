@@ -100,6 +100,8 @@ export async function processChunk(settings: ChunkSettings, job: ChunkJob, opts:
 
   const closeGroup = (): void => {
     if (ids.length === 0) return
+    // No referral rows: nothing can be open (deriveActive would say so too, after working out the date).
+    if (referrals.length === 0) return
     try {
       referralActive[ids.length - 1] = deriveActive(referrals, settings.activeDefinition, asOf) ? 1 : 0
     } catch (e) {

@@ -25,6 +25,11 @@ export interface SplitOptions {
   onBytes?: (piece: Uint8Array) => void
 }
 
+/** A copy (Buffer's `slice` is a view; a chunk must own its bytes, to be transferred to a worker alone). */
+function copy(buf: Uint8Array, from: number, to: number): Uint8Array {
+  return new Uint8Array(buf.subarray(from, to))
+}
+
 function countByte(buf: Uint8Array, byte: number, from: number, to: number): number {
   let n = 0
   for (let i = buf.indexOf(byte, from); i !== -1 && i < to; i = buf.indexOf(byte, i + 1)) n++
@@ -57,7 +62,7 @@ export async function* splitCsv(source: AsyncIterable<Uint8Array>, opts: SplitOp
   let yielded = false
 
   const emit = (buf: Uint8Array, from: number, to: number): CsvChunk | undefined => {
-    const body = buf.slice(from, to)
+    const body = copy(buf, from, to)
     const firstLine = line
     line += countByte(body, LF, 0, body.length)
     if (body.every((b) => b === LF || b === 0x0d || b === 0x20)) return undefined
@@ -81,12 +86,12 @@ export async function* splitCsv(source: AsyncIterable<Uint8Array>, opts: SplitOp
           held = buf.length
           return
         }
-        header = buf.slice()
+        header = copy(buf, 0, buf.length)
         headerLines = countByte(header, LF, 0, header.length) + 1
         line += headerLines
         return
       }
-      header = buf.slice(0, end)
+      header = copy(buf, 0, end)
       headerLines = countByte(header, LF, 0, header.length)
       line += headerLines
       start = end
@@ -107,7 +112,13 @@ export async function* splitCsv(source: AsyncIterable<Uint8Array>, opts: SplitOp
       return
     }
     if (start < buf.length) {
-      if (buf.length - start > maxRecord) throw errors.fileMalformed(`The patient index has a quote that is never closed near line ${line}; fix that line and import again.`, { line })
+      if (buf.length - start > maxRecord) {
+        // Name the line where the record with the open quote starts: after the last boundary that closes.
+        let recordStart = start
+        for (let b = boundaryAfter(buf, start, start); b !== -1; b = boundaryAfter(buf, b, b)) recordStart = b
+        const at = line + countByte(buf, LF, start, recordStart)
+        throw errors.fileMalformed(`The patient index has a quote that is never closed on line ${at}; fix that line and import again.`, { line: at })
+      }
       const rest = buf.subarray(start)
       pieces = [rest]
       held = rest.length

@@ -1,0 +1,119 @@
+// `npm run bench`: every performance figure of issue 7 as JSON lines on stdout, each with the machine's core count.
+// Steps run as child processes so each import's peak RSS is its own. Environment:
+//   BENCH_DATABASE_URL  PostgreSQL for the PG figures (default DATABASE_URL, else postgres://postgres@127.0.0.1:5432/test);
+//                       each run makes its own schemas and drops them
+//   BENCH_DIR           where generated CSVs are kept between runs (default <tmp>/healthflag-bench)
+//   BENCH_SIZES         import sizes for the growth fit (default 100000,300000,1000000; the last is the exchange index)
+//   BENCH_CANDIDATES    exchange sizes (default 5000,15000,50000)
+//   BENCH_PGLITE        'all' (default), '100k' (skip PGlite at the largest size) or 'none'
+//   BENCH_QUICK=1       small sizes (20k/40k/80k patients, 1k/2k/4k candidates) to check the bench itself runs
+import { spawn } from 'node:child_process'
+import { existsSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import pg from 'pg'
+import { emit, round } from './lib/figures.js'
+
+type Figure = Record<string, unknown> & { figure: string }
+
+const quick = process.env.BENCH_QUICK === '1'
+const sizes = (process.env.BENCH_SIZES ?? (quick ? '20000,40000,80000' : '100000,300000,1000000')).split(',').map(Number)
+const candidateSizes = (process.env.BENCH_CANDIDATES ?? (quick ? '1000,2000,4000' : '5000,15000,50000')).split(',').map(Number)
+const pgUrl = process.env.BENCH_DATABASE_URL ?? process.env.DATABASE_URL ?? 'postgres://postgres@127.0.0.1:5432/test'
+const pgliteMode = process.env.BENCH_PGLITE ?? 'all'
+const dir = process.env.BENCH_DIR ?? join(tmpdir(), 'healthflag-bench')
+const figures: Figure[] = []
+
+function run(script: string, args: string[], env: Record<string, string | undefined>): Promise<void> {
+  return new Promise((resolve, reject) => {
+    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { env: { ...process.env, ...env } as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'inherit'] })
+    let buf = ''
+    child.stdout.on('data', (d: Buffer) => {
+      buf += d.toString('utf8')
+      for (let nl = buf.indexOf('\n'); nl !== -1; nl = buf.indexOf('\n')) {
+        const line = buf.slice(0, nl)
+        buf = buf.slice(nl + 1)
+        process.stdout.write(`${line}\n`)
+        try {
+          const f = JSON.parse(line) as Figure
+          if (f && typeof f.figure === 'string') figures.push(f)
+        } catch {
+          // not a figure line (the ledger bench may print prose); passed through as is
+        }
+      }
+    })
+    child.on('error', reject)
+    child.on('exit', (code) => (code === 0 ? resolve() : reject(new Error(`${script} ${args.join(' ')} exited with ${code}`))))
+  })
+}
+
+async function postgresReachable(): Promise<boolean> {
+  const c = new pg.Client({ connectionString: pgUrl, connectionTimeoutMillis: 3000 })
+  try {
+    await c.connect()
+    await c.query('select 1')
+    return true
+  } catch {
+    return false
+  } finally {
+    await c.end().catch(() => undefined)
+  }
+}
+
+/** Least-squares slope of log(y) on log(x): 1 is linear growth. */
+function exponent(points: readonly [number, number][]): number {
+  const xs = points.map(([x]) => Math.log(x))
+  const ys = points.map(([, y]) => Math.log(y))
+  const mx = xs.reduce((a, b) => a + b, 0) / xs.length
+  const my = ys.reduce((a, b) => a + b, 0) / ys.length
+  let num = 0
+  let den = 0
+  for (let i = 0; i < xs.length; i++) {
+    num += (xs[i]! - mx) * (ys[i]! - my)
+    den += (xs[i]! - mx) ** 2
+  }
+  return num / den
+}
+
+const largest = Math.max(...sizes)
+const here = (f: string) => new URL(f, import.meta.url).pathname
+emit({ figure: 'bench.start', sizes, candidate_sizes: candidateSizes })
+
+await run(here('./tokens.ts'), [], {})
+for (const n of sizes) await run(here('./gen.ts'), [join(dir, `p${n}`), String(n), String(Math.max(...candidateSizes))], {})
+
+const pgUp = await postgresReachable()
+if (!pgUp) emit({ figure: 'bench.skipped', db: 'postgres', reason: 'PostgreSQL not reachable at BENCH_DATABASE_URL' })
+for (const db of ['postgres', 'pglite'] as const) {
+  if (db === 'postgres' && !pgUp) continue
+  if (db === 'pglite' && pgliteMode === 'none') continue
+  const env = db === 'postgres' ? { DATABASE_URL: pgUrl } : { DATABASE_URL: undefined }
+  for (const n of sizes) {
+    if (db === 'pglite' && pgliteMode === '100k' && n === largest && sizes.length > 1) continue
+    const file = join(dir, `p${n}`)
+    const exchanges = n === largest || (db === 'pglite' && n === Math.min(...sizes))
+    const args = ['--patients', join(file, 'patients.csv')]
+    if (exchanges) args.push('--candidates', join(file, 'candidates.csv'), '--sizes', (db === 'postgres' ? candidateSizes : [Math.min(...candidateSizes), Math.max(...candidateSizes)]).join(','), '--repeat', db === 'postgres' ? '3' : '1')
+    await run(here('./stack-run.ts'), args, env)
+  }
+}
+
+if (existsSync(here('./ledger.ts'))) {
+  // The ledger bench is the ledger engineer's; a failure there is reported, not fatal to the other figures.
+  await run(here('./ledger.ts'), [], pgUp ? { DATABASE_URL: pgUrl } : {}).catch((e: unknown) => emit({ figure: 'bench.failed', bench: 'ledger', reason: e instanceof Error ? e.message : String(e) }))
+} else emit({ figure: 'bench.skipped', bench: 'ledger', reason: 'bench/ledger.ts is not there yet' })
+
+// Derived figures: share of the machine's raw HMAC capacity reached by each import, and growth exponents.
+const hmac = figures.filter((f) => f.figure === 'tokens.hmac')
+const bestPerCore = Math.max(...hmac.map((f) => Number(f.tokens_per_s_per_core)))
+const cores = Number(hmac[0]?.cores ?? 1)
+for (const f of figures.filter((x) => x.figure === 'index.import')) {
+  emit({ figure: 'import.hmac_share', db: f.db, patients: f.patients, tokens_per_s: f.tokens_per_s, raw_hmac_capacity_per_s: cores * bestPerCore, share: round(Number(f.tokens_per_s) / (cores * bestPerCore)), goal: 0.6 })
+}
+for (const db of ['postgres', 'pglite']) {
+  const imports = figures.filter((f) => f.figure === 'index.import' && f.db === db).map((f) => [Number(f.patients), Number(f.wall_s)] as [number, number])
+  if (imports.length >= 3) emit({ figure: 'growth.import', db, points: imports, exponent: round(exponent(imports), 2), expected: 1 })
+  const exchanges = figures.filter((f) => f.figure === 'exchange' && f.db === db).map((f) => [Number(f.candidates), Number(f.p50_s)] as [number, number])
+  if (exchanges.length >= 3) emit({ figure: 'growth.exchange', db, points: exchanges, exponent: round(exponent(exchanges), 2), expected: 1 })
+}
+emit({ figure: 'bench.end' })

@@ -1,0 +1,211 @@
+// Issue 7: the streaming index import gives exactly what the plain definitions give — the same rows as
+// readPatients, the same per-patient grouping and flags as grouping the whole file, the same match outcomes as
+// buildMemoryIndex — however the file is cut into chunks and whichever thread does the work.
+import fc from 'fast-check'
+import { parse } from 'csv-parse/sync'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTestTarget, migrateToLatest, openDatabase, type TestTarget } from '@healthflag/db'
+import { deriveActive, isaVersion, loadExampleIsa, withPartyKeys, type IsaDb, type IsaVersion } from '@healthflag/isa'
+import type { LedgerClient } from '@healthflag/ledger-client'
+import { isReject, readPatients, type PatientInput } from '@healthflag/records'
+import { generatePartyKeys, publicKeys } from '@healthflag/service-kit'
+import { generatePopulation, toCsv, PATIENT_COLUMNS, type PatientRow } from '@healthflag/synth'
+import { activeFlag, buildMemoryIndex, createTokeniser, matchCandidate, normalisePerson, type MatchKeyKind } from '@healthflag/tokens'
+import type { SidecarContext } from '../services/sidecar/src/context.js'
+import type { SidecarDB } from '../services/sidecar/src/db/schema.js'
+import { IndexCache } from '../services/sidecar/src/index-cache.js'
+import { epochKeyFor, importIndex, importStatus } from '../services/sidecar/src/index-import.js'
+import { readPlainPatients } from '../services/sidecar/src/import/fast-rows.js'
+import { splitCsv } from '../services/sidecar/src/import/split.js'
+import { CompactIndex } from '../services/sidecar/src/import/compact-index.js'
+
+let target: TestTarget
+let close: () => Promise<void>
+let ctx: SidecarContext
+let isa: IsaVersion
+const ledgerEntries: unknown[] = []
+const today = new Date()
+const asOf = today.toISOString().slice(0, 10)
+
+beforeAll(async () => {
+  target = await createTestTarget('perfimport')
+  const handle = await openDatabase<SidecarDB>(target.target)
+  close = handle.close
+  await migrateToLatest(handle.db, 'sidecar')
+  const trust = generatePartyKeys()
+  isa = isaVersion(withPartyKeys(loadExampleIsa(), { council: publicKeys(generatePartyKeys()), trust: publicKeys(trust) }))
+  ctx = {
+    db: handle.db,
+    isaDb: handle.db as unknown as IsaDb,
+    keys: trust,
+    party: 'trust',
+    ledger: { append: async (e: unknown) => (ledgerEntries.push(e), {}) } as unknown as LedgerClient,
+    epoch: 1,
+    indexes: new IndexCache(handle.db),
+    now: () => today,
+  }
+})
+
+afterAll(async () => {
+  await close?.()
+  await target?.drop()
+})
+
+const clause = () => isa.doc.clauses[0]!
+const patientsCsv = (rows: PatientRow[]) => toCsv(rows, [...PATIENT_COLUMNS] as (keyof PatientRow)[])
+
+/** A referral-format extract: one line per referral, each patient's lines together. Some names need quotes. */
+function referralCsv(rows: PatientRow[], seed: number): { csv: string; lines: number } {
+  const services = [...clause().active_definition.services, 'PHYSIO']
+  let out = 'patient_id,nhs_number,given_name,family_name,date_of_birth,sex,postcode,service,referred_on,discharged_on,restricted\n'
+  let lines = 0
+  let s = seed
+  const rnd = (n: number) => ((s = (Math.imul(s, 1103515245) + 12345) >>> 0) >>> 16) % n
+  for (const p of rows) {
+    const family = rnd(50) === 0 ? `"${p.family_name}, Jr"` : p.family_name
+    for (let k = 0, n = 1 + rnd(3); k < n; k++) {
+      const referred = `20${10 + rnd(16)}-0${1 + rnd(9)}-1${rnd(9)}`
+      const discharged = rnd(2) === 0 ? '' : `2026-0${1 + rnd(9)}-2${rnd(9)}`
+      out += `${p.patient_id},${p.nhs_number},${p.given_name},${family},${p.date_of_birth},${p.sex},${p.postcode},${services[rnd(services.length)]},${referred},${discharged},${rnd(20) === 0 ? 'true' : 'false'}\n`
+      lines++
+    }
+  }
+  return { csv: out, lines }
+}
+
+async function loaded(): Promise<CompactIndex> {
+  const live = await ctx.indexes.live()
+  expect(live?.index).toBeInstanceOf(CompactIndex)
+  return live!.index as CompactIndex
+}
+
+describe('plain chunk reader', () => {
+  it('reads a quote-free chunk exactly as readPatients does, rejects and line numbers included', async () => {
+    const pop = generatePopulation({ seed: 3, patients: 3000, candidates: 10, tier: 'hard', invalidRows: true })
+    const bad = ['P9000001,,Ann,Smith,,F,ST4 7AB,true,false', ',,Bob,Jones,1980-01-01,M,ST4 7AB,true,false', 'P9000003,,Cy,Hale,1980-01-01,M,ST4 7AB,maybe,false', 'P9000004,,Di,Lee,2099-01-01,F,ST4 7AB,Y,']
+    const csv = `${patientsCsv(pop.patients).replace(/"[^"]*"/g, 'X')}${bad.join('\n')}\n`
+    const [header, ...rest] = csv.split('\n')
+    const expected = []
+    for await (const item of readPatients(csv, { today })) expected.push(item)
+    const plain = readPlainPatients(`${header}\n`, rest.join('\n'), 2, today)
+    expect(plain).toBeDefined()
+    expect(plain!.filter(isReject).length).toBeGreaterThan(0)
+    expect(plain).toEqual(expected)
+  })
+
+  it('skips a blank line and numbers the rows after it by their line in the file', () => {
+    const rows = readPlainPatients('patient_id,nhs_number,given_name,family_name,date_of_birth,sex,postcode,active_service\n', 'P1,,Ann,Lee,1990-01-01,F,ST4 7AB,true\n\r\nP2,,Bo,Lee,1990-01-01,M,ST4 7AB,false\n', 2, today)
+    expect(rows?.map((r) => [r.line, 'patientId' in r ? r.patientId : null])).toEqual([
+      [2, 'P1'],
+      [4, 'P2'],
+    ])
+  })
+
+  it('leaves a chunk with quotes, or a row of the wrong width, to the CSV parser', () => {
+    expect(readPlainPatients('patient_id,nhs_number,given_name,family_name,date_of_birth,sex,postcode,active_service\n', 'P1,,"A",B,1990-01-01,F,ST4 7AB,true\n', 2, today)).toBeUndefined()
+    expect(readPlainPatients('patient_id,nhs_number,given_name,family_name,date_of_birth,sex,postcode,active_service\n', 'P1,,A,B,1990-01-01,F\n', 2, today)).toBeUndefined()
+  })
+})
+
+describe('record-aligned splitting', () => {
+  it('cuts a CSV into chunks of whole records that rejoin to the file, with the right first line numbers', async () => {
+    const field = fc.oneof(fc.stringMatching(/^[a-z ]{0,6}$/), fc.stringMatching(/^[a-z,\n"]{1,6}$/).map((s) => `"${s.replace(/"/g, '""')}"`))
+    await fc.assert(
+      fc.asyncProperty(fc.array(fc.tuple(field, field, field), { minLength: 1, maxLength: 60 }), fc.integer({ min: 1, max: 64 }), fc.integer({ min: 1, max: 50 }), async (rows, target, piece) => {
+        const header = 'a,b,c\n'
+        const body = rows.map((r) => r.join(',') + '\n').join('')
+        const bytes = Buffer.from(header + body)
+        const pieces = []
+        for (let i = 0; i < bytes.length; i += piece) pieces.push(bytes.subarray(i, i + piece))
+        let joined = ''
+        let records = 0
+        for await (const c of splitCsv(pieces as AsyncIterable<Uint8Array> & Uint8Array[], { targetBytes: target })) {
+          expect(Buffer.from(c.header).toString()).toBe(header)
+          const text = Buffer.from(c.body).toString()
+          expect(c.firstLine).toBe(2 + (joined.match(/\n/g)?.length ?? 0))
+          records += (parse(header + text) as string[][]).length - 1
+          joined += text
+        }
+        expect(joined).toBe(body)
+        expect(records).toBe(rows.length)
+      }),
+      { numRuns: 200 },
+    )
+  })
+
+  it('refuses a quote that is never closed once it exceeds the record limit, naming the line', async () => {
+    const src = [Buffer.from('a,b\n1,2\n3,"never closed\n' + 'x\n'.repeat(200))]
+    const run = async () => {
+      for await (const _ of splitCsv(src as never, { targetBytes: 8, maxRecordBytes: 100 })) void _
+    }
+    await expect(run()).rejects.toMatchObject({ code: 'FILE_MALFORMED', details: { line: 3 } })
+  })
+})
+
+describe('streaming import', () => {
+  it('groups a referral-format extract cut across many chunks as grouping the whole file does, on worker threads', async () => {
+    const pop = generatePopulation({ seed: 5, patients: 2500, candidates: 10, tier: 'clean' })
+    const { csv, lines } = referralCsv(pop.patients, 9)
+    const report = await importIndex(ctx, isa, Buffer.from(csv), { asOf, chunkBytes: 4096, workers: 'threads' })
+    expect(report.rows_read).toBe(lines)
+    expect(report.rows_rejected).toBe(0)
+    expect(report.patients_loaded).toBe(pop.patients.length)
+
+    // Reference: every row of a patient in one list, then the ISA's rule.
+    const byId = new Map<string, PatientInput[]>()
+    for await (const item of readPatients(csv, { today })) if (!isReject(item)) byId.set(item.patientId, [...(byId.get(item.patientId) ?? []), item])
+    const index = await loaded()
+    let active = 0
+    for (const [id, rows] of byId) {
+      const referrals = rows.flatMap((r) => (r.referral ? [r.referral] : []))
+      const expected = deriveActive(referrals, clause().active_definition, new Date(`${asOf}T23:59:59Z`))
+      const p = index.patient(id)!
+      expect({ id, active: p.active, restricted: p.restricted }).toEqual({ id, active: expected, restricted: rows.some((r) => r.restricted) })
+      if (expected) active++
+    }
+    expect(active).toBeGreaterThan(100)
+    expect(active).toBeLessThan(byId.size)
+    expect(importStatus(ctx.db)).toMatchObject({ state: 'live', rows_read: lines, patients_loaded: pop.patients.length })
+  })
+
+  it('refuses the rows of a patient who appears again after other patients, and loads the rest', async () => {
+    const pop = generatePopulation({ seed: 6, patients: 30, candidates: 10, tier: 'clean' })
+    const rows = [...pop.patients, { ...pop.patients[3]!, postcode: 'ST4 7AB' }]
+    const report = await importIndex(ctx, isa, Buffer.from(patientsCsv(rows)), { asOf, workers: 'inline' })
+    expect(report.patients_loaded).toBe(30)
+    expect(report.rejects).toEqual([expect.objectContaining({ line: 32, code: 'patient_id_repeated' })])
+  })
+
+  it('matches every candidate exactly as the memory index of the same patients does', async () => {
+    const pop = generatePopulation({ seed: 8, patients: 6000, candidates: 1500, tier: 'hard' })
+    await importIndex(ctx, isa, Buffer.from(patientsCsv(pop.patients)), { asOf, chunkBytes: 64 * 1024, workers: 'threads' })
+    const compact = await loaded()
+    const key = epochKeyFor(ctx, isa)
+    const kinds = clause().permitted_match_keys as MatchKeyKind[]
+    const reference = createTokeniser(key, { kinds, impl: 'noble' })
+    const patients = []
+    for await (const item of readPatients(patientsCsv(pop.patients), { today })) {
+      if (!isReject(item)) patients.push({ id: item.patientId, tokens: reference.tokens(item.person), active: Boolean(item.active), restricted: item.restricted })
+    }
+    const memory = buildMemoryIndex(patients)
+    expect(compact.size).toBe(memory.size)
+    let matched = 0
+    for (const c of pop.candidates) {
+      const tokens = reference.tokens(normalisePerson(c, { today }).person)
+      const a = matchCandidate(tokens, compact)
+      expect(a).toEqual(matchCandidate(tokens, memory))
+      expect(activeFlag(a, compact)).toBe(activeFlag(a, memory))
+      if (a.reason === 'matched') matched++
+    }
+    expect(matched).toBeGreaterThan(300)
+  })
+
+  it('keeps the live version when an import fails, and marks the failed one', async () => {
+    const before = await ctx.indexes.live()
+    await expect(importIndex(ctx, isa, Buffer.from('patient_id,given_name\nP1,Ann\n'), { asOf })).rejects.toMatchObject({ code: 'COLUMN_MISSING' })
+    const after = await ctx.indexes.live()
+    expect(after?.versionId).toBe(before?.versionId)
+    const last = await ctx.db.selectFrom('index_version').select(['status']).orderBy('id', 'desc').executeTakeFirstOrThrow()
+    expect(last.status).toBe('failed')
+  })
+})
