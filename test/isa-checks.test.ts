@@ -156,6 +156,11 @@ describe('checks that need the trust index', () => {
 })
 
 describe('agreement-level checks', () => {
+  it('records the agreement each side loaded at start-up in the ledger, once per party', async () => {
+    const registered = (await ledgerEntries(h.stack, '?type=isa.registered')).filter((e) => e.entry.isa_digest === isaDigest(h.stack.isa))
+    expect(registered.map((e) => e.entry.party).sort()).toEqual(['council', 'trust'])
+  })
+
   it('refuses an ISA id neither side holds (ISA_UNKNOWN), on the council and on the trust', async () => {
     const entry = await expectRefused(() => exchange({ isa_id: 'no-such-isa' }), 'ISA_UNKNOWN', 'council')
     expect(entry.entry.isa_digest).toBe('0'.repeat(64))

@@ -9,7 +9,7 @@ import { errors } from '@healthflag/protocol'
 import { ukDate } from './checks.js'
 import { expire, isaVersion, nextVersion, suspend, type IsaChanges } from './registry.js'
 import { parseIsaDocument, type IsaVersion } from './schema.js'
-import { isaInEffect, listIsas, listIsaVersions, saveIsaVersion, type IsaDb } from './store.js'
+import { isaInEffect, listIsas, listIsaVersions, markIsaLedgered, saveIsaVersion, unledgeredIsaVersions, type IsaDb } from './store.js'
 
 export type IsaChangeKind = 'isa.registered' | 'isa.varied' | 'isa.suspended'
 
@@ -63,6 +63,20 @@ export function changeKind(v: IsaVersion): IsaChangeKind {
   return v.doc.status === 'suspended' ? 'isa.suspended' : 'isa.varied'
 }
 
+/**
+ * Puts every version not yet in the ledger there (the one loaded from configuration at boot, or one whose
+ * entry failed because the ledger was down). Returns how many were recorded; stops at the first failure.
+ */
+export async function ledgerPendingIsaVersions(isaDb: IsaDb, now: () => Date, recorded: IsaRoutesOptions['recorded']): Promise<number> {
+  let n = 0
+  for (const v of await unledgeredIsaVersions(isaDb)) {
+    await recorded(changeKind(v), v)
+    await markIsaLedgered(isaDb, v.digest, now())
+    n++
+  }
+  return n
+}
+
 export async function isaRoutes(app: FastifyInstance, opts: IsaRoutesOptions): Promise<void> {
   const read = { roles: [...opts.readRoles] as never }
   const admin = { roles: ['admin'] as never }
@@ -76,7 +90,10 @@ export async function isaRoutes(app: FastifyInstance, opts: IsaRoutesOptions): P
 
   async function record(v: IsaVersion) {
     const inserted = await saveIsaVersion(opts.isaDb, v)
-    if (inserted) await opts.recorded(changeKind(v), v)
+    if (inserted) {
+      await opts.recorded(changeKind(v), v)
+      await markIsaLedgered(opts.isaDb, v.digest, opts.now())
+    }
     return { isa_id: v.doc.id, version: v.doc.version, digest: v.digest, status: v.doc.status, effective_from: v.doc.effective_from, recorded: inserted }
   }
 

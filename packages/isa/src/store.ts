@@ -17,6 +17,8 @@ export interface IsaVersionTable {
   status: ColumnType<string, string, never>
   effective_from: ColumnType<Date, Date | string, never>
   recorded_at: ColumnType<Date, Date | string | undefined, never>
+  /** When this party put the version in the ledger (migrations 0003); null until then. */
+  ledgered_at?: ColumnType<Date | null, never, Date | string>
 }
 
 export interface IsaTables {
@@ -135,4 +137,15 @@ export async function listIsas(db: IsaDb): Promise<StoredIsaVersion[]> {
     .orderBy('version', 'desc')
     .execute()
   return rows.map(fromRow)
+}
+
+/** Versions this party has not yet recorded in the ledger, oldest first per agreement. */
+export async function unledgeredIsaVersions(db: IsaDb): Promise<StoredIsaVersion[]> {
+  const rows = await db.selectFrom('isa_version').selectAll().where('ledgered_at', 'is', null).orderBy('isa_id').orderBy('version').execute()
+  return rows.map(fromRow)
+}
+
+/** Marks a version as recorded in the ledger by this party. */
+export async function markIsaLedgered(db: IsaDb, digest: string, at: Date): Promise<void> {
+  await db.updateTable('isa_version').set({ ledgered_at: at }).where('digest', '=', digest).where('ledgered_at', 'is', null).execute()
 }

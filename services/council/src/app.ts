@@ -14,7 +14,7 @@ import { uploadRoutes } from './routes/uploads.js'
 import { exchangeRoutes } from './routes/exchanges.js'
 import { pageRoutes } from './routes/pages.js'
 import { adminRoutes } from './routes/admin.js'
-import { isaRoutes } from '@healthflag/isa/routes'
+import { isaRoutes, ledgerPendingIsaVersions, type IsaRoutesOptions } from '@healthflag/isa/routes'
 import { appendAndRemember } from './exchange.js'
 import { purgeExpired } from './retention.js'
 
@@ -63,14 +63,18 @@ export const councilApp = fp(
     await app.register(uploadRoutes, { ctx })
     await app.register(exchangeRoutes, { ctx, defaultIsaId: opts.isa.id })
     await app.register(adminRoutes, { ctx, defaultIsaId: opts.isa.id })
-    await app.register(isaRoutes, {
-      isaDb,
-      now,
-      readRoles: ['analyst', 'admin'],
-      recorded: (type, v) => appendAndRemember(ctx, { type, isa_id: v.doc.id, isa_digest: v.digest, counts: { version: v.doc.version }, reason: v.doc.status }),
-    })
+    const recordIsa: IsaRoutesOptions['recorded'] = (type, v) =>
+      appendAndRemember(ctx, { type, isa_id: v.doc.id, isa_digest: v.digest, counts: { version: v.doc.version }, reason: v.doc.status })
+    await app.register(isaRoutes, { isaDb, now, readRoles: ['analyst', 'admin'], recorded: recordIsa })
 
+    // The version loaded from configuration (or one registered while the ledger was down) goes in the
+    // ledger once it is reachable: at start-up, and again with each scheduled run until it succeeds.
+    const ledgerIsas = () => ledgerPendingIsaVersions(isaDb, now, recordIsa).catch((e: unknown) => app.log.error({ err: e }, 'ISA version not yet in the ledger; will retry'))
+    app.addHook('onReady', async () => {
+      await ledgerIsas()
+    })
     const sweep = setInterval(() => {
+      void ledgerIsas()
       purgeExpired(ctx, opts.isa.id).catch((e: unknown) => app.log.error({ err: e }, 'retention purge failed'))
     }, opts.retentionSweepMs ?? 3_600_000)
     sweep.unref()

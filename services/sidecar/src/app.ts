@@ -14,8 +14,9 @@ import { IndexCache } from './index-cache.js'
 import { exchangeRoutes } from './routes/exchanges.js'
 import { indexRoutes } from './routes/index-routes.js'
 import { igRoutes } from './routes/ig-routes.js'
-import { isaRoutes } from '@healthflag/isa/routes'
+import { isaRoutes, ledgerPendingIsaVersions, type IsaRoutesOptions } from '@healthflag/isa/routes'
 import { expirePending } from './approval.js'
+import { appendAndRemember } from './ledger-view.js'
 
 export interface SidecarOptions {
   database: DatabaseTarget
@@ -74,17 +75,20 @@ export const sidecarApp = fp(
     await app.register(exchangeRoutes, { ctx })
     await app.register(indexRoutes, { ctx, isaId: opts.isa.id })
     await app.register(igRoutes, { ctx })
-    await app.register(isaRoutes, {
-      isaDb,
-      now,
-      readRoles: ['ig_officer', 'admin'],
-      recorded: async (type, v) => {
-        await ctx.ledger.append({ type, isa_id: v.doc.id, isa_digest: v.digest, counts: { version: v.doc.version }, reason: v.doc.status })
-      },
-    })
+    const recordIsa: IsaRoutesOptions['recorded'] = async (type, v) => {
+      await appendAndRemember(ctx, { type, isa_id: v.doc.id, isa_digest: v.digest, counts: { version: v.doc.version }, reason: v.doc.status })
+    }
+    await app.register(isaRoutes, { isaDb, now, readRoles: ['ig_officer', 'admin'], recorded: recordIsa })
 
+    // The version loaded from configuration (or one registered while the ledger was down) goes in the
+    // ledger once it is reachable: at start-up, and again with each sweep until it succeeds.
+    const ledgerIsas = () => ledgerPendingIsaVersions(isaDb, now, recordIsa).catch((e: unknown) => app.log.error({ err: e }, 'ISA version not yet in the ledger; will retry'))
+    app.addHook('onReady', async () => {
+      await ledgerIsas()
+    })
     // Held tokens must not outlive the approval window even when nobody opens the console.
     const sweep = setInterval(() => {
+      void ledgerIsas()
       expirePending(ctx).catch((e: unknown) => app.log.error({ err: e }, 'approval expiry sweep failed'))
     }, opts.approvalSweepMs ?? 60_000)
     sweep.unref()

@@ -7,6 +7,7 @@ import { errors, isHealthflagError, type ExchangeRequest } from '@healthflag/pro
 import { checkExchange, isaInEffect } from '@healthflag/isa'
 import type { SidecarContext } from './context.js'
 import { answerNow } from './answer.js'
+import { appendAndRemember } from './ledger-view.js'
 
 type Held = { id: string; isa_id: string; isa_digest: string; clause_id: string; party: string; rows_received: number; request_digest: string }
 
@@ -31,7 +32,7 @@ async function close(ctx: SidecarContext, held: Held, status: 'refused' | 'expir
     await trx.updateTable('exchange').set({ status, error_code: code, reason: reason.slice(0, 500) }).where('id', '=', held.id).execute()
     await trx.deleteFrom('pending_request').where('exchange_id', '=', held.id).execute()
   })
-  await ctx.ledger.append({
+  await appendAndRemember(ctx, {
     type: 'exchange.refused',
     isa_id: held.isa_id,
     isa_digest: held.isa_digest,
@@ -90,7 +91,7 @@ export async function approveExchange(ctx: SidecarContext, id: string, by: strin
     await close(ctx, held, 'refused', e.code, e.message)
     throw e
   }
-  await ctx.ledger.append({
+  await appendAndRemember(ctx, {
     type: 'exchange.approved',
     isa_id: held.isa_id,
     isa_digest: held.isa_digest,
