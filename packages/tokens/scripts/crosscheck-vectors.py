@@ -30,7 +30,7 @@ check('epoch_key', k_epoch.hex(), k['epoch_key'])
 check('kcv', hmac.new(k_epoch, b'healthflag/v1/kcv', hashlib.sha256).digest()[:8].hex(), k['kcv'])
 
 def kind_key(kind):
-    material = 'name_dob_sex' if kind == 'canon_name_dob_sex' else kind
+    material = {'canon_name_dob_sex': 'name_dob_sex', 'typo_name_dob_sex': 'edit_name_dob_sex'}.get(kind, kind)
     return HKDFExpand(algorithm=hashes.SHA256(), length=32, info=b'key:' + material.encode()).derive(k_epoch)
 for kind, hexkey in k['kind_keys'].items():
     check(f'kind key {kind}', kind_key(kind).hex(), hexkey)
@@ -42,7 +42,13 @@ def canonical(values):
         out += struct.pack('>H', len(b)) + b
     return out
 
-def fields(p):
+def deletions(name):
+    # the name and each one-character deletion, in position order, each once (names of fewer than 4 characters: itself)
+    if len(name) < 4:
+        return [name]
+    return list(dict.fromkeys([name] + [name[:i] + name[i + 1:] for i in range(len(name))]))
+
+def fields(p, known_given):
     dob = p['date_of_birth']
     fam = [p['family_name']] + [x for x in p['family_parts'] if x != p['family_name']] if p['family_name'] else []
     y, m, d = (dob[:4], dob[5:7], dob[8:10]) if dob else (None, None, None)
@@ -52,6 +58,9 @@ def fields(p):
         'given_initial': one(p['given_name'][0] if p['given_name'] else None), 'family': fam,
         'dob': one(dob), 'dob_unordered': one(f'{y}-{min(m, d)}-{max(m, d)}' if dob else None),
         'birth_year': one(y), 'sex': one(p['sex']), 'postcode': one(p['postcode']),
+        'given_edits': deletions(p['given_name']) if p['given_name'] else [],
+        # known-name membership comes from data files the spec names; the vectors record it as `given_known`
+        'given_typo': deletions(p['given_name']) if p['given_name'] and not known_given else [],
     }
 KEYS = {
     'nhs': ['nhs'], 'name_dob_sex_pc': ['given', 'family', 'dob', 'sex', 'postcode'],
@@ -60,6 +69,7 @@ KEYS = {
     'family_dob_sex_pc': ['family', 'dob', 'sex', 'postcode'], 'name_dob_swapped': ['given', 'family', 'dob_unordered'],
     'name_year_pc': ['given', 'family', 'birth_year', 'postcode'], 'name_freq': ['given', 'family'],
     'given_freq': ['given'], 'family_freq': ['family'],
+    'typo_name_dob_sex': ['given_typo', 'family', 'dob', 'sex'], 'edit_name_dob_sex': ['given_edits', 'family', 'dob', 'sex'],
 }
 def token(kind, b):
     return base64.urlsafe_b64encode(hmac.new(kind_key(kind), b, hashlib.sha256).digest()[:16]).rstrip(b'=').decode()
@@ -68,7 +78,7 @@ n_tokens = 0
 for case in doc['cases']:
     if case['tokens'] is None:
         continue
-    f = fields(case['normalised'])
+    f = fields(case['normalised'], case['given_known'])
     for kind, names in KEYS.items():
         combos = [canonical(list(c)).hex() for c in itertools.product(*(f[n] for n in names))]
         check(f"{case['name']} canonical {kind}", combos, case['canonical_bytes'].get(kind, []))

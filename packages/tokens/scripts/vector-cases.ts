@@ -49,6 +49,8 @@ export const CASES: VectorCase[] = [
   c('second given name is dropped', { given_name: 'John Paul' }, { given_name: 'JOHN' }),
   // Apostrophes and dots
   c('apostrophe in family name', { family_name: "O'Brien" }, { family_name: 'OBRIEN' }),
+  c('given name that is not a known name (a typo): typo tokens from its one-letter deletions', { given_name: 'Jhon' }, { given_name: 'JHON' }),
+  c('short unknown given name: typo tokens from the name alone', { given_name: 'Jhn' }, { given_name: 'JHN' }),
   c('typographic apostrophe in family name', { family_name: 'O’Brien' }, { family_name: 'OBRIEN' }),
   c('apostrophe in given name', { given_name: "D'Arcy" }, { given_name: 'DARCY' }),
   c('dot and space in family name (St. John)', { family_name: 'St. John' }, { family_name: 'STJOHN', family_parts: ['JOHN'] }),

@@ -18,6 +18,10 @@ export {
   CANDIDATE_TOKEN_KINDS,
   FREQUENCY_KEYS,
   INDEX_TOKEN_KINDS,
+  INDEX_ONLY_KEYS,
+  ALL_TOKEN_KINDS,
+  indexTokenKinds,
+  oneDeletionVariants,
   KEY_FIELDS,
   MATCH_KEYS,
   fieldValues,
@@ -45,6 +49,7 @@ export {
   type MemoryIndexOptions,
   type PatientIndex,
 } from './matching.js'
+export { isKnownGivenName } from './known-names.js'
 export { SUFFIXES, SURNAME_PARTICLES, TITLES, canonicalGivenNames, normaliseFamilyName, normaliseGivenName, type FamilyName } from './names.js'
 export { nhsCheckDigit, normaliseNhsNumber, type NhsNumberProblem } from './nhs-number.js'
 export { normalisePerson, type FieldIssue, type NormalisedPerson, type PersonField, type RawPerson } from './person.js'

@@ -1,6 +1,7 @@
 // The named match keys: which normalised fields each one is computed over, in precedence order.
 import { doubleMetaphone } from 'double-metaphone'
 import { dayMonthUnordered } from './date-of-birth.js'
+import { isKnownGivenName } from './known-names.js'
 import { familyVariants } from './names.js'
 import type { NormalisedPerson } from './person.js'
 
@@ -15,6 +16,9 @@ import type { NormalisedPerson } from './person.js'
  * - given_dob_sex_pc: given + DOB + sex + postcode (surname change)
  * - name_dob_swapped: given + family + DOB with day and month unordered (day/month swapped)
  * - name_year_pc: given + family + birth year + postcode (wrong day or month)
+ * - typo_name_dob_sex: a given name one edit away + family + DOB + sex (given-name typo). The council emits it only for
+ *   a given name that is not a known name (a typo, not Jon for John); it is compared with the index's
+ *   edit_name_dob_sex tokens (the patient's given name and its one-letter deletions)
  * - initial_family_dob_pc: given initial + family + DOB + postcode
  * - family_dob_sex_pc: family + DOB + sex + postcode (given-name typo)
  * - phonetic_name_dob: Double Metaphone of given and family + DOB (spelling variants)
@@ -27,6 +31,7 @@ export const MATCH_KEYS = [
   'given_dob_sex_pc',
   'name_dob_swapped',
   'name_year_pc',
+  'typo_name_dob_sex',
   'initial_family_dob_pc',
   'family_dob_sex_pc',
   'phonetic_name_dob',
@@ -40,12 +45,33 @@ export const MATCH_KEYS = [
  */
 export const FREQUENCY_KEYS = ['name_freq', 'given_freq', 'family_freq'] as const
 
-export type MatchKeyKind = (typeof MATCH_KEYS)[number] | (typeof FREQUENCY_KEYS)[number]
+/** Index-side kinds a match key is compared with when they differ from the key itself. */
+export const INDEX_ONLY_KEYS = ['edit_name_dob_sex'] as const
+
+export type MatchKeyKind = (typeof MATCH_KEYS)[number] | (typeof FREQUENCY_KEYS)[number] | (typeof INDEX_ONLY_KEYS)[number]
 
 /** What the council tokenises: the match keys only. */
 export const CANDIDATE_TOKEN_KINDS: readonly MatchKeyKind[] = MATCH_KEYS
-/** What the side-car tokenises for its patient index: the match keys and the frequency key. */
-export const INDEX_TOKEN_KINDS: readonly MatchKeyKind[] = [...MATCH_KEYS, ...FREQUENCY_KEYS]
+
+/**
+ * What the side-car tokenises for its patient index to answer the given match keys (default: all): the index-side
+ * kind of each key's comparisons, and the frequency keys.
+ */
+export function indexTokenKinds(permitted?: readonly string[]): MatchKeyKind[] {
+  const out = new Set<MatchKeyKind>()
+  for (const kind of MATCH_KEYS) {
+    if (permitted && !permitted.includes(kind)) continue
+    for (const [, indexKind] of keyComparisons(kind)) out.add(indexKind)
+  }
+  for (const k of FREQUENCY_KEYS) out.add(k)
+  return [...out]
+}
+
+/** What the side-car tokenises for its patient index when every match key is permitted. */
+export const INDEX_TOKEN_KINDS: readonly MatchKeyKind[] = indexTokenKinds()
+
+/** Every token kind either side makes (the test vectors cover them all). */
+export const ALL_TOKEN_KINDS: readonly MatchKeyKind[] = [...MATCH_KEYS, ...INDEX_ONLY_KEYS, ...FREQUENCY_KEYS]
 
 /** Normalised fields a key can be made of; each is a list of values (multi-valued for surname parts, nicknames). */
 export type KeyField =
@@ -54,6 +80,8 @@ export type KeyField =
   | 'given_canonical'
   | 'given_initial'
   | 'given_phonetic'
+  | 'given_typo'
+  | 'given_edits'
   | 'family'
   | 'family_phonetic'
   | 'dob'
@@ -74,6 +102,8 @@ export const KEY_FIELDS: Readonly<Record<MatchKeyKind, readonly KeyField[]>> = {
   name_dob_swapped: ['given', 'family', 'dob_unordered'],
   phonetic_name_dob: ['given_phonetic', 'family_phonetic', 'dob'],
   name_year_pc: ['given', 'family', 'birth_year', 'postcode'],
+  typo_name_dob_sex: ['given_typo', 'family', 'dob', 'sex'],
+  edit_name_dob_sex: ['given_edits', 'family', 'dob', 'sex'],
   name_freq: ['given', 'family'],
   given_freq: ['given'],
   family_freq: ['family'],
@@ -84,7 +114,9 @@ export const KEY_FIELDS: Readonly<Record<MatchKeyKind, readonly KeyField[]>> = {
  * field order, so a diminutive's formal-name tokens equal the formal name's own name_dob_sex tokens.
  */
 export function keyMaterialKind(kind: MatchKeyKind): MatchKeyKind {
-  return kind === 'canon_name_dob_sex' ? 'name_dob_sex' : kind
+  if (kind === 'canon_name_dob_sex') return 'name_dob_sex'
+  if (kind === 'typo_name_dob_sex') return 'edit_name_dob_sex'
+  return kind
 }
 
 /**
@@ -99,6 +131,7 @@ export function keyComparisons(kind: MatchKeyKind): readonly (readonly [MatchKey
       ['name_dob_sex', 'canon_name_dob_sex'],
     ]
   }
+  if (kind === 'typo_name_dob_sex') return [['typo_name_dob_sex', 'edit_name_dob_sex']]
   return [[kind, kind]]
 }
 
@@ -128,6 +161,10 @@ export function fieldValues(p: NormalisedPerson, field: KeyField): string[] {
       const c = p.given_name === null ? null : phoneticCode(p.given_name)
       return c === null ? [] : [c]
     }
+    case 'given_edits':
+      return p.given_name === null ? [] : oneDeletionVariants(p.given_name)
+    case 'given_typo':
+      return p.given_name === null || isKnownGivenName(p.given_name) ? [] : oneDeletionVariants(p.given_name)
     case 'family':
       return p.family_name === null ? [] : familyVariants({ full: p.family_name, parts: p.family_parts })
     case 'family_phonetic':
@@ -171,6 +208,20 @@ export function keyCombinations(p: NormalisedPerson | PersonFields, kind: MatchK
     combos = values.length === 1 ? combos.map((c) => (c.push(values[0]!), c)) : combos.flatMap((c) => values.map((v) => [...c, v]))
   }
   return combos
+}
+
+/**
+ * A normalised name and every string made by deleting one of its characters (its one-deletion neighbourhood), in
+ * order of the deleted position, each once; the name alone when it has fewer than 4 characters. Two names within one
+ * edit (insertion, deletion, substitution or adjacent transposition) share at least one element; so do some pairs two
+ * edits apart (a deletion on each side: JHNN and JOHN share JHN).
+ */
+export function oneDeletionVariants(name: string): string[] {
+  const chars = [...name]
+  if (chars.length < 4) return [name]
+  const out = [name]
+  for (let i = 0; i < chars.length; i++) out.push(chars.slice(0, i).join('') + chars.slice(i + 1).join(''))
+  return uniq(out)
 }
 
 function uniq<T>(xs: readonly T[]): T[] {

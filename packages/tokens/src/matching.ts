@@ -129,7 +129,7 @@ export function expectedNamesakes(index: PatientIndex, id: string, policy?: Matc
 
 /** Agreement on a field implies agreement on the coarser fields derived from it. */
 const IMPLIES: Partial<Record<KeyField, readonly KeyField[]>> = {
-  given: ['given_canonical', 'given_initial', 'given_phonetic'],
+  given: ['given_canonical', 'given_initial', 'given_phonetic', 'given_typo', 'given_edits'],
   family: ['family_phonetic'],
   dob: ['dob_unordered', 'birth_year'],
   dob_unordered: ['birth_year'],
@@ -164,6 +164,8 @@ function strictlyWeaker(a: ReadonlySet<KeyField>, b: ReadonlySet<KeyField>): boo
  *    diminutive and its formal name); then NHS number, or DOB + sex + postcode, or family + day/month-unordered DOB +
  *    postcode, or family + DOB and a name so rare in the trust's own population that fewer than
  *    `maxExpectedStrangers` other people of the area are expected to share it and the date of birth.
+ *    A given name that is not a known name and one edit from the patient's (typo_name_dob_sex) stands in for a
+ *    confirmed one when family, DOB, sex and the postcode or NHS number agree.
  *    Anything else, including every match resting only on keys without the given name (initial, phonetic,
  *    family + DOB + sex + postcode), is 'weak_unconfirmed': such keys cannot tell twins apart.
  * Tokens of kinds outside MATCH_KEYS (e.g. name_freq) are ignored.
@@ -208,7 +210,12 @@ export function matchCandidate(tokens: TokenSet, index: PatientIndex, policy?: M
 
   // Twins share family, DOB, sex and postcode, and often have similar names (Kate / Katie, Jon / John); a council
   // row may even carry the twin's NHS number. Only an exact or diminutive->formal given name tells them apart.
-  if (!givenConfirmed) return unconfirmed
+  if (!givenConfirmed) {
+    // A given name one edit from the patient's that is not itself a known name (so a typo, never a twin's Jon for
+    // John), with family, DOB and sex, and the address or the NHS number.
+    if (f.has('given_typo') && f.has('family') && f.has('dob') && f.has('sex') && (f.has('postcode') || f.has('nhs'))) return matched
+    return unconfirmed
+  }
   if (f.has('nhs')) return matched
   if (f.has('dob') && f.has('sex') && f.has('postcode')) return matched
   if (!f.has('family') || !f.has('dob_unordered')) return unconfirmed

@@ -187,10 +187,40 @@ describe('matching: weak keys and name frequency', () => {
     expect(expectedNamesakes(idx, 'r')).toBeUndefined()
     expect(match(moved, idx).reason).toBe('weak_unconfirmed')
   })
-  it('refuses a given-name typo resting only on keys without the given name', () => {
+  it('refuses a given-name typo that makes another known name (Jon for John), resting only on keys without the given name', () => {
     const idx = index([JOHN])
-    const out = match({ ...JOHN, nhs_number: null, given_name: 'Jhon' }, idx)
+    const out = match({ ...JOHN, nhs_number: null, given_name: 'Jon' }, idx)
     expect(out).toEqual({ patientId: null, key: 'initial_family_dob_pc', reason: 'weak_unconfirmed' })
+  })
+})
+
+describe('matching: given-name typos', () => {
+  it('matches a given name one edit away that is not a known name when family, DOB, sex and postcode agree', () => {
+    for (const typo of ['Jhon', 'Jonh', 'Jphn', 'Johnn']) {
+      expect(match({ ...JOHN, nhs_number: null, given_name: typo }, index([JOHN, STRANGER]))).toEqual({ patientId: 'p-john', key: 'typo_name_dob_sex', reason: 'matched' })
+    }
+  })
+  it('matches a mistyped given name of someone who moved when the NHS number agrees', () => {
+    const idx = index([{ ...JOHN, postcode: 'ST2 2BB' }])
+    expect(match({ ...JOHN, given_name: 'Jphn' }, idx)).toEqual({ patientId: 'p-john', key: 'nhs', reason: 'matched' })
+  })
+  it('refuses a mistyped given name of someone who moved when nothing but the name, DOB and sex agree', () => {
+    const idx = index([{ ...JOHN, postcode: 'ST2 2BB' }])
+    expect(match({ ...JOHN, nhs_number: null, given_name: 'Jphn' }, idx).reason).toBe('weak_unconfirmed')
+  })
+  it('refuses a given name that does not become the patient\'s by deleting one letter from each', () => {
+    expect(match({ ...JOHN, nhs_number: null, given_name: 'Jxnq' }, index([JOHN])).patientId).toBeNull()
+  })
+  it('answers ambiguous when the mistyped name is one edit from both twins (Jhon: John and Jon)', () => {
+    const idx = index([JOHN, { ...JOHN, id: 'jon', given_name: 'Jon', nhs_number: '4857773457' }])
+    expect(match({ ...JOHN, nhs_number: null, given_name: 'Jhon' }, idx)).toEqual({ patientId: null, key: 'typo_name_dob_sex', reason: 'ambiguous' })
+  })
+  it('matches the mistyped twin to their own record, not the other twin, with both in the index', () => {
+    const idx = index([JOHN, TWIN_JACK])
+    expect(match({ ...TWIN_JACK, nhs_number: null, given_name: 'Jakc' }, idx)).toEqual({ patientId: 'p-jack', key: 'typo_name_dob_sex', reason: 'matched' })
+  })
+  it('never matches a mistyped twin to the other twin when only the other is in the index', () => {
+    expect(match({ ...TWIN_JACK, nhs_number: null, given_name: 'Jakc' }, index([JOHN])).patientId).toBeNull()
   })
 })
 

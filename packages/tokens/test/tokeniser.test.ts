@@ -12,17 +12,34 @@ import {
 
 const KEY = new Uint8Array(32).fill(42)
 const TODAY = new Date('2026-11-25T00:00:00Z')
+const raw = { given_name: 'John', family_name: 'Smith', date_of_birth: '2010-05-14', sex: 'M', postcode: 'ST4 7AB' }
 const full = normalisePerson(
   { nhs_number: '9434765919', given_name: 'Bill', family_name: 'Smith-Jones', date_of_birth: '1990-03-05', sex: 'M', postcode: 'ST4 7AB' },
   { today: TODAY },
 ).person
 
 describe('tokeniser', () => {
-  it('emits every match key, and no frequency key, for the council by default', () => {
+  it('emits every match key but the typo key (the given name is a known name), and no frequency key, for the council by default', () => {
     const t = createTokeniser(KEY).tokens(full)
-    expect(Object.keys(t).sort()).toEqual([...MATCH_KEYS].sort())
+    expect(Object.keys(t).sort()).toEqual(MATCH_KEYS.filter((k) => k !== 'typo_name_dob_sex').sort())
     expect(t.name_freq).toBeUndefined()
     expect(CANDIDATE_TOKEN_KINDS).toEqual(MATCH_KEYS)
+  })
+  it('emits typo tokens only for a given name that is not a known name, and they meet the index tokens of the name one edit away', () => {
+    const council = createTokeniser(KEY)
+    const index = createTokeniser(KEY, { kinds: INDEX_TOKEN_KINDS })
+    const typo = normalisePerson({ ...raw, given_name: 'Jhon' }).person
+    const jon = normalisePerson({ ...raw, given_name: 'Jon' }).person
+    const john = normalisePerson({ ...raw, given_name: 'John' }).person
+    const jack = normalisePerson({ ...raw, given_name: 'Jack' }).person
+    expect(council.tokens(jon).typo_name_dob_sex).toBeUndefined()
+    const sent = council.tokens(typo).typo_name_dob_sex!
+    expect(sent.length).toBeGreaterThan(1)
+    const meets = (p: typeof john) => index.tokens(p).edit_name_dob_sex!.some((t) => sent.includes(t))
+    expect(meets(john)).toBe(true)
+    expect(meets(jon)).toBe(true)
+    expect(meets(jack)).toBe(false)
+    expect(index.tokens(john).typo_name_dob_sex).toBeUndefined()
   })
   it('emits the frequency key too for the side-car index', () => {
     const t = createTokeniser(KEY, { kinds: INDEX_TOKEN_KINDS }).tokens(full)

@@ -1,7 +1,8 @@
 import { readFileSync } from 'node:fs'
 import { describe, expect, it } from 'vitest'
 import {
-  INDEX_TOKEN_KINDS,
+  ALL_TOKEN_KINDS,
+  isKnownGivenName,
   agreementPublicKey,
   canonicalBytes,
   createTokeniser,
@@ -34,6 +35,7 @@ interface VectorFile {
     name: string
     input: RawPerson
     normalised: NormalisedPerson
+    given_known: boolean
     issues: { field: string; severity: string; code: string }[]
     canonical_bytes: Partial<Record<MatchKeyKind, string[]>> | null
     tokens: TokenSet | null
@@ -70,18 +72,19 @@ describe('test vectors: keys', () => {
 })
 
 describe('test vectors: cases', () => {
-  const node = createTokeniser(bytes(k.epoch_key), { kinds: INDEX_TOKEN_KINDS, impl: 'node' })
-  const noble = createTokeniser(bytes(k.epoch_key), { kinds: INDEX_TOKEN_KINDS, impl: 'noble' })
+  const node = createTokeniser(bytes(k.epoch_key), { kinds: ALL_TOKEN_KINDS, impl: 'node' })
+  const noble = createTokeniser(bytes(k.epoch_key), { kinds: ALL_TOKEN_KINDS, impl: 'noble' })
   for (const vc of vectors.cases) {
     it(`normalises and tokenises: ${vc.name}`, () => {
       const { person, issues } = normalisePerson(vc.input, { today })
       expect(person).toEqual(vc.normalised)
+      expect(person.given_name !== null && isKnownGivenName(person.given_name)).toBe(vc.given_known)
       expect(issues.map(({ field, severity, code }) => ({ field, severity, code }))).toEqual(vc.issues)
       if (vc.tokens === null || vc.canonical_bytes === null) {
         expect(issues.some((i) => i.severity === 'error')).toBe(true)
         return
       }
-      for (const kind of INDEX_TOKEN_KINDS) {
+      for (const kind of ALL_TOKEN_KINDS) {
         const combos = keyCombinations(person, kind).map((c) => hex(canonicalBytes(c)))
         expect(combos, kind).toEqual(vc.canonical_bytes[kind] ?? [])
       }

@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto'
 import { Readable } from 'node:stream'
 import { type IsaVersion } from '@healthflag/isa'
 import { errors, fromBase64Url } from '@healthflag/protocol'
-import { FREQUENCY_KEYS, INDEX_TOKEN_KINDS, TOKEN_BYTES, deriveEpochKey, keyCheckValue, type MatchKeyKind } from '@healthflag/tokens'
+import { TOKEN_BYTES, deriveEpochKey, indexTokenKinds, keyCheckValue } from '@healthflag/tokens'
 import type { SidecarContext } from './context.js'
 import { processChunk, type ChunkJob, type ChunkResult, type ChunkSettings, type RowReject } from './import/chunk-work.js'
 import { FLAG_ACTIVE, FLAG_RESTRICTED, type PackedChunk } from './import/compact-index.js'
@@ -81,8 +81,8 @@ export async function importIndex(ctx: SidecarContext, isa: IsaVersion, source: 
   const clause = isa.doc.clauses[0]
   const settings: ChunkSettings = {
     epochKey,
-    // The match keys the clause permits, plus the frequency key (name_freq) the rare-name rule counts with.
-    kinds: INDEX_TOKEN_KINDS.filter((k) => !clause || (clause.permitted_match_keys as readonly string[]).includes(k) || (FREQUENCY_KEYS as readonly string[]).includes(k)),
+    // The index-side kinds of the match keys the clause permits, plus the frequency keys the rare-name rule counts with.
+    kinds: indexTokenKinds(clause?.permitted_match_keys),
     activeDefinition: clause?.active_definition ?? { services: [], max_index_age_days: 0 },
     asOf: opts.asOf,
     today: ctx.now().toISOString(),
