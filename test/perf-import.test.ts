@@ -10,11 +10,11 @@ import type { LedgerClient } from '@healthflag/ledger-client'
 import { isReject, readPatients, type PatientInput } from '@healthflag/records'
 import { generatePartyKeys, publicKeys } from '@healthflag/service-kit'
 import { generatePopulation, toCsv, PATIENT_COLUMNS, type PatientRow } from '@healthflag/synth'
-import { activeFlag, buildMemoryIndex, createTokeniser, matchCandidate, normalisePerson, type MatchKeyKind } from '@healthflag/tokens'
+import { activeFlag, buildMemoryIndex, createTokeniser, matchCandidate, normalisePerson } from '@healthflag/tokens'
 import type { SidecarContext } from '../services/sidecar/src/context.js'
 import type { SidecarDB } from '../services/sidecar/src/db/schema.js'
 import { IndexCache } from '../services/sidecar/src/index-cache.js'
-import { epochKeyFor, importIndex, importStatus } from '../services/sidecar/src/index-import.js'
+import { epochKeyFor, importIndex, importStatus, indexKindsFor } from '../services/sidecar/src/index-import.js'
 import { readPlainPatients } from '../services/sidecar/src/import/fast-rows.js'
 import { splitCsv } from '../services/sidecar/src/import/split.js'
 import { CompactIndex } from '../services/sidecar/src/import/compact-index.js'
@@ -119,7 +119,7 @@ describe('record-aligned splitting', () => {
         for (let i = 0; i < bytes.length; i += piece) pieces.push(bytes.subarray(i, i + piece))
         let joined = ''
         let records = 0
-        for await (const c of splitCsv(pieces as AsyncIterable<Uint8Array> & Uint8Array[], { targetBytes: target })) {
+        for await (const c of splitCsv((async function* () { yield* pieces })(), { targetBytes: target })) {
           expect(Buffer.from(c.header).toString()).toBe(header)
           const text = Buffer.from(c.body).toString()
           expect(c.firstLine).toBe(2 + (joined.match(/\n/g)?.length ?? 0))
@@ -181,8 +181,7 @@ describe('streaming import', () => {
     await importIndex(ctx, isa, Buffer.from(patientsCsv(pop.patients)), { asOf, chunkBytes: 64 * 1024, workers: 'threads' })
     const compact = await loaded()
     const key = epochKeyFor(ctx, isa)
-    const kinds = clause().permitted_match_keys as MatchKeyKind[]
-    const reference = createTokeniser(key, { kinds, impl: 'noble' })
+    const reference = createTokeniser(key, { kinds: indexKindsFor(isa), impl: 'noble' })
     const patients = []
     for await (const item of readPatients(patientsCsv(pop.patients), { today })) {
       if (!isReject(item)) patients.push({ id: item.patientId, tokens: reference.tokens(item.person), active: Boolean(item.active), restricted: item.restricted })

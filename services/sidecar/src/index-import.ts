@@ -14,7 +14,7 @@ import { createHash } from 'node:crypto'
 import { Readable } from 'node:stream'
 import { type IsaVersion } from '@healthflag/isa'
 import { errors, fromBase64Url } from '@healthflag/protocol'
-import { TOKEN_BYTES, deriveEpochKey, indexTokenKinds, keyCheckValue } from '@healthflag/tokens'
+import { TOKEN_BYTES, deriveEpochKey, indexTokenKinds, keyCheckValue, type MatchKeyKind } from '@healthflag/tokens'
 import type { SidecarContext } from './context.js'
 import { processChunk, type ChunkJob, type ChunkResult, type ChunkSettings, type RowReject } from './import/chunk-work.js'
 import { FLAG_ACTIVE, FLAG_RESTRICTED, type PackedChunk } from './import/compact-index.js'
@@ -71,6 +71,14 @@ export function epochKeyFor(ctx: SidecarContext, isa: IsaVersion): Uint8Array {
   })
 }
 
+/**
+ * The token kinds of the index: the index-side kinds of the match keys the clause permits (edit_name_dob_sex for
+ * typo_name_dob_sex), plus the frequency keys the rare-name rule counts with.
+ */
+export function indexKindsFor(isa: IsaVersion): MatchKeyKind[] {
+  return indexTokenKinds(isa.doc.clauses[0]?.permitted_match_keys)
+}
+
 /** Imports an extract given whole (the HTTP route) or as a stream of bytes (the CLI, the bench). */
 export async function importIndex(ctx: SidecarContext, isa: IsaVersion, source: Uint8Array | AsyncIterable<Uint8Array>, opts: ImportOptions): Promise<ImportReport> {
   const whole = source instanceof Uint8Array
@@ -81,8 +89,7 @@ export async function importIndex(ctx: SidecarContext, isa: IsaVersion, source: 
   const clause = isa.doc.clauses[0]
   const settings: ChunkSettings = {
     epochKey,
-    // The index-side kinds of the match keys the clause permits, plus the frequency keys the rare-name rule counts with.
-    kinds: indexTokenKinds(clause?.permitted_match_keys),
+    kinds: indexKindsFor(isa),
     activeDefinition: clause?.active_definition ?? { services: [], max_index_age_days: 0 },
     asOf: opts.asOf,
     today: ctx.now().toISOString(),
@@ -136,7 +143,7 @@ export async function importIndex(ctx: SidecarContext, isa: IsaVersion, source: 
     await load.finish()
     if (load.rowsRead === 0) throw errors.fileEmpty('The patient index file has no rows.')
 
-    progress.update({ state: 'swapping', bytes_read: sizeBytes ?? bytesDone })
+    progress.update({ state: 'swapping', bytes_read: sizeBytes ?? bytesDone, rows_read: load.rowsRead, patients_loaded: load.patients, rows_rejected: load.rejected })
     await ctx.db.updateTable('index_version').set({ source_digest: digest.digest('hex') }).where('id', '=', version.id).execute()
     await insertLayout(ctx.db, version.id, { kinds: settings.kinds, chunks: load.chunks, patients: load.patients, tokens: load.tokens })
     await swapLive(ctx.db, version.id, { rowsRead: load.rowsRead, loaded: load.patients, rejected: load.rejected })

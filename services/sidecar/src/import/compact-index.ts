@@ -74,9 +74,15 @@ export class CompactIndex implements PatientIndex {
   private readonly seqOf = new Map<string, number>()
   /** entry → patient seq */
   private readonly owner: Int32Array
-  /** entry number + 1, 0 for an empty slot; linear probing */
+  /** entry → the previous entry with the same kind and token, -1 for none: a token shared by many patients (a
+   * frequency token of a common name: tens of thousands at a million patients) is one slot and a chain, never a
+   * cluster of probes */
+  private readonly next: Int32Array
+  /** latest entry number + 1 of each distinct (kind, token), 0 for an empty slot; linear probing */
   private readonly slots: Int32Array
   private readonly mask: number
+  /** id lists of widely shared tokens, built once: matching asks for the same common names again and again */
+  private readonly shared = new Map<number, readonly string[]>()
 
   constructor(
     private readonly kindNames: readonly MatchKeyKind[],
@@ -95,14 +101,26 @@ export class CompactIndex implements PatientIndex {
     const m = kinds.length
     this.owner = new Int32Array(m)
     for (let p = 0; p < ids.length; p++) this.owner.fill(p, start[p]!, start[p + 1]!)
+    this.next = new Int32Array(m)
     let size = 1024
     while (size < m * 2) size *= 2
     this.slots = new Int32Array(size)
     this.mask = size - 1
     for (let e = 0; e < m; e++) {
-      let s = this.hashAt(tokens, e * TOKEN_BYTES, kinds[e]!)
-      while (this.slots[s] !== 0) s = (s + 1) & this.mask
-      this.slots[s] = e + 1
+      const at = e * TOKEN_BYTES
+      for (let s = this.hashAt(tokens, at, kinds[e]!); ; s = (s + 1) & this.mask) {
+        const head = this.slots[s]! - 1
+        if (head < 0) {
+          this.next[e] = -1
+          this.slots[s] = e + 1
+          break
+        }
+        if (this.equalAt(head, kinds[e]!, tokens, at)) {
+          this.next[e] = head
+          this.slots[s] = e + 1
+          break
+        }
+      }
     }
   }
 
@@ -112,33 +130,45 @@ export class CompactIndex implements PatientIndex {
     return w & this.mask
   }
 
-  private equalAt(e: number, kind: number, t: Uint8Array): boolean {
+  private equalAt(e: number, kind: number, t: Uint8Array, tAt: number): boolean {
     if (this.kinds[e] !== kind) return false
     const at = e * TOKEN_BYTES
-    for (let i = 0; i < TOKEN_BYTES; i++) if (this.tokens[at + i] !== t[i]) return false
+    for (let i = 0; i < TOKEN_BYTES; i++) if (this.tokens[at + i] !== t[tAt + i]) return false
     return true
   }
 
-  /** Patient seqs holding `t` under kind code `kind`, each once. */
-  private seqs(kind: number, t: Uint8Array): number[] {
-    const out: number[] = []
-    for (let s = this.hashAt(t, 0, kind); ; s = (s + 1) & this.mask) {
+  /** The latest entry holding `t` under kind code `kind`, or -1. */
+  private head(kind: number, t: Uint8Array, tAt: number): number {
+    for (let s = this.hashAt(t, tAt, kind); ; s = (s + 1) & this.mask) {
       const e = this.slots[s]! - 1
-      if (e < 0) return out
-      if (this.equalAt(e, kind, t)) {
-        const p = this.owner[e]!
-        if (!out.includes(p)) out.push(p)
-      }
+      if (e < 0 || this.equalAt(e, kind, t, tAt)) return e
     }
+  }
+
+  /** How many patients hold the token (a patient holds each distinct token of a kind once). */
+  private holders(head: number): number {
+    let n = 0
+    for (let e = head; e >= 0; e = this.next[e]!) n++
+    return n
+  }
+
+  /** Ids of the patients holding the token, in index order. */
+  private idsOf(head: number): readonly string[] {
+    if (head < 0) return EMPTY
+    const cached = this.shared.get(head)
+    if (cached) return cached
+    const out: string[] = []
+    for (let e = head; e >= 0; e = this.next[e]!) out.push(this.ids[this.owner[e]!]!)
+    out.reverse()
+    if (out.length > 8) this.shared.set(head, Object.freeze(out))
+    return out
   }
 
   lookup(kind: MatchKeyKind, token: string): readonly string[] {
     const code = this.kindCode.get(kind)
     if (code === undefined) return EMPTY
     const t = decodeToken(token)
-    if (t === null) return EMPTY
-    const seqs = this.seqs(code, t)
-    return seqs.length === 0 ? EMPTY : seqs.map((p) => this.ids[p]!)
+    return t === null ? EMPTY : this.idsOf(this.head(code, t, 0))
   }
 
   patient(id: string): IndexedPatient | undefined {
@@ -162,14 +192,14 @@ export class CompactIndex implements PatientIndex {
     for (let e = this.start[p]!; e < this.start[p + 1]!; e++) {
       if (this.kinds[e] !== code) continue
       any = true
-      max = Math.max(max, this.seqs(code, this.tokens.subarray(e * TOKEN_BYTES, (e + 1) * TOKEN_BYTES)).length)
+      max = Math.max(max, this.holders(this.head(code, this.tokens, e * TOKEN_BYTES)))
     }
     return any ? max : undefined
   }
 
   /** Bytes held by the typed arrays (ids and maps excluded), for the bench. */
   get typedBytes(): number {
-    return this.flags.byteLength + this.start.byteLength + this.kinds.byteLength + this.tokens.byteLength + this.owner.byteLength + this.slots.byteLength
+    return this.flags.byteLength + this.start.byteLength + this.kinds.byteLength + this.tokens.byteLength + this.owner.byteLength + this.next.byteLength + this.slots.byteLength
   }
 }
 
