@@ -46,7 +46,7 @@ def deletions(name):
     # the name and each one-character deletion, in position order, each once (names of fewer than 4 characters: itself)
     if len(name) < 4:
         return [name]
-    return list(dict.fromkeys([name] + [name[:i] + name[i + 1:] for i in range(len(name))]))
+    return list(dict.fromkeys([name] + [name[:i] + name[i + 1:] for i in range(len(name))]))[:16]
 
 def fields(p, known_given):
     dob = p['date_of_birth']
@@ -58,6 +58,7 @@ def fields(p, known_given):
         'given_initial': one(p['given_name'][0] if p['given_name'] else None), 'family': fam,
         'dob': one(dob), 'dob_unordered': one(f'{y}-{min(m, d)}-{max(m, d)}' if dob else None),
         'birth_year': one(y), 'sex': one(p['sex']), 'postcode': one(p['postcode']),
+        'family_full': one(p['family_name']),
         'given_edits': deletions(p['given_name']) if p['given_name'] else [],
         # known-name membership comes from data files the spec names; the vectors record it as `given_known`
         'given_typo': deletions(p['given_name']) if p['given_name'] and not known_given else [],
@@ -69,7 +70,7 @@ KEYS = {
     'family_dob_sex_pc': ['family', 'dob', 'sex', 'postcode'], 'name_dob_swapped': ['given', 'family', 'dob_unordered'],
     'name_year_pc': ['given', 'family', 'birth_year', 'postcode'], 'name_freq': ['given', 'family'],
     'given_freq': ['given'], 'family_freq': ['family'],
-    'typo_name_dob_sex': ['given_typo', 'family', 'dob', 'sex'], 'edit_name_dob_sex': ['given_edits', 'family', 'dob', 'sex'],
+    'typo_name_dob_sex': ['given_typo', 'family_full', 'dob', 'sex'], 'edit_name_dob_sex': ['given_edits', 'family_full', 'dob', 'sex'],
 }
 def token(kind, b):
     return base64.urlsafe_b64encode(hmac.new(kind_key(kind), b, hashlib.sha256).digest()[:16]).rstrip(b'=').decode()

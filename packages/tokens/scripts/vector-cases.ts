@@ -51,6 +51,7 @@ export const CASES: VectorCase[] = [
   c('apostrophe in family name', { family_name: "O'Brien" }, { family_name: 'OBRIEN' }),
   c('given name that is not a known name (a typo): typo tokens from its one-letter deletions', { given_name: 'Jhon' }, { given_name: 'JHON' }),
   c('short unknown given name: typo tokens from the name alone', { given_name: 'Jhn' }, { given_name: 'JHN' }),
+  c('long unknown given name with a double-barrelled surname: at most 16 typo tokens, full surname only', { given_name: 'Wolfeschlegelstein', family_name: 'Smith-Jones' }, { given_name: 'WOLFESCHLEGELSTEIN', family_name: 'SMITHJONES', family_parts: ['SMITH', 'JONES'] }),
   c('typographic apostrophe in family name', { family_name: 'O’Brien' }, { family_name: 'OBRIEN' }),
   c('apostrophe in given name', { given_name: "D'Arcy" }, { given_name: 'DARCY' }),
   c('dot and space in family name (St. John)', { family_name: 'St. John' }, { family_name: 'STJOHN', family_parts: ['JOHN'] }),

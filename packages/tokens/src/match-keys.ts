@@ -83,6 +83,7 @@ export type KeyField =
   | 'given_typo'
   | 'given_edits'
   | 'family'
+  | 'family_full'
   | 'family_phonetic'
   | 'dob'
   | 'dob_unordered'
@@ -102,8 +103,8 @@ export const KEY_FIELDS: Readonly<Record<MatchKeyKind, readonly KeyField[]>> = {
   name_dob_swapped: ['given', 'family', 'dob_unordered'],
   phonetic_name_dob: ['given_phonetic', 'family_phonetic', 'dob'],
   name_year_pc: ['given', 'family', 'birth_year', 'postcode'],
-  typo_name_dob_sex: ['given_typo', 'family', 'dob', 'sex'],
-  edit_name_dob_sex: ['given_edits', 'family', 'dob', 'sex'],
+  typo_name_dob_sex: ['given_typo', 'family_full', 'dob', 'sex'],
+  edit_name_dob_sex: ['given_edits', 'family_full', 'dob', 'sex'],
   name_freq: ['given', 'family'],
   given_freq: ['given'],
   family_freq: ['family'],
@@ -167,6 +168,8 @@ export function fieldValues(p: NormalisedPerson, field: KeyField): string[] {
       return p.given_name === null || isKnownGivenName(p.given_name) ? [] : oneDeletionVariants(p.given_name)
     case 'family':
       return p.family_name === null ? [] : familyVariants({ full: p.family_name, parts: p.family_parts })
+    case 'family_full':
+      return p.family_name === null ? [] : [p.family_name]
     case 'family_phonetic':
       return p.family_name === null
         ? []
@@ -212,7 +215,8 @@ export function keyCombinations(p: NormalisedPerson | PersonFields, kind: MatchK
 
 /**
  * A normalised name and every string made by deleting one of its characters (its one-deletion neighbourhood), in
- * order of the deleted position, each once; the name alone when it has fewer than 4 characters. Two names within one
+ * order of the deleted position, each once, at most 16 (longer names lose their last deletions); the name alone when it
+ * has fewer than 4 characters. Two names within one
  * edit (insertion, deletion, substitution or adjacent transposition) share at least one element; so do some pairs two
  * edits apart (a deletion on each side: JHNN and JOHN share JHN).
  */
@@ -221,8 +225,11 @@ export function oneDeletionVariants(name: string): string[] {
   if (chars.length < 4) return [name]
   const out = [name]
   for (let i = 0; i < chars.length; i++) out.push(chars.slice(0, i).join('') + chars.slice(i + 1).join(''))
-  return uniq(out)
+  return uniq(out).slice(0, MAX_DELETION_VARIANTS)
 }
+
+/** A request carries at most 16 tokens of a kind (packages/protocol): the name and its first 15 deletions. */
+export const MAX_DELETION_VARIANTS = 16
 
 function uniq<T>(xs: readonly T[]): T[] {
   return [...new Set(xs)]

@@ -131,6 +131,7 @@ export function expectedNamesakes(index: PatientIndex, id: string, policy?: Matc
 const IMPLIES: Partial<Record<KeyField, readonly KeyField[]>> = {
   given: ['given_canonical', 'given_initial', 'given_phonetic', 'given_typo', 'given_edits'],
   family: ['family_phonetic'],
+  family_full: ['family'],
   dob: ['dob_unordered', 'birth_year'],
   dob_unordered: ['birth_year'],
 }
