@@ -197,6 +197,11 @@ export class CompactIndex implements PatientIndex {
     return any ? max : undefined
   }
 
+  /** Every patient id, in index order (audits and tests walk the index with patient()). */
+  patientIds(): readonly string[] {
+    return this.ids
+  }
+
   /** Bytes held by the typed arrays (ids and maps excluded), for the bench. */
   get typedBytes(): number {
     return this.flags.byteLength + this.start.byteLength + this.kinds.byteLength + this.tokens.byteLength + this.owner.byteLength + this.next.byteLength + this.slots.byteLength
