@@ -55,7 +55,7 @@ describe('the auditor page', () => {
     await page.waitForSelector('#entries tr')
     await page.locator('#entries tr', { hasText: 'exchange.answered' }).filter({ hasText: exchangeId }).click()
     await page.waitForSelector('#detail:not([hidden])')
-    await page.waitForFunction("(document.querySelector('#d-verdict')?.textContent ?? '').length > 0")
+    await page.locator('#d-verdict').filter({ hasText: /\S/ }).waitFor()
     expect(await page.textContent('#d-verdict')).toContain('✓ Verified in this browser')
     expect(await page.getAttribute('#d-verdict', 'class')).toBe('ok')
     const entry = JSON.parse((await page.textContent('#d-entry'))!) as { entry: { exchange_id: string; party: string } }
@@ -81,7 +81,7 @@ describe('the auditor page', () => {
     await page.goto(h.stack.urls.ledger)
     await page.fill('#token', 'not-a-token')
     await page.click('#load')
-    await page.waitForFunction("(document.querySelector('#error')?.textContent ?? '').length > 0")
+    await page.locator('#error').filter({ hasText: /\S/ }).waitFor()
     expect(await page.textContent('#error')).toContain('Sign in first')
     expect(await page.locator('#entries tr').count()).toBe(0)
   })
