@@ -64,7 +64,7 @@ def fields(p, known_given):
         'given_typo': deletions(p['given_name']) if p['given_name'] and not known_given else [],
     }
 KEYS = {
-    'nhs': ['nhs'], 'name_dob_sex_pc': ['given', 'family', 'dob', 'sex', 'postcode'],
+    'nhs': ['nhs'], 'nhs_given_dob': ['nhs', 'given', 'dob'], 'name_dob_sex_pc': ['given', 'family', 'dob', 'sex', 'postcode'],
     'name_dob_sex': ['given', 'family', 'dob', 'sex'], 'canon_name_dob_sex': ['given_canonical', 'family', 'dob', 'sex'],
     'initial_family_dob_pc': ['given_initial', 'family', 'dob', 'postcode'], 'given_dob_sex_pc': ['given', 'dob', 'sex', 'postcode'],
     'family_dob_sex_pc': ['family', 'dob', 'sex', 'postcode'], 'name_dob_swapped': ['given', 'family', 'dob_unordered'],

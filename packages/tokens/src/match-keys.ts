@@ -10,6 +10,7 @@ import type { NormalisedPerson } from './person.js'
  * Keys that confirm the given name come first; the last three never accept a match on their own (they cannot tell
  * twins apart) but still veto a different patient and select a candidate for corroboration.
  * - nhs: NHS number alone (accepted only with a confirmed given name from another key)
+ * - nhs_given_dob: NHS number + given + DOB (confirms the given name when family and postcode both changed)
  * - name_dob_sex_pc: given + family + DOB + sex + postcode
  * - name_dob_sex: given + family + DOB + sex (moved house; needs corroboration)
  * - canon_name_dob_sex: formal given name of a diminutive + family + DOB + sex (Bill -> William; never Kate -> Katie)
@@ -25,6 +26,7 @@ import type { NormalisedPerson } from './person.js'
  */
 export const MATCH_KEYS = [
   'nhs',
+  'nhs_given_dob',
   'name_dob_sex_pc',
   'name_dob_sex',
   'canon_name_dob_sex',
@@ -94,6 +96,7 @@ export type KeyField =
 /** Field order inside each key's canonical bytes. */
 export const KEY_FIELDS: Readonly<Record<MatchKeyKind, readonly KeyField[]>> = {
   nhs: ['nhs'],
+  nhs_given_dob: ['nhs', 'given', 'dob'],
   name_dob_sex_pc: ['given', 'family', 'dob', 'sex', 'postcode'],
   name_dob_sex: ['given', 'family', 'dob', 'sex'],
   canon_name_dob_sex: ['given_canonical', 'family', 'dob', 'sex'],

@@ -194,6 +194,18 @@ describe('matching: weak keys and name frequency', () => {
   })
 })
 
+describe('matching: NHS number corroborated by given name and DOB', () => {
+  it('matches a person who moved and changed surname when NHS number, given name and DOB agree', () => {
+    const idx = index([{ ...JOHN, family_name: 'Brown', postcode: 'ST2 2BB' }, STRANGER])
+    expect(match(JOHN, idx)).toEqual({ patientId: 'p-john', key: 'nhs', reason: 'matched' })
+  })
+  it('does not match a father to his same-named son whose NHS number is on the father\'s row', () => {
+    const son: P = { ...JOHN, id: 'son', nhs_number: '4010232137', date_of_birth: '2012-01-09' }
+    const idx = index([son, STRANGER])
+    expect(match({ ...JOHN, nhs_number: son.nhs_number, date_of_birth: '1980-06-01', postcode: 'ST2 2BB' }, idx).patientId).toBeNull()
+  })
+})
+
 describe('matching: given-name typos', () => {
   it('matches a given name one edit away that is not a known name when family, DOB, sex and postcode agree', () => {
     for (const typo of ['Jhon', 'Jonh', 'Jphn', 'Johnn']) {
