@@ -220,3 +220,11 @@ describe('personal data and tokens stay where they must', () => {
     expect(needles.filter((n) => logs.includes(n))).toEqual([])
   })
 })
+
+describe('signature before validation', () => {
+  it('answers an unsigned request with a malformed body 401, not a schema error', async () => {
+    const res = await fetch(new URL('/v1/exchanges', h.stack.urls.sidecar), { method: 'POST', body: '{"rows": 5}', headers: { 'content-type': 'application/json' } })
+    expect(res.status).toBe(401)
+    expect(((await res.json()) as { code: string }).code).toBe('SIGNATURE_MISSING')
+  })
+})

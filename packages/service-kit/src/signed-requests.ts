@@ -36,7 +36,8 @@ export const signedRequestsPlugin = fp(
         done(errors.badRequest('The body is not valid JSON.'), undefined)
       }
     })
-    app.addHook('preHandler', async (req) => {
+    // Before schema validation: an unsigned or forged request learns nothing, not even what a valid body looks like.
+    app.addHook('preValidation', async (req) => {
       if (!req.routeOptions.config.signed) return
       const body = req.rawBody ?? Buffer.alloc(0)
       const verified = verifyRequest(req.headers, req.method, req.url, body, opts.partyKey, opts.now?.() ?? new Date())
