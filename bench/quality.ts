@@ -42,6 +42,10 @@ interface RunResult {
   personPrecision: number
   ambiguous: number
   byKey: Record<string, number>
+  /** missed active positives by noise label (a row counts under each of its labels) */
+  missedByNoise: Record<string, number>
+  /** wrong flags by noise label */
+  falseByNoise: Record<string, number>
   seconds: number
 }
 
@@ -72,12 +76,23 @@ async function run(tier: NoiseTier, patients: number, candidates: number, seed: 
     let tp = 0
     let fp = 0
     let fn = 0
+    const missedByNoise: Record<string, number> = {}
+    const falseByNoise: Record<string, number> = {}
+    const label = (into: Record<string, number>, noise: string[]) => {
+      const labels = noise.filter((n) => n !== 'nhs_present')
+      for (const n of labels.length > 0 ? labels : ['none']) into[n] = (into[n] ?? 0) + 1
+    }
     const sent = pop.truth.filter((t) => t.sent)
     for (const t of sent) {
       const got = flags.get(t.ref) ?? false
       if (got && t.expectedActive) tp++
-      else if (got) fp++
-      else if (t.expectedActive) fn++
+      else if (got) {
+        fp++
+        label(falseByNoise, t.noise)
+      } else if (t.expectedActive) {
+        fn++
+        label(missedByNoise, t.noise)
+      }
     }
 
     // Person level: the same keys and rules as the side-car, so we can see who was matched, not just the flag.
@@ -128,6 +143,8 @@ async function run(tier: NoiseTier, patients: number, candidates: number, seed: 
       personPrecision: personMatched === 0 ? 1 : personCorrect / personMatched,
       ambiguous,
       byKey,
+      missedByNoise,
+      falseByNoise,
       seconds: (Date.now() - started) / 1000,
     }
   } finally {
@@ -160,11 +177,17 @@ async function main(): Promise<void> {
     `|---|---|${keys.map(() => '---').join('|')}|`,
     ...results.map((r) => `| ${r.tier} | ${r.patients / 1000}k | ${keys.map((k) => r.byKey[k] ?? 0).join(' | ')} |`),
   ].join('\n')
-  console.log(`\n${table}\n\nPeople matched, by the key that decided:\n\n${keyTable}`)
+  const fmt = (m: Record<string, number>) => Object.entries(m).sort((a, b) => b[1] - a[1]).map(([k, v]) => `${k} ${v}`).join(', ') || '—'
+  const missTable = [
+    '| tier | size | missed active flags, by noise label (a row counts under each label it has) | wrong flags, by label |',
+    '|---|---|---|---|',
+    ...results.map((r) => `| ${r.tier} | ${r.patients / 1000}k | ${fmt(r.missedByNoise)} | ${fmt(r.falseByNoise)} |`),
+  ].join('\n')
+  console.log(`\n${table}\n\nPeople matched, by the key that decided:\n\n${keyTable}\n\nMisses and errors:\n\n${missTable}`)
   if (opts.writeDoc) {
     const file = path.resolve(import.meta.dirname, '../docs/match-quality.md')
     const doc = await fs.readFile(file, 'utf8').catch(() => '')
-    const block = `<!-- bench:quality:start -->\nMeasured ${new Date().toISOString().slice(0, 10)} with \`npm run bench:quality -- --write-doc\` (seed ${opts.seed}, ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}, ${os.cpus().length} cores).\n\n${table}\n\nPeople matched, by the key that decided:\n\n${keyTable}\n\nGenerator parameters per tier (share of candidates with each kind of noise): \`${JSON.stringify(TIER_RATES)}\`; population structure: \`${JSON.stringify(STRUCTURE)}\`.\n<!-- bench:quality:end -->`
+    const block = `<!-- bench:quality:start -->\nMeasured ${new Date().toISOString().slice(0, 10)} with \`npm run bench:quality -- --write-doc\` (seed ${opts.seed}, ${process.env.DATABASE_URL ? 'PostgreSQL' : 'PGlite'}, ${os.cpus().length} cores).\n\n${table}\n\nPeople matched, by the key that decided:\n\n${keyTable}\n\nMisses and errors:\n\n${missTable}\n\nGenerator parameters per tier (share of candidates with each kind of noise): \`${JSON.stringify(TIER_RATES)}\`; population structure: \`${JSON.stringify(STRUCTURE)}\`.\n<!-- bench:quality:end -->`
     const next = doc.includes('<!-- bench:quality:start -->') ? doc.replace(/<!-- bench:quality:start -->[\s\S]*<!-- bench:quality:end -->/, block) : `${doc}\n${block}\n`
     await fs.writeFile(file, next)
   }
