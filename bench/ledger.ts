@@ -87,7 +87,7 @@ async function appendsGroupCommit(total: number): Promise<void> {
   const target = await freshSchema('seq')
   const h = await openDatabase<LedgerDB>(target)
   await migrateToLatest(h.db, 'ledger')
-  const seq = createSequencer(h.db, signer)
+  const seq = createSequencer(h.db, signer, { singleRoundTrip: true })
   const pub = { council: ed25519.getPublicKey(parties.council), trust: ed25519.getPublicKey(parties.trust) }
   const per = total / WRITERS
   const signed = Array.from({ length: WRITERS }, (_, w) => {

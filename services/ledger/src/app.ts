@@ -40,7 +40,7 @@ export const ledgerApp = fp(
       signer,
       vkey: encodeVerifierKey(opts.origin, ed25519.getPublicKey(opts.signingKey)),
       partyKey: (p) => keys.get(p),
-      sequencer: createSequencer(handle.db, signer, opts.maxBatch !== undefined ? { maxBatch: opts.maxBatch } : {}),
+      sequencer: createSequencer(handle.db, signer, { singleRoundTrip: opts.database.kind === 'postgres', ...(opts.maxBatch !== undefined ? { maxBatch: opts.maxBatch } : {}) }),
     }
 
     await app.register(errorsPlugin)

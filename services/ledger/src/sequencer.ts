@@ -26,13 +26,13 @@ interface Waiting {
   reject: (e: unknown) => void
 }
 
-export function createSequencer(db: Kysely<LedgerDB>, signer: NoteSigner & { origin: string }, opts: { maxBatch?: number } = {}): Sequencer {
+export function createSequencer(db: Kysely<LedgerDB>, signer: NoteSigner & { origin: string }, opts: { maxBatch?: number; singleRoundTrip?: boolean } = {}): Sequencer {
   const maxBatch = opts.maxBatch ?? 1000
   const queue: Waiting[] = []
   let running = false
   let transactions = 0
   let written = 0
-  const frontier: FrontierCache = {}
+  const frontier: FrontierCache = { singleRoundTrip: opts.singleRoundTrip ?? false }
 
   async function commit(batch: Waiting[]): Promise<void> {
     const all = batch.flatMap((w) => w.entries)

@@ -66,12 +66,33 @@ export function prepareEntry(signed: SignedEntry): PreparedEntry {
  */
 export interface FrontierCache {
   range?: CompactRange
+  /** Use ledger_append (migrations/ledger/0003) for one round trip when the frontier is known (PostgreSQL). */
+  singleRoundTrip?: boolean
+}
+
+const buf = (b: Uint8Array): Buffer => Buffer.from(b.buffer, b.byteOffset, b.byteLength)
+
+/** The one-round-trip append; false when another writer moved the head since `range` was read. */
+async function appendWithFunction(db: Kysely<LedgerDB>, range: CompactRange, prepared: readonly PreparedEntry[], signer: NoteSigner & { origin: string }) {
+  const { range: next, created } = appendLeaves(range, prepared.map((p) => p.leaf))
+  const root = compactRangeRoot(next)
+  const note = fastSignCheckpoint({ origin: signer.origin, size: next.size, rootHash: root }, signer)
+  const e = prepared.map((p) => p.signed.entry)
+  const res = await sql<{ ok: boolean }>`select ledger_append(
+    ${range.size}::bigint, ${next.size}::bigint, ${buf(root)}::bytea, ${note}::text,
+    ${prepared.map((_, i) => range.size + i)}::bigint[], ${prepared.map((p) => buf(p.body))}::bytea[], ${prepared.map((p) => buf(p.leaf))}::bytea[],
+    ${e.map((x) => x.type)}::text[], ${e.map((x) => x.isa_id)}::text[], ${e.map((x) => x.clause_id ?? null)}::text[],
+    ${e.map((x) => x.exchange_id ?? null)}::text[], ${e.map((x) => x.party)}::text[], ${e.map((x) => x.at)}::timestamptz[],
+    ${created.map((c) => c.level)}::smallint[], ${created.map((c) => c.index)}::bigint[], ${created.map((c) => buf(c.hash))}::bytea[]
+  ) as ok`.execute(db)
+  return res.rows[0]?.ok ? { next, note } : null
 }
 
 /**
  * Appends entries in order, in one transaction; returns their indexes and the new signed checkpoint.
- * Three round trips under the lock: the head row FOR UPDATE, the node read (skipped with a fresh
- * `cache`), and one statement that inserts entries, nodes and checkpoint and moves the head.
+ * Under the head-row lock: the head row FOR UPDATE, the node read (skipped with a fresh `cache`), and
+ * one statement that inserts entries, nodes and checkpoint and moves the head. With a known frontier on
+ * PostgreSQL, the whole transaction is one call of ledger_append (same lock, one round trip).
  */
 export async function appendEntries(
   db: Kysely<LedgerDB>,
@@ -82,6 +103,14 @@ export async function appendEntries(
   if (input.length === 0) throw new Error('appendEntries needs at least one entry')
   const prepared = input.map((e) => ('leaf' in e ? e : prepareEntry(e)))
   const leaves = prepared.map((p) => p.leaf)
+  if (cache.singleRoundTrip && cache.range) {
+    const fast = await appendWithFunction(db, cache.range, prepared, signer)
+    if (fast) {
+      const size = cache.range.size
+      cache.range = fast.next
+      return { appended: leaves.map((h, i) => ({ index: size + i, leafHash: h })), checkpoint: fast.note, size: fast.next.size }
+    }
+  }
   const out = await db.transaction().execute(async (trx) => {
     const head = await trx.selectFrom('log_head').select(['size']).where('id', '=', 1).forUpdate().executeTakeFirstOrThrow()
     const size = Number(head.size)

@@ -1,6 +1,6 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { ed25519 } from '@noble/curves/ed25519.js'
-import { testDatabaseKind } from '@healthflag/db'
+import { createTestTarget, testDatabaseKind } from '@healthflag/db'
 import {
   auditExport,
   fromBase64,
@@ -207,6 +207,37 @@ describe('concurrent writers', () => {
       expect(ids.size).toBe(total)
     } finally {
       await C.drop()
+    }
+  })
+})
+
+describe('two ledger processes on one database', () => {
+  it.skipIf(testDatabaseKind() !== 'postgres')('keep indexes gapless when both append at once (each falls back to re-reading the frontier under the lock)', { timeout: 300_000 }, async () => {
+    const t = await createTestTarget('twoproc')
+    const signingKey = ed25519.utils.randomSecretKey()
+    const parties = { council: ed25519.utils.randomSecretKey(), trust: ed25519.utils.randomSecretKey() }
+    const one = await startLedger('twoproc', { target: { ...t, drop: async () => {} }, signingKey, parties })
+    const two = await startLedger('twoproc', { target: { ...t, drop: async () => {} }, signingKey, parties })
+    try {
+      const send = (l: TestLedger, w: number) => {
+        const c = createLedgerClient({ url: l.url, key: { party: 'council', privateKey: parties.council } })
+        return (async () => {
+          const got: number[] = []
+          for (let i = 0; i < 40; i++) got.push((await c.append({ type: 'exchange.requested', isa_id: 'ISA-2P', isa_digest: 'ab'.repeat(32), exchange_id: `w${w}-${i}` })).index)
+          return got
+        })()
+      }
+      const idx = (await Promise.all([send(one, 0), send(two, 1), send(one, 2), send(two, 3)])).flat().sort((a, b) => a - b)
+      expect(idx).toEqual(Array.from({ length: 160 }, (_, i) => i))
+      const res = await fetch(new URL('/v1/export', one.url), { headers: { authorization: `Bearer ${one.auditorToken}` } })
+      const doc = (await res.json()) as LedgerExport
+      const report = auditExport(doc, { ledgerKey: parseVerifierKey(((await (await fetch(new URL('/v1/log', one.url))).json()) as { vkey: string }).vkey), partyKeys: new Map([['council', ed25519.getPublicKey(parties.council)]]) })
+      expect(report.problems).toEqual([])
+      expect(report.size).toBe(160)
+    } finally {
+      await one.close()
+      await two.close()
+      await t.drop()
     }
   })
 })
