@@ -29,6 +29,8 @@ const POLICY: Record<'council' | 'sidecar', Record<string, RouteAccess>> = {
   council: {
     'GET /': 'public',
     'GET /health': 'public',
+    'POST /v1/login': 'public',
+    'POST /v1/logout': 'public',
     'POST /v1/uploads': ['analyst', 'admin'],
     'GET /v1/uploads': ['analyst', 'admin'],
     'GET /v1/uploads/:id': ['analyst', 'admin'],
@@ -50,6 +52,8 @@ const POLICY: Record<'council' | 'sidecar', Record<string, RouteAccess>> = {
   sidecar: {
     'GET /health': 'public',
     'GET /ig': 'public',
+    'POST /v1/login': 'public',
+    'POST /v1/logout': 'public',
     'POST /v1/exchanges': 'peer',
     'GET /v1/exchanges/:id': 'peer',
     'POST /v1/index': ['ig_officer', 'admin'],
@@ -154,7 +158,8 @@ describe('route tables', () => {
     expect(() => app.get('/v1/undeclared', async () => ({ secret: true }))).toThrow(/registered without declared roles/)
     app.get('/v1/declared', { config: { roles: ['admin'] } }, async () => ({ ok: true }))
     await app.ready()
-    expect(routeTable(app).map((r) => r.url)).toEqual(['/v1/declared'])
+    // authPlugin brings the public sign-in routes; the declared route is the only other one.
+    expect(routeTable(app).map((r) => r.url)).toEqual(['/v1/login', '/v1/logout', '/v1/declared'])
     await app.close()
   })
 })

@@ -2,12 +2,13 @@
  * Roles as scopes, declared per route and enforced here in one place. A route registered without
  * `config.roles` fails at boot. `public` routes need nothing; `peer` routes need a signed request from a
  * registered party (signed-requests plugin); every other role list needs a bearer token of a user with
- * one of those roles.
+ * one of those roles: an API token (CLI and scripts) or a session token from POST /v1/login (people).
  */
 import fp from 'fastify-plugin'
 import { createHash, timingSafeEqual } from 'node:crypto'
 import type { FastifyInstance } from 'fastify'
 import { errors } from '@healthflag/protocol'
+import { LoginLimiter, SessionStore, loginRoutes } from './login.js'
 
 export type Role = 'analyst' | 'ig_officer' | 'auditor' | 'admin'
 export type RouteAccess = readonly Role[] | 'public' | 'peer'
@@ -22,6 +23,21 @@ export interface User {
 export interface ApiUser extends User {
   /** SHA-256 hex of the API token; the token itself is never stored. */
   tokenSha256: string
+  /** `scrypt$N$r$p$salt_b64$hash_b64` (see hashPassword); without it the user cannot sign in with a password. */
+  passwordHash?: string
+}
+
+export interface AuthOptions {
+  users: readonly ApiUser[]
+  /** Clock for session expiry and the sign-in attempt limit (tests inject one). */
+  now?: () => Date
+  /** Session lifetime; default 8 hours. */
+  sessionTtlMs?: number
+  /**
+   * Failed sign-ins per (user name, address) within the window before 429 (default 5 per 15 minutes), and
+   * per address over all names (default 10 × maxFailures).
+   */
+  loginLimit?: { maxFailures?: number; windowMs?: number; maxFailuresPerAddress?: number }
 }
 
 declare module 'fastify' {
@@ -48,7 +64,10 @@ export function findUser(users: readonly ApiUser[], token: string): User | undef
 }
 
 export const authPlugin = fp(
-  async (app: FastifyInstance, opts: { users: readonly ApiUser[] }) => {
+  async (app: FastifyInstance, opts: AuthOptions) => {
+    const now = opts.now ?? (() => new Date())
+    const sessions = new SessionStore(now, opts.sessionTtlMs)
+    const limiter = new LoginLimiter(now, opts.loginLimit?.maxFailures, opts.loginLimit?.windowMs)
     app.addHook('onRoute', (route) => {
       if (route.url.startsWith('/docs')) {
         route.config = { ...(route.config ?? {}), roles: 'public' }
@@ -63,12 +82,13 @@ export const authPlugin = fp(
       if (!roles || roles === 'public' || roles === 'peer') return
       const header = req.headers.authorization
       const token = header?.startsWith('Bearer ') ? header.slice(7).trim() : undefined
-      const user = token ? findUser(opts.users, token) : undefined
-      if (!user) throw errors.unauthenticated('Sign in first: send "Authorization: Bearer <your API token>".')
+      const user = token ? (findUser(opts.users, token) ?? sessions.find(token)) : undefined
+      if (!user) throw errors.unauthenticated('Sign in first: send "Authorization: Bearer <your API token or session token>".')
       // Unknown and forbidden answer alike, so probing a route teaches nothing.
       if (!roles.includes(user.role)) throw errors.notFound('Not found.')
       req.user = user
     })
+    await loginRoutes(app, { users: opts.users, sessions, limiter, ...(opts.loginLimit?.maxFailuresPerAddress ? { maxFailuresPerAddress: opts.loginLimit.maxFailuresPerAddress } : {}) })
   },
   { name: 'healthflag-auth' },
 )
