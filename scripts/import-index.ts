@@ -55,7 +55,7 @@ async function run(token: string): Promise<void> {
   const t0 = performance.now()
   const tick = setInterval(() => {
     void versions(token).then((vs) => {
-      const mine = vs.find((v) => !before.has(v.version_id) && v.status === 'loading')
+      const mine = vs.find((v) => !before.has(v.version_id))
       const s = (performance.now() - t0) / 1000
       const loaded = mine?.rows_loaded ?? 0
       const rate = loaded / s
