@@ -9,7 +9,7 @@ import { ed25519 } from '@noble/curves/ed25519.js'
 import type { DatabaseTarget } from '@healthflag/db'
 import { loadExampleIsa, withPartyKeys, withApproval, type IsaDocument } from '@healthflag/isa'
 import { toBase64Url } from '@healthflag/protocol'
-import { generatePartyKeys, hashToken, loggerOptions, publicKeys, type ApiUser, type PartyKeys } from '@healthflag/service-kit'
+import { generatePartyKeys, hashPassword, hashToken, loggerOptions, publicKeys, type ApiUser, type PartyKeys } from '@healthflag/service-kit'
 import { councilApp } from '@healthflag/council'
 import { sidecarApp } from '@healthflag/sidecar'
 import { ledgerApp } from '@healthflag/ledger'
@@ -30,6 +30,12 @@ export interface StackUser {
   token: string
 }
 
+/** A person's sign-in on one service's web page. */
+export interface StackLogin {
+  name: string
+  password: string
+}
+
 export interface Stack {
   council: FastifyInstance
   sidecar: FastifyInstance
@@ -39,6 +45,17 @@ export interface Stack {
   keys: { council: PartyKeys; trust: PartyKeys; ledger: Uint8Array }
   /** API tokens of the built-in users, by role. */
   tokens: { analyst: string; districtAnalyst: (district: string) => string; igOfficer: string; auditor: string; admin: string }
+  /**
+   * User names and passwords of the same built-in users, for the web pages' sign-in form. Always set by
+   * startStack; optional only so stacks assembled by hand (test/isa-fixtures.ts) still type-check.
+   */
+  logins?: {
+    analyst: StackLogin
+    districtAnalyst: (district: string) => StackLogin
+    igOfficer: StackLogin
+    auditor: StackLogin
+    admin: { council: StackLogin; sidecar: StackLogin; ledger: StackLogin }
+  }
   ledgerOrigin: string
   close(): Promise<void>
 }
@@ -47,6 +64,29 @@ const DISTRICTS = ['Cannock Chase', 'East Staffordshire', 'Lichfield', 'Newcastl
 
 function token(): string {
   return randomBytes(24).toString('base64url')
+}
+
+function districtUserName(d: string): string {
+  return `analyst-${d.toLowerCase().replace(/[^a-z]+/g, '-')}`
+}
+
+/**
+ * scrypt cost for the built-in users of a local stack. The full cost (N=2^15) protects passwords people
+ * choose; these are random 192-bit throwaway passwords of an in-memory stack, which no cost factor makes
+ * easier or harder to guess, and fourteen full-cost hashes add seconds to every stack start.
+ * Provisioned users files (scripts/provision.ts) use the full cost.
+ */
+const STACK_SCRYPT = { N: 2 ** 12, r: 8, p: 1 }
+
+/** Each built-in user gets a random password; hashed concurrently (scrypt runs on the libuv pool). */
+async function withPasswords(users: Omit<ApiUser, 'passwordHash'>[], passwords: Map<string, string>): Promise<ApiUser[]> {
+  return Promise.all(
+    users.map(async (u) => {
+      const password = token()
+      passwords.set(u.name, password)
+      return { ...u, passwordHash: await hashPassword(password, STACK_SCRYPT) }
+    }),
+  )
 }
 
 export async function startStack(opts: StackOptions): Promise<Stack> {
@@ -62,19 +102,32 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const auditor = token()
   const admin = token()
   const districtTokens = new Map(DISTRICTS.map((d) => [d, token()]))
-  const councilUsers: ApiUser[] = [
-    { name: 'central-analyst', role: 'analyst', district: null, tokenSha256: hashToken(analyst) },
-    { name: 'council-admin', role: 'admin', district: null, tokenSha256: hashToken(admin) },
-    ...[...districtTokens].map(([d, t]) => ({ name: `analyst-${d.toLowerCase().replace(/[^a-z]+/g, '-')}`, role: 'analyst' as const, district: d, tokenSha256: hashToken(t) })),
-  ]
-  const sidecarUsers: ApiUser[] = [
-    { name: 'ig-officer', role: 'ig_officer', district: null, tokenSha256: hashToken(igOfficer) },
-    { name: 'trust-admin', role: 'admin', district: null, tokenSha256: hashToken(admin) },
-  ]
-  const ledgerUsers: ApiUser[] = [
-    { name: 'auditor', role: 'auditor', district: null, tokenSha256: hashToken(auditor) },
-    { name: 'ledger-admin', role: 'admin', district: null, tokenSha256: hashToken(admin) },
-  ]
+  const passwords = new Map<string, string>()
+  const [councilUsers, sidecarUsers, ledgerUsers] = await Promise.all([
+    withPasswords(
+      [
+        { name: 'central-analyst', role: 'analyst', district: null, tokenSha256: hashToken(analyst) },
+        { name: 'council-admin', role: 'admin', district: null, tokenSha256: hashToken(admin) },
+        ...[...districtTokens].map(([d, t]) => ({ name: districtUserName(d), role: 'analyst' as const, district: d, tokenSha256: hashToken(t) })),
+      ],
+      passwords,
+    ),
+    withPasswords(
+      [
+        { name: 'ig-officer', role: 'ig_officer', district: null, tokenSha256: hashToken(igOfficer) },
+        { name: 'trust-admin', role: 'admin', district: null, tokenSha256: hashToken(admin) },
+      ],
+      passwords,
+    ),
+    withPasswords(
+      [
+        { name: 'auditor', role: 'auditor', district: null, tokenSha256: hashToken(auditor) },
+        { name: 'ledger-admin', role: 'admin', district: null, tokenSha256: hashToken(admin) },
+      ],
+      passwords,
+    ),
+  ])
+  const login = (name: string): StackLogin => ({ name, password: passwords.get(name)! })
   const logger = (service: string) => (opts.logStream ? { ...loggerOptions(service, opts.logLevel ?? 'info'), stream: opts.logStream } : false)
   const ledgerOrigin = 'healthflag.local/ledger/brfc-sssft'
 
@@ -114,6 +167,16 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
       igOfficer,
       auditor,
       admin,
+    },
+    logins: {
+      analyst: login('central-analyst'),
+      districtAnalyst: (d) => {
+        if (!districtTokens.has(d)) throw new Error(`unknown district ${d}`)
+        return login(districtUserName(d))
+      },
+      igOfficer: login('ig-officer'),
+      auditor: login('auditor'),
+      admin: { council: login('council-admin'), sidecar: login('trust-admin'), ledger: login('ledger-admin') },
     },
     ledgerOrigin,
     async close() {
