@@ -1,6 +1,6 @@
 /** The analyst's page in a real browser: upload a list, read the report, send it, read the flags. */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Browser } from 'playwright-core'
+import type { Browser, Page } from 'playwright-core'
 import { generatePopulation, toCsv, PATIENT_COLUMNS, CANDIDATE_COLUMNS } from '@healthflag/synth'
 import { api } from '../scripts/lib/client.js'
 import { startHarness, type Harness } from './support/harness.js'
@@ -20,11 +20,25 @@ afterAll(async () => {
   await h?.drop()
 })
 
+/** Signs in on the page's form with a user name and password, as a person does. */
+async function signIn(page: Page, who: { name: string; password: string }): Promise<void> {
+  await page.fill('#user', who.name)
+  await page.fill('#password', who.password)
+  await page.click('#sign-in')
+  await page.waitForSelector('#signed-in:not([hidden])')
+}
+
+function analyst() {
+  if (!h.stack.logins) throw new Error('startStack must give the built-in users passwords')
+  return h.stack.logins.analyst
+}
+
 describe('the council page', () => {
   it('uploads a candidate file, shows the validation report, sends it and shows one flag per person sent', async () => {
     const page = await browser.newPage()
     await page.goto(h.stack.urls.council)
-    await page.fill('#token', h.stack.tokens.analyst)
+    await signIn(page, analyst())
+    expect(await page.textContent('#who')).toBe('central-analyst')
     await page.setInputFiles('#file', { name: 'candidates.csv', mimeType: 'text/csv', buffer: Buffer.from(toCsv(pop.candidates, [...CANDIDATE_COLUMNS] as never)) })
     await page.click('#upload')
     await page.waitForSelector('#report:not([hidden])')
@@ -49,10 +63,15 @@ describe('the council page', () => {
     await page.screenshot({ path: `${process.env.TMPDIR ?? '/tmp'}/hf-council-page.png`, fullPage: true })
   })
 
-  it('says why when the token is wrong, without showing any data', async () => {
+  it('says why when the password is wrong, without showing any data', async () => {
     const page = await browser.newPage()
     await page.goto(h.stack.urls.council)
-    await page.fill('#token', 'not-a-token')
+    await page.fill('#user', analyst().name)
+    await page.fill('#password', 'not-the-password')
+    await page.click('#sign-in')
+    await page.locator('#error:not(:empty)').waitFor()
+    expect(await page.textContent('#error')).toBe('User name or password is wrong.')
+    expect(await page.locator('#signed-in').isHidden()).toBe(true)
     await page.setInputFiles('#file', { name: 'c.csv', mimeType: 'text/csv', buffer: Buffer.from('ref\n') })
     await page.click('#upload')
     await page.waitForFunction(() => (document.querySelector('#error')?.textContent ?? '').length > 0)

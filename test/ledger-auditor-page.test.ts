@@ -26,7 +26,11 @@ afterAll(async () => {
 async function openAsAuditor() {
   const page = await browser.newPage()
   await page.goto(h.stack.urls.ledger)
-  await page.fill('#token', h.stack.tokens.auditor)
+  if (!h.stack.logins) throw new Error('startStack must give the built-in users passwords')
+  await page.fill('#user', h.stack.logins.auditor.name)
+  await page.fill('#password', h.stack.logins.auditor.password)
+  await page.click('#sign-in')
+  await page.locator('#signed-in:not([hidden])').waitFor()
   return page
 }
 
@@ -76,11 +80,16 @@ describe('the auditor page', () => {
     expect(rows.some((r) => r.includes(exchangeId))).toBe(true)
   })
 
-  it('says what to do when the token is wrong, and shows no entries', async () => {
+  it('says what to do when the password is wrong, and shows no entries', async () => {
     const page = await browser.newPage()
     await page.goto(h.stack.urls.ledger)
-    await page.fill('#token', 'not-a-token')
+    await page.fill('#user', 'auditor')
+    await page.fill('#password', 'not-the-password')
+    await page.click('#sign-in')
+    await page.locator('#error').filter({ hasText: /\S/ }).waitFor()
+    expect(await page.textContent('#error')).toBe('User name or password is wrong.')
     await page.click('#load')
+    await page.locator('#error').filter({ hasText: /Sign in first/ }).waitFor()
     await page.locator('#error').filter({ hasText: /\S/ }).waitFor()
     expect(await page.textContent('#error')).toContain('Sign in first')
     expect(await page.locator('#entries tr').count()).toBe(0)
