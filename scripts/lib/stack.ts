@@ -89,21 +89,29 @@ async function withPasswords(users: Omit<ApiUser, 'passwordHash'>[], passwords: 
   )
 }
 
-export async function startStack(opts: StackOptions): Promise<Stack> {
-  const councilKeys = opts.keys?.council ?? generatePartyKeys()
-  const trustKeys = opts.keys?.trust ?? generatePartyKeys()
-  const ledgerKey = opts.keys?.ledger ?? ed25519.utils.randomSecretKey()
-  let isa = withPartyKeys(loadExampleIsa(), { council: publicKeys(councilKeys), trust: publicKeys(trustKeys) })
-  if (opts.approvalRequired) isa = withApproval(isa, isa.clauses[0]!.id, true)
-  if (opts.isa) isa = opts.isa(isa)
+export type StackLogins = NonNullable<Stack['logins']>
 
+export interface BuiltInUsers {
+  /** The users lists to pass to councilApp, sidecarApp and ledgerApp. */
+  users: { council: ApiUser[]; sidecar: ApiUser[]; ledger: ApiUser[] }
+  tokens: Stack['tokens']
+  logins: StackLogins
+}
+
+/**
+ * The built-in users of a local stack, each with a fresh API token and a fresh password: the central
+ * analyst, one analyst per district and an admin on the council; the IG officer and an admin on the
+ * side-car; the auditor and an admin on the ledger (the three admins share one API token).
+ * Exported for harnesses that assemble the services themselves.
+ */
+export async function builtInUsers(): Promise<BuiltInUsers> {
   const analyst = token()
   const igOfficer = token()
   const auditor = token()
   const admin = token()
   const districtTokens = new Map(DISTRICTS.map((d) => [d, token()]))
   const passwords = new Map<string, string>()
-  const [councilUsers, sidecarUsers, ledgerUsers] = await Promise.all([
+  const [council, sidecar, ledger] = await Promise.all([
     withPasswords(
       [
         { name: 'central-analyst', role: 'analyst', district: null, tokenSha256: hashToken(analyst) },
@@ -128,6 +136,41 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     ),
   ])
   const login = (name: string): StackLogin => ({ name, password: passwords.get(name)! })
+  return {
+    users: { council, sidecar, ledger },
+    tokens: {
+      analyst,
+      districtAnalyst: (d) => {
+        const t = districtTokens.get(d)
+        if (!t) throw new Error(`unknown district ${d}`)
+        return t
+      },
+      igOfficer,
+      auditor,
+      admin,
+    },
+    logins: {
+      analyst: login('central-analyst'),
+      districtAnalyst: (d) => {
+        if (!districtTokens.has(d)) throw new Error(`unknown district ${d}`)
+        return login(districtUserName(d))
+      },
+      igOfficer: login('ig-officer'),
+      auditor: login('auditor'),
+      admin: { council: login('council-admin'), sidecar: login('trust-admin'), ledger: login('ledger-admin') },
+    },
+  }
+}
+
+export async function startStack(opts: StackOptions): Promise<Stack> {
+  const councilKeys = opts.keys?.council ?? generatePartyKeys()
+  const trustKeys = opts.keys?.trust ?? generatePartyKeys()
+  const ledgerKey = opts.keys?.ledger ?? ed25519.utils.randomSecretKey()
+  let isa = withPartyKeys(loadExampleIsa(), { council: publicKeys(councilKeys), trust: publicKeys(trustKeys) })
+  if (opts.approvalRequired) isa = withApproval(isa, isa.clauses[0]!.id, true)
+  if (opts.isa) isa = opts.isa(isa)
+
+  const { users: { council: councilUsers, sidecar: sidecarUsers, ledger: ledgerUsers }, tokens, logins } = await builtInUsers()
   const logger = (service: string) => (opts.logStream ? { ...loggerOptions(service, opts.logLevel ?? 'info'), stream: opts.logStream } : false)
   const ledgerOrigin = 'healthflag.local/ledger/brfc-sssft'
 
@@ -157,27 +200,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
     urls: { council: councilUrl, sidecar: sidecarUrl, ledger: ledgerUrl },
     isa,
     keys: { council: councilKeys, trust: trustKeys, ledger: ledgerKey },
-    tokens: {
-      analyst,
-      districtAnalyst: (d) => {
-        const t = districtTokens.get(d)
-        if (!t) throw new Error(`unknown district ${d}`)
-        return t
-      },
-      igOfficer,
-      auditor,
-      admin,
-    },
-    logins: {
-      analyst: login('central-analyst'),
-      districtAnalyst: (d) => {
-        if (!districtTokens.has(d)) throw new Error(`unknown district ${d}`)
-        return login(districtUserName(d))
-      },
-      igOfficer: login('ig-officer'),
-      auditor: login('auditor'),
-      admin: { council: login('council-admin'), sidecar: login('trust-admin'), ledger: login('ledger-admin') },
-    },
+    tokens,
+    logins,
     ledgerOrigin,
     async close() {
       await council.close()
