@@ -7,9 +7,9 @@ import { Type, type Static, type TSchema } from 'typebox'
 import { Ajv } from 'ajv'
 import addFormatsModule from 'ajv-formats'
 import { canonicalize } from 'json-canonicalize'
-import { ed25519 } from '@noble/curves/ed25519.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { fromBase64Url, toBase64Url, toHex, utf8 } from './encoding.js'
+import { ed25519Sign, ed25519Verify } from './ed25519-node.js'
 import { errors } from './errors.js'
 
 const Closed = { additionalProperties: false } as const
@@ -131,13 +131,9 @@ const ANSWER_DOMAIN = 'healthflag/v1/answer\n'
 
 export function signAnswer(answer: ExchangeAnswer, party: string, privateKey: Uint8Array): SignedAnswer {
   const msg = utf8(ANSWER_DOMAIN + canonicalize(answer))
-  return { answer, party, signature: toBase64Url(ed25519.sign(msg, privateKey)) }
+  return { answer, party, signature: toBase64Url(ed25519Sign(msg, privateKey)) }
 }
 
 export function verifyAnswer(signed: SignedAnswer, publicKey: Uint8Array): boolean {
-  try {
-    return ed25519.verify(fromBase64Url(signed.signature), utf8(ANSWER_DOMAIN + canonicalize(signed.answer)), publicKey)
-  } catch {
-    return false
-  }
+  return ed25519Verify(fromBase64Url(signed.signature), utf8(ANSWER_DOMAIN + canonicalize(signed.answer)), publicKey)
 }
