@@ -51,7 +51,7 @@ describe('the council page', () => {
 
     await page.click('#send')
     await page.waitForSelector('#exchange:not([hidden])')
-    await page.waitForFunction(() => document.querySelectorAll('#results tr').length > 0)
+    await page.locator('#results tr').first().waitFor()
     const status = await page.textContent('#status')
     expect(status).toContain(`${sent.length} people checked`)
     expect(status).toContain('brfc-mh-1')
@@ -74,7 +74,7 @@ describe('the council page', () => {
     expect(await page.locator('#signed-in').isHidden()).toBe(true)
     await page.setInputFiles('#file', { name: 'c.csv', mimeType: 'text/csv', buffer: Buffer.from('ref\n') })
     await page.click('#upload')
-    await page.waitForFunction(() => (document.querySelector('#error')?.textContent ?? '').length > 0)
+    await expect.poll(async () => (await page.textContent('#error')) ?? '').not.toBe('')
     expect(await page.textContent('#error')).toContain('Sign in first')
     expect(await page.locator('#report').isHidden()).toBe(true)
   })
