@@ -16,7 +16,7 @@ import {
   type ExchangeRequest,
 } from '@healthflag/protocol'
 import { checkExchange, frequencyWindowStart, isaInEffect, type IsaVersion } from '@healthflag/isa'
-import { createTokeniser, deriveEpochKey, keyCheckValue, MATCH_KEYS, type MatchKeyKind, type NormalisedPerson } from '@healthflag/tokens'
+import { createFastTokeniser, deriveEpochKey, keyCheckValue, MATCH_KEYS, type MatchKeyKind, type NormalisedPerson } from '@healthflag/tokens'
 import { signedFetch } from '@healthflag/service-kit'
 import type { CouncilContext } from './context.js'
 import * as store from './store.js'
@@ -98,7 +98,8 @@ export async function startExchange(ctx: CouncilContext, p: { uploadId: string; 
     trustPublicKey: partyKey(version, 'trust', 'agreement_key'),
   })
   const kcv = keyCheckValue(epochKey)
-  const tokeniser = createTokeniser(epochKey, { kinds: matchKeys })
+  // The fast path gives the same tokens as the noble reference (packages/tokens/test/fast.test.ts), about 3× sooner.
+  const tokeniser = createFastTokeniser(epochKey, { kinds: matchKeys })
   const rows = shuffle(
     candidates.map((c) => ({ rowNo: c.row_no, ref: newRowRef(), tokens: tokeniser.tokens(c.person as NormalisedPerson) })),
   ).filter((r) => Object.keys(r.tokens).length > 0)
