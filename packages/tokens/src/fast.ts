@@ -1,18 +1,20 @@
 /**
- * The fast token path for bulk tokenising (the side-car's index import). Same tokens as createTokeniser, bit for bit:
- * HMAC-SHA256(k_kind, canonical_bytes) truncated to 16 bytes. What makes it fast is per-call overhead, not SHA-256:
- * the HMAC key's inner and outer pad blocks are compressed once per kind, so a token is the compression of its
- * message block(s) from the inner state plus one compression from the outer state, run by @noble/hashes' own SHA-256
- * engine with no allocation per token. Measured against node:crypto createHmac and the plain noble `hmac` in
- * bench/tokens.ts; the reference (`createTokeniser(..., { impl: 'noble' })`) is what the vectors check, and
- * test/fast.test.ts checks this path equals it on the vectors and on random people.
+ * The fast token path for bulk tokenising (the side-car's index import, the council's candidates). Same tokens as
+ * createTokeniser, bit for bit: HMAC-SHA256(k_kind, canonical_bytes) truncated to 16 bytes. What makes it fast is
+ * per-call overhead, not SHA-256: the HMAC key's inner and outer pad blocks are compressed once per kind, so a token is
+ * the compression of its message block(s) from the inner state plus one compression from the outer state, run by
+ * @noble/hashes' own SHA-256 engine. Canonical bytes are written straight into the engine's block buffer, each key
+ * prefix once for all the combinations that share it, and the values derived from a name or a date (phonetic codes,
+ * one-deletion variants, the known-name check) are memoised per tokeniser, since names repeat heavily in a population:
+ * no allocation per token. Measured against node:crypto createHmac and the plain noble `hmac` in bench/tokens.ts; the
+ * reference (`createTokeniser(..., { impl: 'noble' })`) is what the vectors check, and test/fast.test.ts checks this
+ * path equals it on the vectors and on random people.
  */
 import { createHmac } from 'node:crypto'
 import { hmac } from '@noble/hashes/hmac.js'
 import { _SHA256, sha256 } from '@noble/hashes/sha2.js'
-import { canonicalBytes } from './canonical.js'
 import { deriveKindKey } from './keys.js'
-import { CANDIDATE_TOKEN_KINDS, PersonFields, isMatchKeyKind, keyCombinations, keyMaterialKind, type MatchKeyKind } from './match-keys.js'
+import { CANDIDATE_TOKEN_KINDS, KEY_FIELDS, fieldValues, isMatchKeyKind, keyMaterialKind, type KeyField, type MatchKeyKind } from './match-keys.js'
 import type { NormalisedPerson } from './person.js'
 import { TOKEN_BYTES, type TokenSet, type Tokeniser } from './tokeniser.js'
 
@@ -43,58 +45,111 @@ function padState(key: Uint8Array, pad: number): Int32Array {
 }
 
 /**
- * HMAC-SHA256 with the key's pad blocks compressed once: each call costs ceil((len + 9) / 64) + 1 compressions and
- * no allocation (messages up to 55 bytes, i.e. nearly every token, take two). Keys longer than 64 bytes are hashed
- * first, as RFC 2104 says. Not re-entrant across threads (each worker makes its own).
+ * HMAC-SHA256 under several keys, each key's pad blocks compressed once, over a message the caller writes into `msg`
+ * (from byte 0; `reserve` first): each MAC costs ceil((len + 9) / 64) + 1 compressions and no allocation (messages up
+ * to 55 bytes, i.e. nearly every token, take two). Keys longer than 64 bytes are hashed first, as RFC 2104 says. Not
+ * re-entrant across threads (each worker makes its own).
  */
-export function prekeyedHmacSha256(key: Uint8Array): MacInto {
-  const k = key.length > BLOCK ? sha256(key) : key
-  const inner = padState(k, 0x36)
-  const outer = padState(k, 0x5c)
-  const engine = new _SHA256() as unknown as Sha256Engine
-  let buf = new Uint8Array(2 * BLOCK)
-  let view = new DataView(buf.buffer)
-  const ob = new Uint8Array(BLOCK)
-  const ov = new DataView(ob.buffer)
-  ob[32] = 0x80
-  ov.setUint32(60, (BLOCK + 32) * 8)
-  const res = new Uint8Array(32)
-  const rv = new DataView(res.buffer)
-  const mac: MacInto = (msg, out, offset, outLen) => {
-    const len = msg.length
-    const blocks = Math.ceil((len + 9) / BLOCK)
-    if (blocks * BLOCK > buf.length) {
-      buf = new Uint8Array(blocks * BLOCK)
-      view = new DataView(buf.buffer)
-    }
-    buf.set(msg)
-    buf.fill(0, len, blocks * BLOCK)
+class PrekeyedMacs {
+  msg = new Uint8Array(4 * BLOCK)
+  private view = new DataView(this.msg.buffer)
+  private readonly inner: Int32Array
+  private readonly outer: Int32Array
+  private readonly engine = new _SHA256() as unknown as Sha256Engine
+  private readonly ob = new Uint8Array(BLOCK)
+  private readonly ov = new DataView(this.ob.buffer)
+  private readonly res = new Uint8Array(32)
+
+  constructor(readonly keys: readonly Uint8Array[]) {
+    this.inner = new Int32Array(keys.length * 8)
+    this.outer = new Int32Array(keys.length * 8)
+    keys.forEach((key, i) => {
+      const k = key.length > BLOCK ? sha256(key) : key
+      this.inner.set(padState(k, 0x36), i * 8)
+      this.outer.set(padState(k, 0x5c), i * 8)
+    })
+    this.ob[32] = 0x80
+    this.ov.setUint32(60, (BLOCK + 32) * 8)
+  }
+
+  /** Room for a message of `len` bytes (plus padding) in `msg`, keeping the bytes already written. */
+  reserve(len: number): void {
+    if (len + 9 <= this.msg.length) return
+    const grown = new Uint8Array(Math.ceil((len + 9) / BLOCK) * BLOCK * 2)
+    grown.set(this.msg)
+    this.msg = grown
+    this.view = new DataView(grown.buffer)
+  }
+
+  /** HMAC under key `k` of msg[0, len), truncated to `outLen` bytes (≤ 32), written into `out` at `offset`. */
+  mac(k: number, len: number, out: Uint8Array, offset: number, outLen: number): void {
+    const buf = this.msg
+    const view = this.view
+    const end = (((len + 8) >>> 6) + 1) * BLOCK
+    for (let i = len + 1; i < end - 4; i++) buf[i] = 0
     buf[len] = 0x80
     // Message length in bits, inner pad block included; messages here are far below 2^29 bytes.
-    view.setUint32(blocks * BLOCK - 4, (BLOCK + len) * 8)
-    const e = engine
-    e.A = inner[0]!; e.B = inner[1]!; e.C = inner[2]!; e.D = inner[3]!; e.E = inner[4]!; e.F = inner[5]!; e.G = inner[6]!; e.H = inner[7]! // prettier-ignore
-    for (let b = 0; b < blocks; b++) e.process(view, b * BLOCK)
+    view.setUint32(end - 4, (BLOCK + len) * 8)
+    const e = this.engine
+    const s = k * 8
+    const inner = this.inner
+    const outer = this.outer
+    const ov = this.ov
+    e.A = inner[s]!; e.B = inner[s + 1]!; e.C = inner[s + 2]!; e.D = inner[s + 3]!; e.E = inner[s + 4]!; e.F = inner[s + 5]!; e.G = inner[s + 6]!; e.H = inner[s + 7]! // prettier-ignore
+    for (let b = 0; b < end; b += BLOCK) e.process(view, b)
     ov.setInt32(0, e.A); ov.setInt32(4, e.B); ov.setInt32(8, e.C); ov.setInt32(12, e.D); ov.setInt32(16, e.E); ov.setInt32(20, e.F); ov.setInt32(24, e.G); ov.setInt32(28, e.H) // prettier-ignore
-    e.A = outer[0]!; e.B = outer[1]!; e.C = outer[2]!; e.D = outer[3]!; e.E = outer[4]!; e.F = outer[5]!; e.G = outer[6]!; e.H = outer[7]! // prettier-ignore
+    e.A = outer[s]!; e.B = outer[s + 1]!; e.C = outer[s + 2]!; e.D = outer[s + 3]!; e.E = outer[s + 4]!; e.F = outer[s + 5]!; e.G = outer[s + 6]!; e.H = outer[s + 7]! // prettier-ignore
     e.process(ov, 0)
-    rv.setInt32(0, e.A); rv.setInt32(4, e.B); rv.setInt32(8, e.C); rv.setInt32(12, e.D); rv.setInt32(16, e.E); rv.setInt32(20, e.F); rv.setInt32(24, e.G); rv.setInt32(28, e.H) // prettier-ignore
-    out.set(outLen === 32 ? res : res.subarray(0, outLen), offset)
+    if (outLen === TOKEN_BYTES) {
+      writeWord(out, offset, e.A)
+      writeWord(out, offset + 4, e.B)
+      writeWord(out, offset + 8, e.C)
+      writeWord(out, offset + 12, e.D)
+      return
+    }
+    const res = this.res
+    writeWord(res, 0, e.A); writeWord(res, 4, e.B); writeWord(res, 8, e.C); writeWord(res, 12, e.D); writeWord(res, 16, e.E); writeWord(res, 20, e.F); writeWord(res, 24, e.G); writeWord(res, 28, e.H) // prettier-ignore
+    for (let i = 0; i < outLen; i++) out[offset + i] = res[i]!
   }
-  // The engine's field names are internal to @noble/hashes; if an upgrade changes them this check fails and the
-  // node:crypto path is used instead, so a token is never wrong, only slower.
-  return selfCheck(k, mac) ? mac : nodeMacInto(k)
 }
 
-function selfCheck(key: Uint8Array, mac: MacInto): boolean {
+function writeWord(out: Uint8Array, at: number, w: number): void {
+  out[at] = w >>> 24
+  out[at + 1] = w >>> 16
+  out[at + 2] = w >>> 8
+  out[at + 3] = w
+}
+
+/** Every key's MAC equals the @noble/hashes reference on messages of one, two and more blocks. */
+function selfCheck(macs: PrekeyedMacs): boolean {
   const out = new Uint8Array(32)
-  for (const len of [0, 1, 40, 55, 56, 64, 119, 200]) {
-    const msg = new Uint8Array(len).map((_, i) => (i * 31 + len) & 0xff)
-    mac(msg, out, 0, 32)
-    const ref = hmac(sha256, key, msg)
-    for (let i = 0; i < 32; i++) if (out[i] !== ref[i]) return false
+  for (let k = 0; k < macs.keys.length; k++) {
+    for (const len of [0, 1, 40, 55, 56, 64, 119, 200]) {
+      const msg = new Uint8Array(len).map((_, i) => (i * 31 + len + k) & 0xff)
+      macs.reserve(len)
+      macs.msg.set(msg)
+      macs.mac(k, len, out, 0, 32)
+      const key = macs.keys[k]!
+      const ref = hmac(sha256, key, msg)
+      for (let i = 0; i < 32; i++) if (out[i] !== ref[i]) return false
+    }
   }
   return true
+}
+
+/**
+ * HMAC-SHA256 with the key's pad blocks compressed once (see PrekeyedMacs). The engine's field names are internal to
+ * @noble/hashes; if an upgrade changes them the self-check fails and the node:crypto path is used instead, so a token is
+ * never wrong, only slower.
+ */
+export function prekeyedHmacSha256(key: Uint8Array): MacInto {
+  const macs = new PrekeyedMacs([key])
+  if (!selfCheck(macs)) return nodeMacInto(key)
+  return (msg, out, offset, outLen) => {
+    macs.reserve(msg.length)
+    macs.msg.set(msg)
+    macs.mac(0, msg.length, out, offset, outLen)
+  }
 }
 
 /** node:crypto createHmac as a MacInto (the fallback, and a bench candidate). */
@@ -139,29 +194,169 @@ export interface BinaryTokeniser {
   tokenise(person: NormalisedPerson, cols: TokenColumns): number
 }
 
+/**
+ * Which person field a key field's values are derived from, for the fields worth memoising (derived from a name or a
+ * date, which repeat across a population). fieldValues stays the one definition of every value: a memo entry is
+ * fieldValues of a person holding only that field. A field not listed here (or added later) is computed per person.
+ */
+type MemoSource = 'given' | 'family' | 'dob'
+const MEMO_SOURCE: Partial<Record<KeyField, MemoSource>> = {
+  given: 'given',
+  given_initial: 'given',
+  given_phonetic: 'given',
+  given_edits: 'given',
+  given_typo: 'given',
+  family: 'family',
+  family_full: 'family',
+  family_phonetic: 'family',
+  dob: 'dob',
+  dob_unordered: 'dob',
+  birth_year: 'dob',
+}
+
+/** Distinct names or dates remembered per field before a memo starts again (bounds a worker's memory). */
+const MEMO_LIMIT = 1 << 16
+
+const NOBODY: NormalisedPerson = {
+  nhs_number: null,
+  given_name: null,
+  given_canonical: [],
+  family_name: null,
+  family_parts: [],
+  date_of_birth: null,
+  sex: null,
+  postcode: null,
+}
+
+/** The memo key of the person field a MemoSource names, or undefined when the field is absent or cannot be keyed. */
+function memoKey(p: NormalisedPerson, source: MemoSource): string | undefined {
+  if (source === 'given') return p.given_name ?? undefined
+  if (source === 'dob') return p.date_of_birth ?? undefined
+  const full = p.family_name
+  if (full === null) return undefined
+  if (p.family_parts.length === 0) return full
+  // NUL never survives normalisation (letters only); a person built otherwise is simply not memoised.
+  if (full.includes('\0') || p.family_parts.some((x) => x.includes('\0'))) return undefined
+  return `${full}\0${p.family_parts.join('\0')}`
+}
+
+function sourcePerson(p: NormalisedPerson, source: MemoSource): NormalisedPerson {
+  if (source === 'given') return { ...NOBODY, given_name: p.given_name }
+  if (source === 'dob') return { ...NOBODY, date_of_birth: p.date_of_birth }
+  return { ...NOBODY, family_name: p.family_name, family_parts: p.family_parts }
+}
+
+const EMPTY: readonly string[] = Object.freeze([])
+const encoder = new TextEncoder()
+
 /** A tokeniser writing raw 16-byte tokens with kind codes: the import's path (no base64 strings, no allocation per token). */
 export function createBinaryTokeniser(epochKey: Uint8Array, opts?: { kinds?: readonly MatchKeyKind[] }): BinaryTokeniser {
   const kinds = opts?.kinds ?? CANDIDATE_TOKEN_KINDS
-  const macs = kinds.map((kind) => {
-    if (!isMatchKeyKind(kind)) throw new RangeError('kinds contains an unknown key kind')
-    return prekeyedHmacSha256(deriveKindKey(epochKey, keyMaterialKind(kind)))
-  })
+  for (const kind of kinds) if (!isMatchKeyKind(kind)) throw new RangeError('kinds contains an unknown key kind')
+  const keys = kinds.map((kind) => deriveKindKey(epochKey, keyMaterialKind(kind)))
+  const engine = new PrekeyedMacs(keys)
+  const fallback = selfCheck(engine) ? undefined : keys.map((k) => nodeMacInto(k))
+
+  // Field codes: each key field used by these kinds gets a slot in the per-person value table.
+  const fieldNames: KeyField[] = []
+  const kindFields = kinds.map((kind) =>
+    KEY_FIELDS[kind].map((f) => {
+      let code = fieldNames.indexOf(f)
+      if (code < 0) code = fieldNames.push(f) - 1
+      return code
+    }),
+  )
+  for (const fs of kindFields) if (fs.length > 255) throw new RangeError('a key has at most 255 fields')
+  const sources = fieldNames.map((f) => MEMO_SOURCE[f])
+  const memos = fieldNames.map(() => new Map<string, readonly string[]>())
+  const values: (readonly string[] | undefined)[] = fieldNames.map(() => undefined)
+  const maxFields = Math.max(1, ...kindFields.map((fs) => fs.length))
+  const lists: (readonly string[])[] = new Array<readonly string[]>(maxFields).fill(EMPTY)
+  const at = new Int32Array(maxFields)
+  const offsets = new Int32Array(maxFields)
+
+  const valuesOf = (p: NormalisedPerson, code: number): readonly string[] => {
+    let v = values[code]
+    if (v !== undefined) return v
+    const source = sources[code]
+    const key = source === undefined ? undefined : memoKey(p, source)
+    if (key === undefined) {
+      v = fieldValues(p, fieldNames[code]!)
+    } else {
+      const memo = memos[code]!
+      v = memo.get(key)
+      if (v === undefined) {
+        v = fieldValues(sourcePerson(p, source!), fieldNames[code]!)
+        if (memo.size >= MEMO_LIMIT) memo.clear()
+        memo.set(key, v)
+      }
+    }
+    values[code] = v
+    return v
+  }
+
+  /** Writes u16be(len(UTF-8(s))) || UTF-8(s) at `pos` of the message; returns the position after it. */
+  const writeValue = (s: string, pos: number): number => {
+    const l = s.length
+    engine.reserve(pos + 2 + 3 * l)
+    const buf = engine.msg
+    let ascii = true
+    for (let j = 0; j < l; j++) {
+      const c = s.charCodeAt(j)
+      if (c > 0x7f) {
+        ascii = false
+        break
+      }
+      buf[pos + 2 + j] = c
+    }
+    let n = l
+    if (!ascii) n = encoder.encodeInto(s, buf.subarray(pos + 2)).written
+    if (n > 0xffff) throw new RangeError('a key field is at most 65535 bytes')
+    buf[pos] = n >>> 8
+    buf[pos + 1] = n & 0xff
+    return pos + 2 + n
+  }
+
   return {
     kinds,
     tokenise(person, cols) {
-      const fields = new PersonFields(person)
+      values.fill(undefined)
       const start = cols.length
       for (let k = 0; k < kinds.length; k++) {
-        const combos = keyCombinations(fields, kinds[k]!)
-        if (combos.length === 0) continue
-        const kindStart = cols.reserve(combos.length)
-        for (const c of combos) {
-          const at = cols.length
-          macs[k]!(canonicalBytes(c), cols.tokens, at * TOKEN_BYTES, TOKEN_BYTES)
-          if (!seenBefore(cols.tokens, kindStart, at)) {
-            cols.kinds[at] = k
+        const fs = kindFields[k]!
+        const m = fs.length
+        let total = 1
+        for (let j = 0; j < m; j++) {
+          const v = valuesOf(person, fs[j]!)
+          lists[j] = v
+          total *= v.length
+          if (total === 0) break
+        }
+        if (total === 0) continue
+        const kindStart = cols.reserve(total)
+        // Every combination of the fields' values, the first field varying slowest (keyCombinations' order); only the
+        // fields from the one that changed onwards are rewritten.
+        at.fill(0, 0, m)
+        engine.msg[0] = m
+        let from = 0
+        let pos = 1
+        for (;;) {
+          pos = from === 0 ? 1 : offsets[from]!
+          for (let j = from; j < m; j++) {
+            offsets[j] = pos
+            pos = writeValue(lists[j]![at[j]!]!, pos)
+          }
+          const t = cols.length
+          if (fallback) fallback[k]!(engine.msg.subarray(0, pos), cols.tokens, t * TOKEN_BYTES, TOKEN_BYTES)
+          else engine.mac(k, pos, cols.tokens, t * TOKEN_BYTES, TOKEN_BYTES)
+          if (!seenBefore(cols.tokens, kindStart, t)) {
+            cols.kinds[t] = k
             cols.length++
           }
+          let j = m - 1
+          while (j >= 0 && ++at[j]! === lists[j]!.length) at[j--] = 0
+          if (j < 0) break
+          from = j
         }
       }
       return cols.length - start
