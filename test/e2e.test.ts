@@ -3,6 +3,7 @@
  * when DATABASE_URL is set), flags checked against the generator's ground truth, signatures enforced, and
  * no personal data or token anywhere it must not be.
  */
+import { createHash } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { generatePopulation, toCsv, PATIENT_COLUMNS, CANDIDATE_COLUMNS, MARKERS, type Population } from '@healthflag/synth'
 import { createTokeniser, deriveEpochKey, normalisePerson } from '@healthflag/tokens'
@@ -85,6 +86,17 @@ describe('the side-car answer', () => {
     expect(schema.properties.answer.additionalProperties).toBe(false)
   })
 
+  it('binds the answer and every ledger entry to one request digest, which the council keeps instead of the tokens', async () => {
+    const council = await h.stack.council.healthflagDb.selectFrom('exchange').select(['request_digest', 'signed_request', 'signed_answer']).where('id', '=', exchangeId).executeTakeFirstOrThrow()
+    const sidecar = await h.stack.sidecar.healthflagDb.selectFrom('exchange').select('request_digest').where('id', '=', exchangeId).executeTakeFirstOrThrow()
+    expect(council.request_digest).toMatch(/^[0-9a-f]{64}$/)
+    expect(sidecar.request_digest).toBe(council.request_digest)
+    expect((council.signed_answer as SignedAnswer).answer.request_digest).toBe(council.request_digest)
+    const entries = (await api.ledgerEntries(h.stack.urls.ledger, h.stack.tokens.auditor)).filter((e) => e.entry.entry.exchange_id === exchangeId)
+    expect(entries.map((e) => (e.entry.entry.digests as Record<string, string>).request)).toEqual([council.request_digest, council.request_digest, council.request_digest])
+    expect(council.signed_request).toBeNull()
+  })
+
   it('carries exactly {ref, active} for every row of a real answer', async () => {
     const ex = await h.stack.council.healthflagDb.selectFrom('exchange').select('signed_answer').where('id', '=', exchangeId).executeTakeFirstOrThrow()
     const signed = ex.signed_answer as SignedAnswer
@@ -135,6 +147,16 @@ describe('signed traffic', () => {
     const res = await post(h.stack.urls.sidecar, '/v1/exchanges', altered, headers)
     expect(res.status).toBe(401)
     expect(((await res.json()) as { code: string }).code).toBe('SIGNATURE_INVALID')
+  })
+
+  it('records a refused request under the SHA-256 of its exact bytes, the digest its signature covers', async () => {
+    const bytes = body()
+    const id = (JSON.parse(new TextDecoder().decode(bytes)) as ExchangeRequest).exchange_id
+    const res = await post(h.stack.urls.sidecar, '/v1/exchanges', bytes, signRequest({ party: 'council', privateKey: h.stack.keys.council.signing.privateKey }, 'POST', '/v1/exchanges', bytes))
+    expect(res.status).toBeGreaterThanOrEqual(400)
+    const row = await h.stack.sidecar.healthflagDb.selectFrom('exchange').select(['request_digest', 'status']).where('id', '=', id).executeTakeFirstOrThrow()
+    expect(row.status).toBe('refused')
+    expect(row.request_digest).toBe(createHash('sha256').update(bytes).digest('hex'))
   })
 
   it('refuses a ledger append without a signature, and one signed by an unregistered party', async () => {

@@ -3,10 +3,10 @@
  * a nonce and the SHA-256 of the exact body bytes, so a body cannot be swapped and a request cannot be
  * replayed to another route. Spec: docs/protocol.md.
  */
+import { createHash } from 'node:crypto'
 import { ed25519 } from '@noble/curves/ed25519.js'
-import { sha256 } from '@noble/hashes/sha2.js'
 import { randomBytes } from '@noble/hashes/utils.js'
-import { fromBase64Url, toBase64Url, toHex, utf8 } from './encoding.js'
+import { fromBase64Url, toBase64Url, utf8 } from './encoding.js'
 import { ed25519Sign, ed25519Verify } from './ed25519-node.js'
 import { errors } from './errors.js'
 
@@ -39,18 +39,22 @@ export function signingPublicKey(privateKey: Uint8Array): Uint8Array {
   return ed25519.getPublicKey(privateKey)
 }
 
+/**
+ * Hex SHA-256 of a body's exact bytes: what a signature covers, and what an exchange's `request_digest` is (the
+ * request is serialised once and these bytes are sent, digested, signed and recorded). node:crypto, as bodies run to
+ * tens of megabytes.
+ */
+export function bodyDigest(body: Uint8Array): string {
+  return createHash('sha256').update(body).digest('hex')
+}
+
 /** The exact bytes that are signed: a domain string and one field per line. */
 export function signingInput(p: { method: string; path: string; timestamp: string; nonce: string; party: string; body: Uint8Array }): Uint8Array {
-  const lines = [
-    'healthflag/v1/request',
-    p.method.toUpperCase(),
-    p.path,
-    p.party,
-    p.timestamp,
-    p.nonce,
-    toHex(sha256(p.body)),
-  ]
-  return utf8(lines.join('\n'))
+  return inputWithDigest(p, bodyDigest(p.body))
+}
+
+function inputWithDigest(p: { method: string; path: string; timestamp: string; nonce: string; party: string }, digest: string): Uint8Array {
+  return utf8(['healthflag/v1/request', p.method.toUpperCase(), p.path, p.party, p.timestamp, p.nonce, digest].join('\n'))
 }
 
 /** Headers that sign one request. `path` includes the query string exactly as sent. */
@@ -70,6 +74,8 @@ export interface VerifiedRequest {
   party: string
   nonce: string
   timestamp: Date
+  /** hex SHA-256 of the body bytes received (signed over) */
+  bodyDigest: string
 }
 
 /**
@@ -101,7 +107,8 @@ export function verifyRequest(
   if (Number.isNaN(at.getTime()) || Math.abs(now.getTime() - at.getTime()) > FRESHNESS_WINDOW_MS) {
     throw errors.staleRequest('The request timestamp is outside the 5-minute window; check the sender\'s clock and resend.')
   }
-  const ok = ed25519Verify(fromBase64Url(signature), signingInput({ method, path, timestamp, nonce, party, body }), publicKey)
+  const digest = bodyDigest(body)
+  const ok = ed25519Verify(fromBase64Url(signature), inputWithDigest({ method, path, timestamp, nonce, party }, digest), publicKey)
   if (!ok) throw errors.signatureInvalid('The request signature does not verify against the registered key; the body or headers were altered or the wrong key was used.')
-  return { party, nonce, timestamp: at }
+  return { party, nonce, timestamp: at, bodyDigest: digest }
 }

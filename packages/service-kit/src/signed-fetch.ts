@@ -6,8 +6,12 @@ export interface SignedResponse<T> {
   body: T
 }
 
+/**
+ * Sends `payload` as JSON, signed. A Uint8Array payload is taken as JSON already serialised (the exchange serialises
+ * its request once, so the bytes it digests and records are the bytes sent).
+ */
 export async function signedFetch<T>(baseUrl: string, key: SigningKey, method: 'GET' | 'POST' | 'PUT', path: string, payload?: unknown, opts: { timeoutMs?: number } = {}): Promise<SignedResponse<T>> {
-  const body = payload === undefined ? new Uint8Array() : new TextEncoder().encode(JSON.stringify(payload))
+  const body = payload === undefined ? new Uint8Array() : payload instanceof Uint8Array ? payload : new TextEncoder().encode(JSON.stringify(payload))
   const headers: Record<string, string> = { ...signRequest(key, method, path, body) }
   if (payload !== undefined) headers['content-type'] = 'application/json'
   let res: Response

@@ -9,6 +9,7 @@ import {
   fromBase64Url,
   HealthflagError,
   isHealthflagError,
+  bodyDigest,
   jsonDigest,
   SignedAnswer,
   PendingAnswer,
@@ -121,7 +122,9 @@ export async function startExchange(ctx: CouncilContext, p: { uploadId: string; 
     ...(view ? { checkpoint: { size: Number(view.size), root: view.root, note: view.note } } : {}),
     sent_at: now.toISOString(),
   }
-  const requestDigest = jsonDigest(request)
+  // Serialised once: these bytes are sent, signed and digested, so request_digest is the digest the signature covers.
+  const body = new TextEncoder().encode(JSON.stringify(request))
+  const requestDigest = bodyDigest(body)
 
   await ctx.db.transaction().execute(async (trx) => {
     await store.insertExchange(trx, {
@@ -135,7 +138,6 @@ export async function startExchange(ctx: CouncilContext, p: { uploadId: string; 
       kcv,
       rows: rows.map((r) => ({ ref: r.ref, rowNo: r.rowNo })),
       requestedBy: p.requestedBy,
-      signedRequest: request,
       requestDigest,
       createdAt: now,
     })
@@ -153,7 +155,7 @@ export async function startExchange(ctx: CouncilContext, p: { uploadId: string; 
 
   let res
   try {
-    res = await signedFetch<unknown>(ctx.sidecarUrl, { party: ctx.party, privateKey: ctx.keys.signing.privateKey }, 'POST', '/v1/exchanges', request)
+    res = await signedFetch<unknown>(ctx.sidecarUrl, { party: ctx.party, privateKey: ctx.keys.signing.privateKey }, 'POST', '/v1/exchanges', body)
   } catch (e) {
     const err = isHealthflagError(e) ? e : errors.upstreamFailed('The trust side-car did not answer.')
     await store.setExchangeStatus(ctx.db, exchangeId, err.statusCode >= 500 ? 'failed' : 'refused', { code: err.code, message: err.message })

@@ -89,9 +89,13 @@ export async function acceptedCandidates(db: Db, uploadId: string) {
     .execute()
 }
 
+/**
+ * Records an exchange and its rows (per-exchange ref -> upload row) in one statement per table. The request itself
+ * (its tokens) is not kept: the council holds its digest, which the signature, the answer and the ledger all name.
+ */
 export async function insertExchange(
   trx: Db,
-  e: { id: string; uploadId: string; isaId: string; isaVersion: number; isaDigest: string; clauseId: string; epoch: number; kcv: string; rows: { ref: string; rowNo: number }[]; requestedBy: string; signedRequest: unknown; requestDigest: string; createdAt?: Date },
+  e: { id: string; uploadId: string; isaId: string; isaVersion: number; isaDigest: string; clauseId: string; epoch: number; kcv: string; rows: { ref: string; rowNo: number }[]; requestedBy: string; requestDigest: string; createdAt?: Date },
 ): Promise<void> {
   await trx
     .insertInto('exchange')
@@ -108,17 +112,13 @@ export async function insertExchange(
       rows_sent: e.rows.length,
       requested_by: e.requestedBy,
       request_digest: e.requestDigest,
-      signed_request: JSON.stringify(e.signedRequest),
       // The service clock, not the database's: frequency windows and retention are judged on it.
       ...(e.createdAt ? { created_at: e.createdAt } : {}),
     })
     .execute()
-  for (let i = 0; i < e.rows.length; i += CHUNK * 4) {
-    await trx
-      .insertInto('exchange_row')
-      .values(e.rows.slice(i, i + CHUNK * 4).map((r) => ({ exchange_id: e.id, row_ref: r.ref, upload_id: e.uploadId, row_no: r.rowNo })))
-      .execute()
-  }
+  // Two array parameters however many rows: one round trip, no per-row parameters to bind.
+  await sql`INSERT INTO exchange_row (exchange_id, row_ref, upload_id, row_no)
+    SELECT ${e.id}::uuid, u.ref, ${e.uploadId}::uuid, u.row_no FROM unnest(${e.rows.map((r) => r.ref)}::text[], ${e.rows.map((r) => r.rowNo)}::int[]) AS u(ref, row_no)`.execute(trx)
 }
 
 export async function setExchangeStatus(db: Db, id: string, status: ExchangeStatus, error?: { code: string; message: string }): Promise<void> {
@@ -130,20 +130,18 @@ export async function setExchangeStatus(db: Db, id: string, status: ExchangeStat
 }
 
 export async function recordAnswer(trx: Db, id: string, p: { flags: Map<string, boolean>; indexAsOf: string; signedAnswer: unknown; answeredAt: Date }): Promise<number> {
-  const entries = [...p.flags]
-  const trueRefs = entries.filter(([, v]) => v).map(([k]) => k)
-  const falseRefs = entries.filter(([, v]) => !v).map(([k]) => k)
-  for (const [refs, value] of [[trueRefs, true], [falseRefs, false]] as const) {
-    for (let i = 0; i < refs.length; i += CHUNK * 4) {
-      await trx.updateTable('exchange_row').set({ active: value }).where('exchange_id', '=', id).where('row_ref', 'in', refs.slice(i, i + CHUNK * 4)).execute()
-    }
-  }
+  const refs = [...p.flags.keys()]
+  const values = [...p.flags.values()]
+  const flagged = values.filter((v) => v).length
+  await sql`UPDATE exchange_row AS r SET active = u.active
+    FROM unnest(${refs}::text[], ${values}::boolean[]) AS u(ref, active)
+    WHERE r.exchange_id = ${id}::uuid AND r.row_ref = u.ref`.execute(trx)
   await trx
     .updateTable('exchange')
-    .set({ status: 'answered', rows_flagged: trueRefs.length, index_as_of: p.indexAsOf, answered_at: p.answeredAt, signed_answer: JSON.stringify(p.signedAnswer), error_code: null, error_message: null })
+    .set({ status: 'answered', rows_flagged: flagged, index_as_of: p.indexAsOf, answered_at: p.answeredAt, signed_answer: JSON.stringify(p.signedAnswer), error_code: null, error_message: null })
     .where('id', '=', id)
     .execute()
-  return trueRefs.length
+  return flagged
 }
 
 export async function getExchange(db: Db, id: string) {

@@ -15,9 +15,13 @@ export type ExchangeDecision =
   | { kind: 'answered'; signed: SignedAnswer }
   | { kind: 'pending'; exchangeId: string; expiresAt: Date }
 
-export async function receiveExchange(ctx: SidecarContext, req: ExchangeRequest, party: string): Promise<ExchangeDecision> {
+/**
+ * `sent` is the request as it arrived: `digest` is the SHA-256 of its exact bytes (what the council signed, recorded
+ * and will find in the answer), `body` those bytes, kept only while an exchange awaits IG approval.
+ */
+export async function receiveExchange(ctx: SidecarContext, req: ExchangeRequest, party: string, sent: { digest: string; body: Uint8Array }): Promise<ExchangeDecision> {
   const now = ctx.now()
-  const requestDigest = jsonDigest(req)
+  const requestDigest = sent.digest
   const previous = await ctx.db.selectFrom('exchange').selectAll().where('id', '=', req.exchange_id).executeTakeFirst()
   if (previous) return replay(previous, requestDigest)
 
@@ -64,7 +68,7 @@ export async function receiveExchange(ctx: SidecarContext, req: ExchangeRequest,
         .insertInto('exchange')
         .values({ id: req.exchange_id, isa_id: version.doc.id, isa_digest: version.digest, clause_id: clause.id, party, status: 'pending', rows_received: req.rows.length, request_digest: requestDigest, received_at: now, expires_at: expiresAt })
         .execute()
-      await trx.insertInto('pending_request').values({ exchange_id: req.exchange_id, request: JSON.stringify(req) }).execute()
+      await trx.insertInto('pending_request').values({ exchange_id: req.exchange_id, request: Buffer.from(sent.body.buffer, sent.body.byteOffset, sent.body.byteLength).toString('utf8') }).execute()
     })
     return { kind: 'pending', exchangeId: req.exchange_id, expiresAt }
   }
