@@ -6,9 +6,9 @@
 import { Type, type Static, type TSchema } from 'typebox'
 import { Ajv } from 'ajv'
 import addFormatsModule from 'ajv-formats'
-import { canonicalize } from 'json-canonicalize'
-import { sha256 } from '@noble/hashes/sha2.js'
-import { fromBase64Url, toBase64Url, toHex, utf8 } from './encoding.js'
+import { createHash } from 'node:crypto'
+import { canonicalJson } from './canonical-json.js'
+import { fromBase64Url, toBase64Url, utf8 } from './encoding.js'
 import { ed25519Sign, ed25519Verify } from './ed25519-node.js'
 import { errors } from './errors.js'
 
@@ -124,16 +124,16 @@ export function assertValid<T extends TSchema>(schema: T, data: unknown, what: s
 
 /** SHA-256 hex of the RFC 8785 canonical form of a JSON value. */
 export function jsonDigest(value: unknown): string {
-  return toHex(sha256(utf8(canonicalize(value as object))))
+  return createHash('sha256').update(canonicalJson(value), 'utf8').digest('hex')
 }
 
 const ANSWER_DOMAIN = 'healthflag/v1/answer\n'
 
 export function signAnswer(answer: ExchangeAnswer, party: string, privateKey: Uint8Array): SignedAnswer {
-  const msg = utf8(ANSWER_DOMAIN + canonicalize(answer))
+  const msg = utf8(ANSWER_DOMAIN + canonicalJson(answer))
   return { answer, party, signature: toBase64Url(ed25519Sign(msg, privateKey)) }
 }
 
 export function verifyAnswer(signed: SignedAnswer, publicKey: Uint8Array): boolean {
-  return ed25519Verify(fromBase64Url(signed.signature), utf8(ANSWER_DOMAIN + canonicalize(signed.answer)), publicKey)
+  return ed25519Verify(fromBase64Url(signed.signature), utf8(ANSWER_DOMAIN + canonicalJson(signed.answer)), publicKey)
 }

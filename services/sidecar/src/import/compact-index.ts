@@ -166,12 +166,29 @@ export class CompactIndex implements PatientIndex {
 
   lookup(kind: MatchKeyKind, token: string): readonly string[] {
     const code = this.kindCode.get(kind)
-    if (code === undefined) return EMPTY
-    const t = decodeToken(token)
-    return t === null ? EMPTY : this.idsOf(this.head(code, t, 0))
+    if (code === undefined || !decodeTokenInto(token, this.scratch)) return EMPTY
+    return this.idsOf(this.head(code, this.scratch, 0))
   }
 
+  /** Decoded lookup token (lookups are synchronous, so one buffer serves them all). */
+  private readonly scratch = new Uint8Array(TOKEN_BYTES)
+  /**
+   * The patients last asked for: matching asks for the selected patient several times per row (veto, rare-name
+   * rule, flag), and each answer spells out its ~19 tokens. Frozen, as they are shared.
+   */
+  private recent = new Map<string, IndexedPatient>()
+
   patient(id: string): IndexedPatient | undefined {
+    const hit = this.recent.get(id)
+    if (hit) return hit
+    const built = this.buildPatient(id)
+    if (!built) return undefined
+    if (this.recent.size >= 64) this.recent = new Map()
+    this.recent.set(id, built)
+    return built
+  }
+
+  private buildPatient(id: string): IndexedPatient | undefined {
     const p = this.seqOf.get(id)
     if (p === undefined) return undefined
     const tokens: TokenSet = {}
@@ -180,7 +197,8 @@ export class CompactIndex implements PatientIndex {
       ;(tokens[kind] ??= []).push(Buffer.from(this.tokens.buffer, this.tokens.byteOffset + e * TOKEN_BYTES, TOKEN_BYTES).toString('base64url'))
     }
     const f = this.flags[p]!
-    return { id, tokens, active: (f & FLAG_ACTIVE) !== 0, restricted: (f & FLAG_RESTRICTED) !== 0 }
+    for (const list of Object.values(tokens)) Object.freeze(list)
+    return Object.freeze({ id, tokens: Object.freeze(tokens), active: (f & FLAG_ACTIVE) !== 0, restricted: (f & FLAG_RESTRICTED) !== 0 })
   }
 
   nameFrequency(id: string): number | undefined {
@@ -212,8 +230,42 @@ const B64URL = /^[A-Za-z0-9_-]{22}$/
 
 /** A wire token (22 base64url characters) as its 16 bytes, or null when it is not one. */
 export function decodeToken(token: string): Uint8Array | null {
+  const out = new Uint8Array(TOKEN_BYTES)
+  return decodeTokenInto(token, out) ? out : null
+}
+
+/** base64url character code -> 6-bit value, 255 for any other character. */
+const SEXTET = new Uint8Array(128).fill(255)
+'ABCDEFGHIJKLMNOPQRSTUVWXYZabcdefghijklmnopqrstuvwxyz0123456789-_'.split('').forEach((c, i) => (SEXTET[c.charCodeAt(0)] = i))
+
+/**
+ * Decodes a wire token into `out` (16 bytes); false when it is not 22 base64url characters or is a non-canonical
+ * spelling (stray low bits in the last character: not the same token). Same answers as the regex + Buffer round trip
+ * it replaces (B64URL above; services/sidecar/test checks them against each other), without allocating.
+ */
+export function decodeTokenInto(token: string, out: Uint8Array): boolean {
+  if (token.length !== 22) return false
+  let o = 0
+  let acc = 0
+  let bits = 0
+  for (let i = 0; i < 22; i++) {
+    const c = token.charCodeAt(i)
+    const v = c < 128 ? SEXTET[c]! : 255
+    if (v === 255) return false
+    acc = ((acc << 6) | v) & 0xffffff
+    bits += 6
+    if (bits >= 8) {
+      bits -= 8
+      out[o++] = (acc >> bits) & 0xff
+    }
+  }
+  // 132 bits read, 128 used: the 4 left over must be zero.
+  return (acc & ((1 << bits) - 1)) === 0
+}
+
+/** The reference decoding (regex and Buffer round trip), kept for the equivalence test. */
+export function decodeTokenReference(token: string): Uint8Array | null {
   if (!B64URL.test(token)) return null
   const b = Buffer.from(token, 'base64url')
-  // A non-canonical spelling of the same bytes (stray low bits in the last character) is not the same token.
   return b.length === TOKEN_BYTES && b.toString('base64url') === token ? b : null
 }
