@@ -21,8 +21,11 @@ const only = process.env.QUALITY_KINDS?.split(',') as MatchKeyKind[] | undefined
 const council = createTokeniser(key, only ? { kinds: only } : {})
 const sidecar = createTokeniser(key, { kinds: only ?? INDEX_TOKEN_KINDS })
 const today = new Date('2026-11-01T12:00:00Z')
+// QUALITY_TIERS=realistic,hard limits the tiers; QUALITY_MAX_STRANGERS=0.002 overrides the rare-name bound (§8.3).
+const tiers = (process.env.QUALITY_TIERS?.split(',') ?? ['clean', 'realistic', 'hard']) as ('clean' | 'realistic' | 'hard')[]
+const policy = process.env.QUALITY_MAX_STRANGERS ? { maxExpectedStrangers: Number(process.env.QUALITY_MAX_STRANGERS) } : undefined
 
-for (const tier of ['clean', 'realistic', 'hard'] as const) {
+for (const tier of tiers) {
   const pop = generatePopulation({ seed, patients: nPatients, candidates: nCandidates, tier })
   const patients: IndexedPatient[] = pop.patients.map((r) => ({
     id: r.patient_id,
@@ -39,7 +42,7 @@ for (const tier of ['clean', 'realistic', 'hard'] as const) {
     const truth = pop.truth[i]!
     const { person, issues } = normalisePerson(row, { today })
     if (issues.some((x) => x.severity === 'error') || !truth.sent) return
-    const out: MatchOutcome = matchCandidate(council.tokens(person), index)
+    const out: MatchOutcome = matchCandidate(council.tokens(person), index, policy)
     const ok = out.patientId !== null && out.patientId === truth.patientId
     const wrong = out.patientId !== null && out.patientId !== truth.patientId
     if (ok) tp++

@@ -123,8 +123,29 @@ export function expectedNamesakes(index: PatientIndex, id: string, policy?: Matc
   const family = tokenCount(index, 'family_freq', p.tokens.family_freq)
   if (given === undefined || family === undefined) return undefined
   const full = tokenCount(index, 'name_freq', p.tokens.name_freq) ?? 1
-  const share = Math.max((full - 1) / n, (given / n) * (family / n))
+  const independent = (given / n) * (family / n)
+  // The full name's own count overrides the product only when the given and family names go together more often than
+  // chance would have them (a Muhammad Khan, a father and son of one name): when so many other patients hold the full
+  // name that independence makes it unlikely (Poisson tail below CORRELATION_P). One other holder of a name whose
+  // product predicts one in a few is chance; in a small index it would otherwise count as a share of 1 / n.
+  const others = full - 1
+  const correlated = others > 0 && poissonTail((n - 1) * independent, others) < CORRELATION_P
+  const share = correlated ? Math.max(others / n, independent) : independent
   return (policy?.areaPopulation ?? DEFAULT_AREA_POPULATION) * share * SAME_DOB_PROBABILITY
+}
+
+/** Significance below which other holders of a full name show that its given and family names go together (§8.3). */
+export const CORRELATION_P = 0.05
+
+/** P(X >= k) for X ~ Poisson(mean). */
+export function poissonTail(mean: number, k: number): number {
+  let term = Math.exp(-mean)
+  let below = 0
+  for (let i = 0; i < k; i++) {
+    below += term
+    term *= mean / (i + 1)
+  }
+  return Math.max(0, 1 - below)
 }
 
 /** Agreement on a field implies agreement on the coarser fields derived from it. */
@@ -213,9 +234,11 @@ export function matchCandidate(tokens: TokenSet, index: PatientIndex, policy?: M
   // row may even carry the twin's NHS number. Only an exact or diminutive->formal given name tells them apart.
   if (!givenConfirmed) {
     // A given name one edit from the patient's that is not itself a known name (so a typo, never a twin's Jon for
-    // John), with family, DOB and sex, and the address or the NHS number.
-    if (f.has('given_typo') && f.has('family') && f.has('dob') && f.has('sex') && (f.has('postcode') || f.has('nhs'))) return matched
-    return unconfirmed
+    // John), with family, DOB and sex, and the address or the NHS number; or, moved, a name rare enough that no
+    // namesake born the same day is expected even counting every name one edit away (the factor 2, §8.3).
+    if (!(f.has('given_typo') && f.has('family') && f.has('dob') && f.has('sex'))) return unconfirmed
+    if (f.has('postcode') || f.has('nhs')) return matched
+    return rareEnough(index, id, policy, TYPO_NEIGHBOURHOOD_FACTOR) ? matched : unconfirmed
   }
   if (f.has('nhs')) return matched
   if (f.has('dob') && f.has('sex') && f.has('postcode')) return matched
@@ -224,11 +247,22 @@ export function matchCandidate(tokens: TokenSet, index: PatientIndex, policy?: M
   // households) hold two people of one full name born months apart at one postcode.
   if (f.has('postcode')) return matched
   // Moved house (or no postcode): accept only a name rare enough that a namesake born the same day is implausible.
-  const bound = policy?.maxExpectedStrangers ?? DEFAULT_MAX_EXPECTED_STRANGERS
-  const namesakes = bound > 0 ? expectedNamesakes(index, id, policy) : undefined
   // A day/month swap doubles the dates a namesake could have been born on.
-  if (namesakes !== undefined && namesakes * (f.has('dob') ? 1 : 2) < bound) return matched
-  return unconfirmed
+  return rareEnough(index, id, policy, f.has('dob') ? 1 : 2) ? matched : unconfirmed
+}
+
+/**
+ * How many times more look-alikes a mistyped given name admits than an exact one: the patient's namesakes, and as many
+ * again for the other names within one edit that a stranger's mistyped name could have come from (§8.3).
+ */
+export const TYPO_NEIGHBOURHOOD_FACTOR = 2
+
+/** The rare-name rule (§8.3): fewer than `maxExpectedStrangers` look-alikes expected, `factor` times the namesakes. */
+function rareEnough(index: PatientIndex, id: string, policy: MatchPolicy | undefined, factor: number): boolean {
+  const bound = policy?.maxExpectedStrangers ?? DEFAULT_MAX_EXPECTED_STRANGERS
+  if (!(bound > 0)) return false
+  const namesakes = expectedNamesakes(index, id, policy)
+  return namesakes !== undefined && namesakes * factor < bound
 }
 
 /** True only for an unambiguous match to a non-restricted patient whose service is active. */

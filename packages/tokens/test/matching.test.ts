@@ -2,6 +2,8 @@ import { describe, expect, it } from 'vitest'
 import {
   INDEX_TOKEN_KINDS,
   activeFlag,
+  DEFAULT_AREA_POPULATION,
+  DEFAULT_MAX_EXPECTED_STRANGERS,
   SAME_DOB_PROBABILITY,
   buildMemoryIndex,
   createTokeniser,
@@ -14,6 +16,7 @@ import {
   type PatientIndex,
   type RawPerson,
 } from '../src/index.js'
+import { CORRELATION_P, TYPO_NEIGHBOURHOOD_FACTOR, poissonTail } from '../src/matching.js'
 
 const KEY = new Uint8Array(32).map((_, i) => i + 1)
 const council = createTokeniser(KEY)
@@ -144,6 +147,35 @@ describe('matching: weak keys and name frequency', () => {
     const idx = withFiller(...namesakes, { id: 'r', ...moved, postcode: 'ST2 2BB' })
     expect(match(moved, idx)).toEqual({ patientId: null, key: 'name_dob_sex', reason: 'weak_unconfirmed' })
   })
+  it('accepts a mistyped given name (not a known name) of a moved person whose name is rare in the trust population', () => {
+    const idx = withFiller({ id: 'r', ...moved, postcode: 'ST2 2BB' })
+    expect(match({ ...moved, given_name: 'Oluwasuen' }, idx)).toEqual({ patientId: 'r', key: 'typo_name_dob_sex', reason: 'matched' })
+  })
+  it('refuses a mistyped given name of a moved person whose given and family names are each common', () => {
+    const idx = withFiller({ id: 'c', ...common, postcode: 'ST2 2BB' })
+    expect(match({ ...common, given_name: 'GievnAA' }, idx)).toEqual({ patientId: null, key: 'typo_name_dob_sex', reason: 'weak_unconfirmed' })
+  })
+  it('asks twice the rarity of a mistyped name as of an exact one (its one-edit neighbourhood)', () => {
+    const idx = withFiller({ id: 'r', ...moved, postcode: 'ST2 2BB' })
+    // An area in which 0.75 x the bound of namesakes born the same day are expected: enough for the exact name only.
+    const areaPopulation = (DEFAULT_AREA_POPULATION * 0.75 * DEFAULT_MAX_EXPECTED_STRANGERS) / expectedNamesakes(idx, 'r')!
+    expect(match(moved, idx, { areaPopulation }).reason).toBe('matched')
+    expect(match({ ...moved, given_name: 'Oluwasuen' }, idx, { areaPopulation }).reason).toBe('weak_unconfirmed')
+    expect(TYPO_NEIGHBOURHOOD_FACTOR).toBe(2)
+  })
+  it('counts one other holder of a full name as chance when the given and family names are common enough to meet', () => {
+    // GivenAA is held by 62 patients, Quaxworth by 5; two of them are both: about 0.1 expected by chance (p ~ 0.1).
+    const quax: P[] = [1, 2, 3, 4].map((i) => ({ id: `q${i}`, given_name: i === 1 ? GIVEN[0]! : GIVEN[i]!, family_name: 'Quaxworth', date_of_birth: `197${i}-05-05`, sex: 'M', postcode: 'ST3 3CC' }))
+    const idx = withFiller(...quax, { id: 'r', ...common, family_name: 'Quaxworth', postcode: 'ST2 2BB' })
+    const n = 3005
+    expect(poissonTail(((n - 1) * 62 * 5) / n / n, 1)).toBeGreaterThan(CORRELATION_P)
+    expect(expectedNamesakes(idx, 'r')).toBeCloseTo(DEFAULT_AREA_POPULATION * (62 / n) * (5 / n) * SAME_DOB_PROBABILITY, 12)
+  })
+  it('computes the Poisson tail', () => {
+    expect(poissonTail(0.5, 0)).toBe(1)
+    expect(poissonTail(0.5, 1)).toBeCloseTo(1 - Math.exp(-0.5), 12)
+    expect(poissonTail(2, 3)).toBeCloseTo(1 - Math.exp(-2) * (1 + 2 + 2), 12)
+  })
   it('refuses a moved person with a rare name when the rule is turned off', () => {
     const idx = withFiller({ id: 'r', ...moved, postcode: 'ST2 2BB' })
     expect(match(moved, idx, { maxExpectedStrangers: 0 })).toEqual({ patientId: null, key: 'name_dob_sex', reason: 'weak_unconfirmed' })
@@ -216,7 +248,7 @@ describe('matching: given-name typos', () => {
     const idx = index([{ ...JOHN, postcode: 'ST2 2BB' }])
     expect(match({ ...JOHN, given_name: 'Jphn' }, idx)).toEqual({ patientId: 'p-john', key: 'nhs', reason: 'matched' })
   })
-  it('refuses a mistyped given name of someone who moved when nothing but the name, DOB and sex agree', () => {
+  it('refuses a mistyped given name of someone who moved when nothing but the name, DOB and sex agree (an index of one: no name is rare)', () => {
     const idx = index([{ ...JOHN, postcode: 'ST2 2BB' }])
     expect(match({ ...JOHN, nhs_number: null, given_name: 'Jphn' }, idx).reason).toBe('weak_unconfirmed')
   })
