@@ -1,7 +1,7 @@
 // normalisePerson: every field rule applied to one raw record, with issues that name the field and never the value.
 import { normaliseDateOfBirth, type DobProblem } from './date-of-birth.js'
-import { canonicalGivenNames, normaliseFamilyName, normaliseGivenName } from './names.js'
-import { normaliseNhsNumber, type NhsNumberProblem } from './nhs-number.js'
+import { canonicalGivenNames, normaliseFamilyName, normaliseGivenName, type FamilyName } from './names.js'
+import { normaliseNhsNumber, type FieldResult, type NhsNumberProblem } from './nhs-number.js'
 import { normalisePostcode, type PostcodeProblem } from './postcode.js'
 import { normaliseSex, type Sex, type SexProblem } from './sex.js'
 
@@ -71,39 +71,82 @@ const SEX_MESSAGES: Record<SexProblem, string> = {
  */
 export function normalisePerson(raw: RawPerson, opts?: { today?: Date }): { person: NormalisedPerson; issues: FieldIssue[] } {
   const issues: FieldIssue[] = []
-  const warn = (field: PersonField, code: string, message: string): void => {
-    issues.push({ field, severity: 'warning', code, message })
-  }
 
   const nhs = normaliseNhsNumber(raw.nhs_number)
-  if (!nhs.ok) warn('nhs_number', nhs.problem, NHS_MESSAGES[nhs.problem])
+  if (!nhs.ok) warn(issues, 'nhs_number', nhs.problem, NHS_MESSAGES[nhs.problem])
 
-  const given = normaliseGivenName(raw.given_name)
-  if (given === null && hasText(raw.given_name)) warn('given_name', 'no_letters', 'given name has no letters after titles are removed; treated as absent')
+  const given = raw.given_name == null ? null : memoised(givenMemo, raw.given_name, normaliseGivenName)
+  if (given === null && hasText(raw.given_name)) warn(issues, 'given_name', 'no_letters', 'given name has no letters after titles are removed; treated as absent')
 
-  const family = normaliseFamilyName(raw.family_name)
-  if (family === null && hasText(raw.family_name)) warn('family_name', 'no_letters', 'family name has no letters; treated as absent')
+  const family = raw.family_name == null ? null : memoised(familyMemo, raw.family_name, normaliseFamilyName)
+  if (family === null && hasText(raw.family_name)) warn(issues, 'family_name', 'no_letters', 'family name has no letters; treated as absent')
 
-  const dob = normaliseDateOfBirth(raw.date_of_birth, opts?.today ?? new Date())
+  const dob = dateOfBirth(raw.date_of_birth, opts?.today ?? new Date())
   if (!dob.ok) issues.push({ field: 'date_of_birth', severity: 'error', code: dob.problem, message: DOB_MESSAGES[dob.problem] })
 
   const sex = normaliseSex(raw.sex)
-  if (!sex.ok) warn('sex', sex.problem, SEX_MESSAGES[sex.problem])
+  if (!sex.ok) warn(issues, 'sex', sex.problem, SEX_MESSAGES[sex.problem])
 
   const postcode = normalisePostcode(raw.postcode)
-  if (!postcode.ok) warn('postcode', postcode.problem, POSTCODE_MESSAGES[postcode.problem])
+  if (!postcode.ok) warn(issues, 'postcode', postcode.problem, POSTCODE_MESSAGES[postcode.problem])
 
   const person: NormalisedPerson = {
     nhs_number: nhs.ok ? nhs.value : null,
     given_name: given,
     given_canonical: given === null ? [] : canonicalGivenNames(given, sex.ok ? sex.value : null),
     family_name: family?.full ?? null,
-    family_parts: family?.parts ?? [],
+    family_parts: family === null ? [] : [...family.parts],
     date_of_birth: dob.ok ? dob.value : null,
     sex: sex.ok ? sex.value : null,
     postcode: postcode.ok ? postcode.value : null,
   }
   return { person, issues }
+}
+
+function warn(issues: FieldIssue[], field: PersonField, code: string, message: string): void {
+  issues.push({ field, severity: 'warning', code, message })
+}
+
+/*
+ * Names and dates repeat heavily in a population (a few thousand given names, tens of thousands of family names and
+ * dates), so a bulk import normalises each distinct text once. The memos are bounded (cleared when full) and hold only
+ * what the pure functions return for a text; a memoised FamilyName is never handed out itself (its parts are copied).
+ */
+const MEMO_LIMIT = 1 << 15
+const givenMemo = new Map<string, string | null>()
+const familyMemo = new Map<string, FamilyName | null>()
+const dobMemo = new Map<string, FieldResult<string, DobProblem>>()
+/** the UTC day (days since 1970) the date memo holds answers for */
+let dobMemoDay = Number.NaN
+
+function memoised<T>(memo: Map<string, T>, raw: string, f: (raw: string) => T): T {
+  let v = memo.get(raw)
+  if (v === undefined && !memo.has(raw)) {
+    v = f(raw)
+    if (memo.size >= MEMO_LIMIT) memo.clear()
+    memo.set(raw, v)
+  }
+  return v as T
+}
+
+/**
+ * normaliseDateOfBirth, memoised per text for one UTC day: the answer depends on `today` only through the future-date
+ * check, which compares UTC calendar dates.
+ */
+function dateOfBirth(raw: string | null | undefined, today: Date): FieldResult<string, DobProblem> {
+  const day = Math.floor(today.getTime() / 86_400_000)
+  if (raw == null || Number.isNaN(day)) return normaliseDateOfBirth(raw, today)
+  if (day !== dobMemoDay) {
+    dobMemo.clear()
+    dobMemoDay = day
+  }
+  let v = dobMemo.get(raw)
+  if (v === undefined) {
+    v = normaliseDateOfBirth(raw, today)
+    if (dobMemo.size >= MEMO_LIMIT) dobMemo.clear()
+    dobMemo.set(raw, v)
+  }
+  return v
 }
 
 function hasText(s: string | null | undefined): boolean {
