@@ -199,22 +199,24 @@ export interface BinaryTokeniser {
  * date, which repeat across a population). fieldValues stays the one definition of every value: a memo entry is
  * fieldValues of a person holding only that field. A field not listed here (or added later) is computed per person.
  */
-type MemoSource = 'given' | 'family' | 'dob'
-const MEMO_SOURCE: Partial<Record<KeyField, MemoSource>> = {
-  given: 'given',
-  given_initial: 'given',
-  given_phonetic: 'given',
-  given_edits: 'given',
-  given_typo: 'given',
-  family: 'family',
-  family_full: 'family',
-  family_phonetic: 'family',
-  dob: 'dob',
-  dob_unordered: 'dob',
-  birth_year: 'dob',
+const MEMO_SOURCES = ['given', 'family', 'dob'] as const
+type MemoSource = (typeof MEMO_SOURCES)[number]
+/** index into MEMO_SOURCES */
+const MEMO_SOURCE: Partial<Record<KeyField, number>> = {
+  given: 0,
+  given_initial: 0,
+  given_phonetic: 0,
+  given_edits: 0,
+  given_typo: 0,
+  family: 1,
+  family_full: 1,
+  family_phonetic: 1,
+  dob: 2,
+  dob_unordered: 2,
+  birth_year: 2,
 }
 
-/** Distinct names or dates remembered per field before a memo starts again (bounds a worker's memory). */
+/** Distinct names or dates remembered per source before a memo starts again (bounds a worker's memory). */
 const MEMO_LIMIT = 1 << 16
 
 const NOBODY: NormalisedPerson = {
@@ -267,29 +269,45 @@ export function createBinaryTokeniser(epochKey: Uint8Array, opts?: { kinds?: rea
     }),
   )
   for (const fs of kindFields) if (fs.length > 255) throw new RangeError('a key has at most 255 fields')
-  const sources = fieldNames.map((f) => MEMO_SOURCE[f])
-  const memos = fieldNames.map(() => new Map<string, readonly string[]>())
+  // One memo per source: a name or date maps to the values of every field derived from it (by field code), filled as
+  // they are first asked for; a person costs one lookup per source.
+  const sourceOf = fieldNames.map((f) => MEMO_SOURCE[f])
+  const memos = MEMO_SOURCES.map(() => new Map<string, (readonly string[] | undefined)[]>())
+  /** per person: each source's memo entry, null when the person's field cannot be keyed, undefined until looked up */
+  const entries: ((readonly string[] | undefined)[] | null | undefined)[] = MEMO_SOURCES.map(() => undefined)
   const values: (readonly string[] | undefined)[] = fieldNames.map(() => undefined)
   const maxFields = Math.max(1, ...kindFields.map((fs) => fs.length))
   const lists: (readonly string[])[] = new Array<readonly string[]>(maxFields).fill(EMPTY)
   const at = new Int32Array(maxFields)
   const offsets = new Int32Array(maxFields)
 
+  const entryOf = (p: NormalisedPerson, si: number): (readonly string[] | undefined)[] | null => {
+    let e = entries[si]
+    if (e !== undefined) return e
+    const key = memoKey(p, MEMO_SOURCES[si]!)
+    if (key === undefined) e = null
+    else {
+      const memo = memos[si]!
+      e = memo.get(key)
+      if (e === undefined) {
+        e = new Array<readonly string[] | undefined>(fieldNames.length).fill(undefined)
+        if (memo.size >= MEMO_LIMIT) memo.clear()
+        memo.set(key, e)
+      }
+    }
+    entries[si] = e
+    return e
+  }
+
   const valuesOf = (p: NormalisedPerson, code: number): readonly string[] => {
     let v = values[code]
     if (v !== undefined) return v
-    const source = sources[code]
-    const key = source === undefined ? undefined : memoKey(p, source)
-    if (key === undefined) {
-      v = fieldValues(p, fieldNames[code]!)
-    } else {
-      const memo = memos[code]!
-      v = memo.get(key)
-      if (v === undefined) {
-        v = fieldValues(sourcePerson(p, source!), fieldNames[code]!)
-        if (memo.size >= MEMO_LIMIT) memo.clear()
-        memo.set(key, v)
-      }
+    const source = sourceOf[code]
+    const e = source === undefined ? null : entryOf(p, source)
+    if (e === null) v = fieldValues(p, fieldNames[code]!)
+    else {
+      v = e[code]
+      if (v === undefined) e[code] = v = fieldValues(sourcePerson(p, MEMO_SOURCES[source!]!), fieldNames[code]!)
     }
     values[code] = v
     return v
@@ -321,6 +339,7 @@ export function createBinaryTokeniser(epochKey: Uint8Array, opts?: { kinds?: rea
     kinds,
     tokenise(person, cols) {
       values.fill(undefined)
+      entries.fill(undefined)
       const start = cols.length
       for (let k = 0; k < kinds.length; k++) {
         const fs = kindFields[k]!
@@ -336,7 +355,7 @@ export function createBinaryTokeniser(epochKey: Uint8Array, opts?: { kinds?: rea
         const kindStart = cols.reserve(total)
         // Every combination of the fields' values, the first field varying slowest (keyCombinations' order); only the
         // fields from the one that changed onwards are rewritten.
-        at.fill(0, 0, m)
+        for (let j = 0; j < m; j++) at[j] = 0
         engine.msg[0] = m
         let from = 0
         let pos = 1

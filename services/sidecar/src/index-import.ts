@@ -221,19 +221,23 @@ class Loader {
       from = 1
       offset = r.counts[0]!
     }
-    for (let i = from; i < n; i++) {
-      const count = r.counts[i]!
+    if (from < n) {
+      // Every patient but the last is complete: the tail first, then the rest in bulk; the last is held, as its rows
+      // may go on in the next chunk.
       if (this.tail) this.emit(this.tail)
+      let end = offset
+      for (let i = from; i < n - 1; i++) end += r.counts[i]!
+      this.emitRange(r, from, n - 1, offset)
+      const count = r.counts[n - 1]!
       this.tail = {
-        id: r.ids[i]!,
-        line: r.lines[i]!,
-        explicit: r.explicit[i]!,
-        referralActive: r.referralActive[i] === 1,
-        restricted: r.restricted[i] === 1,
-        kinds: r.kinds.subarray(offset, offset + count),
-        tokens: r.tokens.subarray(offset * TOKEN_BYTES, (offset + count) * TOKEN_BYTES),
+        id: r.ids[n - 1]!,
+        line: r.lines[n - 1]!,
+        explicit: r.explicit[n - 1]!,
+        referralActive: r.referralActive[n - 1] === 1,
+        restricted: r.restricted[n - 1] === 1,
+        kinds: r.kinds.subarray(end, end + count),
+        tokens: r.tokens.subarray(end * TOKEN_BYTES, (end + count) * TOKEN_BYTES),
       }
-      offset += count
     }
     if (this.ids.length >= STORE_PATIENTS) await this.flush()
   }
@@ -251,26 +255,57 @@ class Loader {
 
   private emit(p: HeldPatient): void {
     if (!this.seen.add(p.id)) {
-      this.reject({ line: p.line, code: 'patient_id_repeated', message: 'patient_id appears again after rows of other patients; sort the extract by patient_id so that each patient\'s rows are together, and import again.' })
+      this.rejectRepeat(p.line)
       return
     }
     const active = p.explicit === -1 ? p.referralActive : p.explicit === 1
-    const n = p.kinds.length
-    if (this.held + n > this.kinds.length) {
-      const cap = Math.max(this.kinds.length * 2, this.held + n)
-      const kinds = new Uint8Array(cap)
-      kinds.set(this.kinds.subarray(0, this.held))
-      const tokens = new Uint8Array(cap * TOKEN_BYTES)
-      tokens.set(this.tokenBytes.subarray(0, this.held * TOKEN_BYTES))
-      this.kinds = kinds
-      this.tokenBytes = tokens
-    }
-    this.kinds.set(p.kinds, this.held)
-    this.tokenBytes.set(p.tokens, this.held * TOKEN_BYTES)
-    this.held += n
+    this.append(p.kinds, p.tokens)
     this.ids.push(p.id)
     this.flags.push((active ? FLAG_ACTIVE : 0) | (p.restricted ? FLAG_RESTRICTED : 0))
-    this.counts.push(n)
+    this.counts.push(p.kinds.length)
+  }
+
+  /** Emits patients [from, to) of a chunk whose tokens start at token `offset`, copying their tokens in runs. */
+  private emitRange(r: ChunkResult, from: number, to: number, offset: number): void {
+    let runStart = offset
+    let at = offset
+    for (let i = from; i < to; i++) {
+      const n = r.counts[i]!
+      if (!this.seen.add(r.ids[i]!)) {
+        this.append(r.kinds.subarray(runStart, at), r.tokens.subarray(runStart * TOKEN_BYTES, at * TOKEN_BYTES))
+        this.rejectRepeat(r.lines[i]!)
+        at += n
+        runStart = at
+        continue
+      }
+      const explicit = r.explicit[i]!
+      const active = explicit === -1 ? r.referralActive[i] === 1 : explicit === 1
+      this.ids.push(r.ids[i]!)
+      this.flags.push((active ? FLAG_ACTIVE : 0) | (r.restricted[i] === 1 ? FLAG_RESTRICTED : 0))
+      this.counts.push(n)
+      at += n
+    }
+    this.append(r.kinds.subarray(runStart, at), r.tokens.subarray(runStart * TOKEN_BYTES, at * TOKEN_BYTES))
+  }
+
+  private rejectRepeat(line: number): void {
+    this.reject({ line, code: 'patient_id_repeated', message: 'patient_id appears again after rows of other patients; sort the extract by patient_id so that each patient\'s rows are together, and import again.' })
+  }
+
+  private append(kinds: Uint8Array, tokens: Uint8Array): void {
+    const n = kinds.length
+    if (this.held + n > this.kinds.length) {
+      const cap = Math.max(this.kinds.length * 2, this.held + n)
+      const grownKinds = new Uint8Array(cap)
+      grownKinds.set(this.kinds.subarray(0, this.held))
+      const grownTokens = new Uint8Array(cap * TOKEN_BYTES)
+      grownTokens.set(this.tokenBytes.subarray(0, this.held * TOKEN_BYTES))
+      this.kinds = grownKinds
+      this.tokenBytes = grownTokens
+    }
+    this.kinds.set(kinds, this.held)
+    this.tokenBytes.set(tokens, this.held * TOKEN_BYTES)
+    this.held += n
   }
 
   private async flush(): Promise<void> {

@@ -62,20 +62,18 @@ export interface SerialisedError {
 
 const tokenisers = new WeakMap<ChunkSettings, BinaryTokeniser>()
 
-/** The chunk's rows with file line numbers: the plain reader when it can, else readPatients (csv-parse). */
-async function* chunkRows(settings: ChunkSettings, job: ChunkJob, parser: 'auto' | 'csv-parse'): AsyncGenerator<PatientInput | PatientReject> {
+/** The chunk's rows with file line numbers from the plain reader, or undefined when the chunk needs csv-parse. */
+function plainRows(settings: ChunkSettings, job: ChunkJob): (PatientInput | PatientReject)[] | undefined {
   const decoder = new TextDecoder('utf-8', { fatal: false })
-  const today = new Date(settings.today)
-  if (parser === 'auto') {
-    const plain = readPlainPatients(decoder.decode(job.header), decoder.decode(job.body), job.firstLine, today)
-    if (plain) {
-      yield* plain
-      return
-    }
-  }
+  return readPlainPatients(decoder.decode(job.header), decoder.decode(job.body), job.firstLine, new Date(settings.today))
+}
+
+/** The chunk's rows with file line numbers through readPatients (csv-parse). */
+async function* parsedRows(settings: ChunkSettings, job: ChunkJob): AsyncGenerator<PatientInput | PatientReject> {
+  const decoder = new TextDecoder('utf-8', { fatal: false })
   const fileLine = (chunkLine: number): number => job.firstLine + chunkLine - job.headerLines - 1
   try {
-    for await (const item of readPatients(decoder.decode(concat(job.header, job.body)), { today })) yield { ...item, line: fileLine(item.line) }
+    for await (const item of readPatients(decoder.decode(concat(job.header, job.body)), { today: new Date(settings.today) })) yield { ...item, line: fileLine(item.line) }
   } catch (e) {
     throw relocate(e, fileLine)
   }
@@ -111,37 +109,39 @@ export async function processChunk(settings: ChunkSettings, job: ChunkJob, opts:
     referrals = []
   }
 
-  {
-    for await (const item of chunkRows(settings, job, opts.parser ?? 'auto')) {
-      rowsRead++
-      const line = item.line
-      if (isReject(item)) {
-        rejects.push({ line, code: item.code, message: item.message })
-        continue
-      }
-      const last = ids.length - 1
-      if (last >= 0 && ids[last] === item.patientId) {
-        // Another row of the same patient: its referral counts, the person fields of the first row stand.
-        if (item.referral) referrals.push(item.referral)
-        const a = explicit[last]!
-        explicit[last] = a === -1 && item.active === null ? -1 : a === 1 || item.active === true ? 1 : 0
-        if (item.restricted) restricted[last] = 1
-        continue
-      }
-      closeGroup()
-      groupLine = line
-      ids.push(item.patientId)
-      lines.push(line)
-      explicit.push(item.active === null ? -1 : item.active ? 1 : 0)
-      referralActive.push(0)
-      restricted.push(item.restricted ? 1 : 0)
+  // The plain reader's rows are walked synchronously: an async generator costs a promise per row.
+  const row = (item: PatientInput | PatientReject): void => {
+    rowsRead++
+    const line = item.line
+    if (isReject(item)) {
+      rejects.push({ line, code: item.code, message: item.message })
+      return
+    }
+    const last = ids.length - 1
+    if (last >= 0 && ids[last] === item.patientId) {
+      // Another row of the same patient: its referral counts, the person fields of the first row stand.
       if (item.referral) referrals.push(item.referral)
-      const n = tok.tokenise(item.person, cols)
-      if (n > 0xffff) throw located(errors.fileMalformed(`The patient on line ${line} gives more tokens than an index can hold; check its name fields.`, { line }))
-      counts.push(n)
+      const a = explicit[last]!
+      explicit[last] = a === -1 && item.active === null ? -1 : a === 1 || item.active === true ? 1 : 0
+      if (item.restricted) restricted[last] = 1
+      return
     }
     closeGroup()
+    groupLine = line
+    ids.push(item.patientId)
+    lines.push(line)
+    explicit.push(item.active === null ? -1 : item.active ? 1 : 0)
+    referralActive.push(0)
+    restricted.push(item.restricted ? 1 : 0)
+    if (item.referral) referrals.push(item.referral)
+    const n = tok.tokenise(item.person, cols)
+    if (n > 0xffff) throw located(errors.fileMalformed(`The patient on line ${line} gives more tokens than an index can hold; check its name fields.`, { line }))
+    counts.push(n)
   }
+  const plain = (opts.parser ?? 'auto') === 'auto' ? plainRows(settings, job) : undefined
+  if (plain) for (const item of plain) row(item)
+  else for await (const item of parsedRows(settings, job)) row(item)
+  closeGroup()
   return {
     seq: job.seq,
     rowsRead,

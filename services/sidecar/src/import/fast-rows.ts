@@ -6,7 +6,7 @@
  * returns undefined, and the caller uses readPatients for it, which also produces the exact error.
  */
 import { PATIENT_ALIASES, normaliseHeader, parseFlag, type PatientInput, type PatientReject } from '@healthflag/records'
-import { normalisePerson, type RawPerson } from '@healthflag/tokens'
+import { normalisePerson, type FieldIssue, type RawPerson } from '@healthflag/tokens'
 
 export function readPlainPatients(header: string, body: string, bodyFirstLine: number, today: Date): (PatientInput | PatientReject)[] | undefined {
   if (header.includes('"') || body.includes('"')) return undefined
@@ -47,44 +47,55 @@ export function readPlainPatients(header: string, body: string, bodyFirstLine: n
     if (text.length === 0) continue
     const f = text.split(',')
     if (f.length !== columns.length) return undefined
-    const v = (i: number): string => (i < 0 ? '' : f[i]!.trim())
-    const patientId = v(at.patient_id)
+    const patientId = field(f, at.patient_id)
     if (!patientId) {
       out.push({ line: lineNo, code: 'patient_id_missing', message: 'patient_id is blank.' })
       continue
     }
     const raw: RawPerson = {
-      nhs_number: v(at.nhs_number) || null,
-      given_name: v(at.given_name) || null,
-      family_name: v(at.family_name) || null,
-      date_of_birth: v(at.date_of_birth) || null,
-      sex: v(at.sex) || null,
-      postcode: v(at.postcode) || null,
+      nhs_number: field(f, at.nhs_number) || null,
+      given_name: field(f, at.given_name) || null,
+      family_name: field(f, at.family_name) || null,
+      date_of_birth: field(f, at.date_of_birth) || null,
+      sex: field(f, at.sex) || null,
+      postcode: field(f, at.postcode) || null,
     }
     const { person, issues } = normalisePerson(raw, opts)
-    const fatal = issues.find((i) => i.severity === 'error')
+    let fatal: FieldIssue | undefined
+    for (const i of issues) {
+      if (i.severity === 'error') {
+        fatal = i
+        break
+      }
+    }
     if (fatal) {
       out.push({ line: lineNo, code: fatal.code, message: fatal.message })
       continue
     }
     let active: boolean | null = null
     if (hasActive) {
-      active = parseFlag(v(at.active_service))
+      active = parseFlag(field(f, at.active_service))
       if (active === null) {
         out.push({ line: lineNo, code: 'active_service_invalid', message: 'active_service must be true/false, 1/0 or Y/N.' })
         continue
       }
     }
-    const restricted = parseFlag(v(at.restricted)) ?? true // an unreadable restriction marker is treated as restricted
-    const service = at.service >= 0 ? v(at.service) : ''
+    const restricted = parseFlag(field(f, at.restricted)) ?? true // an unreadable restriction marker is treated as restricted
+    const service = at.service >= 0 ? field(f, at.service) : ''
     out.push({
       line: lineNo,
       patientId,
       person,
       active,
       restricted,
-      referral: service ? { service, referred_on: v(at.referred_on), discharged_on: v(at.discharged_on) || null } : null,
+      referral: service ? { service, referred_on: field(f, at.referred_on), discharged_on: field(f, at.discharged_on) || null } : null,
     })
   }
   return out
+}
+
+/** Field `i` of a split line, trimmed; '' for a column the header lacks. (A function, not a closure per line: closures
+ * cost a wrapper call each under tsx.) */
+function field(f: readonly string[], i: number): string {
+  return i < 0 ? '' : f[i]!.trim()
 }
