@@ -1,0 +1,38 @@
+/**
+ * The council's request rows made on worker threads are the rows made on one thread, in the same order, with the
+ * same rows left out; and each row carries exactly the reference tokeniser's tokens.
+ */
+import { randomBytes } from 'node:crypto'
+import { describe, expect, it } from 'vitest'
+import { generatePopulation } from '@healthflag/synth'
+import { MATCH_KEYS, createTokeniser, normalisePerson, type NormalisedPerson } from '@healthflag/tokens'
+import { tokeniseRows } from '../src/tokenise/rows.js'
+import { WORKER_THRESHOLD, tokeniseRowsParallel } from '../src/tokenise/pool.js'
+
+const pop = generatePopulation({ seed: 11, patients: 200, candidates: WORKER_THRESHOLD + 500, tier: 'realistic' })
+const persons: NormalisedPerson[] = pop.candidates.map((c) => normalisePerson(c).person)
+// Rows without any permitted key's fields are left out: blank a few people entirely.
+for (const i of [3, 1000, WORKER_THRESHOLD + 10]) persons[i] = normalisePerson({ given_name: null, family_name: null, date_of_birth: null, nhs_number: null, sex: null, postcode: null }).person
+const refs = persons.map(() => randomBytes(16).toString('base64url'))
+const epochKey = new Uint8Array(32).fill(9)
+
+describe('tokeniseRowsParallel', () => {
+  it('gives the single-thread rows, in order, with the same rows skipped', async () => {
+    const one = tokeniseRows({ epochKey, kinds: MATCH_KEYS, refs, persons })
+    const two = await tokeniseRowsParallel({ epochKey, kinds: MATCH_KEYS, refs, persons }, { threads: 2 })
+    expect(one.skipped).toEqual([3, 1000, WORKER_THRESHOLD + 10])
+    expect(two.skipped).toEqual(one.skipped)
+    expect(two.json).toBe(one.json)
+  })
+
+  it('carries the reference tokeniser\'s tokens under each row\'s ref', async () => {
+    const kinds = MATCH_KEYS.filter((k) => k !== 'phonetic_name_dob')
+    const out = await tokeniseRowsParallel({ epochKey, kinds, refs, persons }, { threads: 2 })
+    const rows = JSON.parse(`[${out.json}]`) as { ref: string; tokens: Record<string, string[]> }[]
+    expect(rows.length).toBe(persons.length - 3)
+    const reference = createTokeniser(epochKey, { kinds, impl: 'noble' })
+    const byRef = new Map(refs.map((r, i) => [r, persons[i]!]))
+    for (const row of rows.filter((_, i) => i % 50 === 0)) expect(row.tokens).toEqual(reference.tokens(byRef.get(row.ref)!))
+    expect(rows.every((r) => !('phonetic_name_dob' in r.tokens))).toBe(true)
+  })
+})
