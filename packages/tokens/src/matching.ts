@@ -223,8 +223,14 @@ export function matchCandidate(tokens: TokenSet, index: PatientIndex, policy?: M
   if (candNhs.length > 0 && patNhs.length > 0 && !candNhs.some((t) => patNhs.includes(t))) return vetoed
 
   const f = evidenceFields(agreeing.get(id)!)
+  // The candidate's own NHS number and confirmed given name name the patient: a twin at the candidate's address who
+  // agrees on neither (a patient moved, the twin did not) is no evidence against them.
+  const namedByNhs = f.has('nhs') && f.has('given_canonical')
   for (const [other, kinds] of agreeing) {
-    if (other !== id && !strictlyWeaker(evidenceFields(kinds), f)) return vetoed
+    if (other === id) continue
+    const g = evidenceFields(kinds)
+    if (namedByNhs && !g.has('nhs') && !g.has('given_canonical')) continue
+    if (!strictlyWeaker(g, f)) return vetoed
   }
 
   const givenConfirmed = f.has('given_canonical') // implied by an exact given name

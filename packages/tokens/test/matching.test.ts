@@ -293,6 +293,14 @@ describe('matching: ambiguity and vetoes', () => {
     const idx = index([JOHN, other])
     expect(match({ ...JOHN, nhs_number: '4857773457' }, idx)).toEqual({ patientId: null, key: 'nhs', reason: 'vetoed' })
   })
+  it('matches a twin who moved on their NHS number and name, though the other twin still lives at the address', () => {
+    const idx = index([{ ...JOHN, postcode: 'ST2 2BB' }, TWIN_JACK])
+    expect(match(JOHN, idx)).toEqual({ patientId: 'p-john', key: 'nhs', reason: 'matched' })
+  })
+  it('still vetoes the moved twin without the NHS number when the other twin lives at the address', () => {
+    const idx = index([{ ...JOHN, postcode: 'ST2 2BB' }, TWIN_JACK])
+    expect(match({ ...JOHN, nhs_number: null }, idx).reason).toBe('vetoed')
+  })
   it('vetoes when a later key points to a different patient with evidence the chosen one does not cover', () => {
     // Candidate agrees with A on full name + DOB + sex (A moved) and with B on full name + birth year + postcode.
     const a: P = { id: 'a', given_name: 'Zebedee', family_name: 'Quaxworth', date_of_birth: '1971-07-19', sex: 'M', postcode: 'ST2 2BB' }
