@@ -69,4 +69,42 @@ describe('index swap during exchanges', () => {
       expect(flippedBy(e.flags, whole.flags)).toBe(0)
     }
   })
+
+  it('shows the running import on GET /v1/index while it loads, then its rows/s once live', async () => {
+    const pop = generatePopulation({ seed: 22, patients: 20_000, candidates: 0, tier: 'clean' })
+    const csv = toCsv(pop.patients, [...PATIENT_COLUMNS] as (keyof PatientRow)[])
+    interface View {
+      version_id: number
+      status: string
+      import?: { state: string; bytes_read: number; bytes_total: number | null; rows_read: number; patients_loaded: number; rows_per_second: number; eta_seconds: number | null; finished_at: string | null }
+    }
+    const versions = async (): Promise<View[]> => {
+      const res = await fetch(new URL('/v1/index', h.stack.urls.sidecar), { headers: { authorization: `Bearer ${h.stack.tokens.igOfficer}` } })
+      expect(res.status).toBe(200)
+      return (await res.json()) as View[]
+    }
+    const before = new Set((await versions()).map((v) => v.version_id))
+    let importing = true
+    const imported = api.importIndex(h.stack.urls.sidecar, h.stack.tokens.igOfficer, csv, NEW_AS_OF).finally(() => {
+      importing = false
+    })
+    const seen: View[] = []
+    while (importing) {
+      const mine = (await versions()).find((v) => !before.has(v.version_id))
+      if (mine?.status === 'loading') seen.push(mine)
+      await new Promise((r) => setTimeout(r, 20))
+    }
+    const report = await imported
+    expect(seen.length).toBeGreaterThan(0)
+    for (const v of seen) expect(v.import).toMatchObject({ state: 'loading', bytes_total: Buffer.byteLength(csv), finished_at: null })
+
+    const after = await versions()
+    const live = after.find((v) => v.version_id === report.version_id)!
+    expect(live.status).toBe('live')
+    expect(live.import).toMatchObject({ state: 'live', rows_read: pop.patients.length, patients_loaded: report.patients_loaded, eta_seconds: null })
+    expect(live.import!.rows_per_second).toBeGreaterThan(0)
+    expect(live.import!.finished_at).not.toBeNull()
+    // Only the version this process imported last carries progress.
+    expect(after.filter((v) => v.import).map((v) => v.version_id)).toEqual([report.version_id])
+  })
 })

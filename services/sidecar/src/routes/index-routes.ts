@@ -1,9 +1,9 @@
 import type { FastifyInstance } from 'fastify'
-import { Type } from 'typebox'
+import { Type, type Static } from 'typebox'
 import { ErrorBody, errors } from '@healthflag/protocol'
 import { isaInEffect } from '@healthflag/isa'
 import type { SidecarContext } from '../context.js'
-import { importIndex } from '../index-import.js'
+import { importIndex, importStatus, type ImportStatus } from '../index-import.js'
 import { asDate } from '../index-cache.js'
 
 const ImportReport = Type.Object(
@@ -15,6 +15,37 @@ const ImportReport = Type.Object(
     rows_rejected: Type.Integer(),
     rejects: Type.Array(Type.Object({ line: Type.Integer(), code: Type.String(), message: Type.String() }, { additionalProperties: false })),
     key_kcv: Type.String(),
+  },
+  { additionalProperties: false },
+)
+
+/** Progress of an import run by this side-car process (kept after it ends until the next one starts). */
+const ImportProgress = Type.Object(
+  {
+    state: Type.Union([Type.Literal('loading'), Type.Literal('swapping'), Type.Literal('live'), Type.Literal('failed')]),
+    bytes_read: Type.Integer(),
+    bytes_total: Type.Union([Type.Integer(), Type.Null()]),
+    rows_read: Type.Integer(),
+    patients_loaded: Type.Integer(),
+    rows_rejected: Type.Integer(),
+    rows_per_second: Type.Integer(),
+    eta_seconds: Type.Union([Type.Integer(), Type.Null()]),
+    started_at: Type.String(),
+    finished_at: Type.Union([Type.String(), Type.Null()]),
+  },
+  { additionalProperties: false },
+)
+
+const IndexVersionView = Type.Object(
+  {
+    version_id: Type.Integer(),
+    status: Type.String(),
+    as_of: Type.String(),
+    rows_loaded: Type.Integer(),
+    rows_rejected: Type.Integer(),
+    started_at: Type.String(),
+    live_at: Type.Union([Type.String(), Type.Null()]),
+    import: Type.Optional(ImportProgress),
   },
   { additionalProperties: false },
 )
@@ -48,13 +79,38 @@ export async function indexRoutes(app: FastifyInstance, { ctx, isaId }: { ctx: S
     {
       config: { roles: ['ig_officer', 'admin'] },
       schema: {
-        summary: 'Index versions and their load history',
-        response: { 200: Type.Array(Type.Object({ version_id: Type.Integer(), status: Type.String(), as_of: Type.String(), rows_loaded: Type.Integer(), rows_rejected: Type.Integer(), started_at: Type.String(), live_at: Type.Union([Type.String(), Type.Null()]) }, { additionalProperties: false })) },
+        summary: 'Index versions and their load history; the version this process imported last also carries its progress (rows/s, ETA)',
+        response: { 200: Type.Array(IndexVersionView) },
       },
     },
     async () => {
       const rows = await ctx.db.selectFrom('index_version').selectAll().orderBy('id', 'desc').limit(50).execute()
-      return rows.map((v) => ({ version_id: v.id, status: v.status, as_of: asDate(v.as_of), rows_loaded: v.rows_loaded, rows_rejected: v.rows_rejected, started_at: new Date(v.started_at).toISOString(), live_at: v.live_at ? new Date(v.live_at).toISOString() : null }))
+      const progress = importStatus(ctx.db)
+      return rows.map((v) => ({
+        version_id: v.id,
+        status: v.status,
+        as_of: asDate(v.as_of),
+        rows_loaded: v.rows_loaded,
+        rows_rejected: v.rows_rejected,
+        started_at: new Date(v.started_at).toISOString(),
+        live_at: v.live_at ? new Date(v.live_at).toISOString() : null,
+        ...(progress && progress.version_id === v.id ? { import: importView(progress) } : {}),
+      }))
     },
   )
+}
+
+function importView(s: ImportStatus): Static<typeof ImportProgress> {
+  return {
+    state: s.state,
+    bytes_read: s.bytes_read,
+    bytes_total: s.bytes_total,
+    rows_read: s.rows_read,
+    patients_loaded: s.patients_loaded,
+    rows_rejected: s.rows_rejected,
+    rows_per_second: s.rows_per_second,
+    eta_seconds: s.eta_seconds,
+    started_at: s.started_at,
+    finished_at: s.finished_at,
+  }
 }
