@@ -323,6 +323,11 @@ def fmt_sex(rng, sex, kinds):
             'digit': '1' if sex == 'M' else '2'}[style]
 
 
+def active_value(rng, active, mixed):
+    style = rng.choice(['tf', 'tf', '10', 'YN']) if mixed else 'tf'
+    return {'tf': ('true', 'false'), '10': ('1', '0'), 'YN': ('Y', 'N')}[style][0 if active else 1]
+
+
 # ---------------------------------------------------------------------------------------------------- main
 def main():
     ap = argparse.ArgumentParser(description=__doc__)
@@ -359,6 +364,7 @@ def main():
     ap.add_argument('--bad-dob', type=float, default=0.003, help='2-digit years: must be excluded')
     ap.add_argument('--criteria-low', type=float, default=0.05, help='criteria_met 0-1: must be excluded')
     ap.add_argument('--clean', action='store_true', help='no noise (every rate above 0, trust holds current data); formats still vary')
+    ap.add_argument('--active-mixed', action='store_true', help='active_service written as true/false, 1/0 or Y/N per row')
     ap.add_argument('--crlf', action='store_true')
     ap.add_argument('--bom', action='store_true')
     ap.add_argument('--upper-headers', action='store_true')
@@ -631,7 +637,7 @@ def main():
         rng.shuffle(order)
         for p in order:
             w.writerow([p.patient_id, p.nhs if rng.random() < 0.99 else '', p.given, p.trust_family, p.dob.isoformat(),
-                        p.sex, p.trust_postcode, 'true' if p.active else 'false'])
+                        p.sex, p.trust_postcode, active_value(rng, p.active, a.active_mixed)])
     cols = ['ref', 'nhs_number', 'given_name', 'family_name', 'date_of_birth', 'sex', 'postcode', 'criteria_met', 'district', 'family_id']
     header = [c.upper() for c in cols] if a.upper_headers else cols[:]
     if a.extra_column:
