@@ -77,6 +77,7 @@ describe('the IG console', () => {
     expect(await console.textContent(`#pending tr[data-exchange="${firstId}"]`)).toContain('12')
     expect(await console.textContent('#live-index')).toContain(`${[...approved, ...refused].filter((p) => p.spec.patient !== 'none').length} patients`)
     expect(await console.locator('#index-history tr').count()).toBe(1)
+    expect(await console.textContent('#import-progress')).toMatch(/^Last import: version \d+, [\d,]+ rows \([\d,]+ patients, 0 rejected\) at [\d,]+ rows\/s\.$/)
     expect(await console.textContent('#isas')).toContain('2027-03-01')
     expect(await console.textContent('#isas')).toContain('(IG approval)')
 
