@@ -3,6 +3,7 @@ import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
 import { ErrorBody, errors } from '@healthflag/protocol'
 import { parseCandidateFile } from '@healthflag/records'
+import { WORKER_THRESHOLD, warmTokenisers } from '../tokenise/pool.js'
 import type { CouncilContext } from '../context.js'
 import * as store from '../store.js'
 
@@ -48,6 +49,7 @@ export async function uploadRoutes(app: FastifyInstance, { ctx }: { ctx: Council
       const id = randomUUID()
       await ctx.db.transaction().execute((trx) => store.insertUpload(trx, { id, digest, filename, by: req.user!.name, file }))
       req.log.info({ upload: id, rows: file.summary }, 'candidate list stored')
+      if (file.summary.accepted >= WORKER_THRESHOLD) warmTokenisers()
       return reply.status(201).send({ upload_id: id, filename, duplicate: false, summary: file.summary, rows: await store.uploadReport(ctx.db, id) })
     },
   )
