@@ -7,7 +7,7 @@ import { deriveActive, type ActiveDefinition, type Referral } from '@healthflag/
 import { HealthflagError, errors, isHealthflagError } from '@healthflag/protocol'
 import { isReject, readPatients, type PatientInput, type PatientReject } from '@healthflag/records'
 import { TokenColumns, createBinaryTokeniser, type BinaryTokeniser, type MatchKeyKind } from '@healthflag/tokens'
-import { readPlainPatients } from './fast-rows.js'
+import { forEachPlainPatient } from './fast-rows.js'
 
 export interface ChunkSettings {
   epochKey: Uint8Array
@@ -62,11 +62,8 @@ export interface SerialisedError {
 
 const tokenisers = new WeakMap<ChunkSettings, BinaryTokeniser>()
 
-/** The chunk's rows with file line numbers from the plain reader, or undefined when the chunk needs csv-parse. */
-function plainRows(settings: ChunkSettings, job: ChunkJob): (PatientInput | PatientReject)[] | undefined {
-  const decoder = new TextDecoder('utf-8', { fatal: false })
-  return readPlainPatients(decoder.decode(job.header), decoder.decode(job.body), job.firstLine, new Date(settings.today))
-}
+/** Columns a worker reuses from chunk to chunk (each chunk's result is a copy), so they grow once, not per chunk. */
+const spareColumns: TokenColumns[] = []
 
 /** The chunk's rows with file line numbers through readPatients (csv-parse). */
 async function* parsedRows(settings: ChunkSettings, job: ChunkJob): AsyncGenerator<PatientInput | PatientReject> {
@@ -82,6 +79,27 @@ async function* parsedRows(settings: ChunkSettings, job: ChunkJob): AsyncGenerat
 export async function processChunk(settings: ChunkSettings, job: ChunkJob, opts: { parser?: 'auto' | 'csv-parse' } = {}): Promise<ChunkResult> {
   let tok = tokenisers.get(settings)
   if (!tok) tokenisers.set(settings, (tok = createBinaryTokeniser(settings.epochKey, { kinds: settings.kinds })))
+  const cols = spareColumns.pop() ?? new TokenColumns(1 << 16)
+  try {
+    if ((opts.parser ?? 'auto') === 'auto') {
+      // The plain reader hands over each row as it reads it, and the row is tokenised at once, while it is young; if
+      // the chunk turns out not to be plain, it starts again under csv-parse.
+      const decoder = new TextDecoder('utf-8', { fatal: false })
+      cols.length = 0
+      const c = collector(settings, tok, cols)
+      if (forEachPlainPatient(decoder.decode(job.header), decoder.decode(job.body), job.firstLine, new Date(settings.today), c.row)) return c.result(job.seq)
+    }
+    cols.length = 0
+    const c = collector(settings, tok, cols)
+    for await (const item of parsedRows(settings, job)) c.row(item)
+    return c.result(job.seq)
+  } finally {
+    spareColumns.push(cols)
+  }
+}
+
+/** Groups a chunk's rows into patients (consecutive rows of one patient_id), tokenising each patient's first row. */
+function collector(settings: ChunkSettings, tok: BinaryTokeniser, cols: TokenColumns): { row: (item: PatientInput | PatientReject) => void; result: (seq: number) => ChunkResult } {
   const asOf = new Date(`${settings.asOf}T23:59:59Z`)
 
   const ids: string[] = []
@@ -90,7 +108,6 @@ export async function processChunk(settings: ChunkSettings, job: ChunkJob, opts:
   const referralActive: number[] = []
   const restricted: number[] = []
   const counts: number[] = []
-  const cols = new TokenColumns(4096)
   const rejects: RowReject[] = []
   let rowsRead = 0
   let referrals: Referral[] = []
@@ -109,7 +126,6 @@ export async function processChunk(settings: ChunkSettings, job: ChunkJob, opts:
     referrals = []
   }
 
-  // The plain reader's rows are walked synchronously: an async generator costs a promise per row.
   const row = (item: PatientInput | PatientReject): void => {
     rowsRead++
     const line = item.line
@@ -138,23 +154,24 @@ export async function processChunk(settings: ChunkSettings, job: ChunkJob, opts:
     if (n > 0xffff) throw located(errors.fileMalformed(`The patient on line ${line} gives more tokens than an index can hold; check its name fields.`, { line }))
     counts.push(n)
   }
-  const plain = (opts.parser ?? 'auto') === 'auto' ? plainRows(settings, job) : undefined
-  if (plain) for (const item of plain) row(item)
-  else for await (const item of parsedRows(settings, job)) row(item)
-  closeGroup()
-  return {
-    seq: job.seq,
-    rowsRead,
-    rejects,
-    ids,
-    lines: Int32Array.from(lines),
-    explicit: Int8Array.from(explicit),
-    referralActive: Uint8Array.from(referralActive),
-    restricted: Uint8Array.from(restricted),
-    counts: Uint16Array.from(counts),
-    kinds: cols.kinds.slice(0, cols.length),
-    tokens: cols.tokens.slice(0, cols.length * 16),
+
+  const result = (seq: number): ChunkResult => {
+    closeGroup()
+    return {
+      seq,
+      rowsRead,
+      rejects,
+      ids,
+      lines: Int32Array.from(lines),
+      explicit: Int8Array.from(explicit),
+      referralActive: Uint8Array.from(referralActive),
+      restricted: Uint8Array.from(restricted),
+      counts: Uint16Array.from(counts),
+      kinds: cols.kinds.slice(0, cols.length),
+      tokens: cols.tokens.slice(0, cols.length * 16),
+    }
   }
+  return { row, result }
 }
 
 /** Errors that already name a line of the file. */

@@ -9,9 +9,19 @@ import { PATIENT_ALIASES, normaliseHeader, parseFlag, type PatientInput, type Pa
 import { normalisePerson, type FieldIssue, type RawPerson } from '@healthflag/tokens'
 
 export function readPlainPatients(header: string, body: string, bodyFirstLine: number, today: Date): (PatientInput | PatientReject)[] | undefined {
-  if (header.includes('"') || body.includes('"')) return undefined
+  const out: (PatientInput | PatientReject)[] = []
+  return forEachPlainPatient(header, body, bodyFirstLine, today, (row) => out.push(row)) ? out : undefined
+}
+
+/**
+ * readPlainPatients one row at a time, so the import tokenises each row while it is young (materialising a chunk's
+ * rows first kept ~30k objects alive through garbage collections). Returns false when the chunk cannot be read
+ * plainly, which it may find out only after some rows went to `onRow`: the caller then starts the chunk again.
+ */
+export function forEachPlainPatient(header: string, body: string, bodyFirstLine: number, today: Date, onRow: (row: PatientInput | PatientReject) => void): boolean {
+  if (header.includes('"') || body.includes('"')) return false
   const headerLine = header.replace(/\r?\n$/, '')
-  if (headerLine.includes('\n')) return undefined
+  if (headerLine.includes('\n')) return false
   const columns = headerLine.split(',').map((h) => normaliseHeader(h, PATIENT_ALIASES))
   const col = (name: string): number => columns.indexOf(name)
   const at = {
@@ -29,12 +39,11 @@ export function readPlainPatients(header: string, body: string, bodyFirstLine: n
     discharged_on: col('discharged_on'),
   }
   // Header problems (missing or repeated columns, neither format) are readPatients' to report.
-  if (at.patient_id < 0 || at.nhs_number < 0 || at.given_name < 0 || at.family_name < 0 || at.date_of_birth < 0 || at.sex < 0 || at.postcode < 0) return undefined
-  if (new Set(columns).size !== columns.length) return undefined
+  if (at.patient_id < 0 || at.nhs_number < 0 || at.given_name < 0 || at.family_name < 0 || at.date_of_birth < 0 || at.sex < 0 || at.postcode < 0) return false
+  if (new Set(columns).size !== columns.length) return false
   const hasActive = at.active_service >= 0
-  if (!hasActive && !(at.service >= 0 && at.referred_on >= 0)) return undefined
+  if (!hasActive && !(at.service >= 0 && at.referred_on >= 0)) return false
   const opts = { today }
-  const out: (PatientInput | PatientReject)[] = []
   let line = bodyFirstLine
   let from = 0
   while (from < body.length) {
@@ -46,10 +55,10 @@ export function readPlainPatients(header: string, body: string, bodyFirstLine: n
     line++
     if (text.length === 0) continue
     const f = text.split(',')
-    if (f.length !== columns.length) return undefined
+    if (f.length !== columns.length) return false
     const patientId = field(f, at.patient_id)
     if (!patientId) {
-      out.push({ line: lineNo, code: 'patient_id_missing', message: 'patient_id is blank.' })
+      onRow({ line: lineNo, code: 'patient_id_missing', message: 'patient_id is blank.' })
       continue
     }
     const raw: RawPerson = {
@@ -69,20 +78,20 @@ export function readPlainPatients(header: string, body: string, bodyFirstLine: n
       }
     }
     if (fatal) {
-      out.push({ line: lineNo, code: fatal.code, message: fatal.message })
+      onRow({ line: lineNo, code: fatal.code, message: fatal.message })
       continue
     }
     let active: boolean | null = null
     if (hasActive) {
       active = parseFlag(field(f, at.active_service))
       if (active === null) {
-        out.push({ line: lineNo, code: 'active_service_invalid', message: 'active_service must be true/false, 1/0 or Y/N.' })
+        onRow({ line: lineNo, code: 'active_service_invalid', message: 'active_service must be true/false, 1/0 or Y/N.' })
         continue
       }
     }
     const restricted = parseFlag(field(f, at.restricted)) ?? true // an unreadable restriction marker is treated as restricted
     const service = at.service >= 0 ? field(f, at.service) : ''
-    out.push({
+    onRow({
       line: lineNo,
       patientId,
       person,
@@ -91,7 +100,7 @@ export function readPlainPatients(header: string, body: string, bodyFirstLine: n
       referral: service ? { service, referred_on: field(f, at.referred_on), discharged_on: field(f, at.discharged_on) || null } : null,
     })
   }
-  return out
+  return true
 }
 
 /** Field `i` of a split line, trimmed; '' for a column the header lacks. (A function, not a closure per line: closures
