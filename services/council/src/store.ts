@@ -79,10 +79,11 @@ export async function uploadReport(db: Db, uploadId: string) {
   return rows.map((r) => ({ row: r.row_no, ref: r.ref, verdict: r.verdict, district: r.district, issues: byRow.get(r.row_no) ?? [] }))
 }
 
+/** The accepted rows of an upload; `person` as JSON text, parsed where it is tokenised (worker threads for big lists). */
 export async function acceptedCandidates(db: Db, uploadId: string) {
   return db
     .selectFrom('candidate')
-    .select(['row_no', 'person', 'criteria_met'])
+    .select(['row_no', sql<string>`person::text`.as('person'), 'criteria_met'])
     .where('upload_id', '=', uploadId)
     .where('verdict', '=', 'accepted')
     .orderBy('row_no')

@@ -9,7 +9,8 @@ export interface RowsJob {
   epochKey: Uint8Array
   kinds: readonly MatchKeyKind[]
   refs: string[]
-  persons: NormalisedPerson[]
+  /** each person's normalised fields as JSON text (as stored): parsed here, not on the main thread, nor cloned */
+  persons: string[]
 }
 
 export interface RowsResult {
@@ -24,7 +25,7 @@ export function tokeniseRows(job: RowsJob): RowsResult {
   const parts: string[] = []
   const skipped: number[] = []
   for (let i = 0; i < job.persons.length; i++) {
-    const tokens = tokeniser.tokens(job.persons[i]!)
+    const tokens = tokeniser.tokens(JSON.parse(job.persons[i]!) as NormalisedPerson)
     if (Object.keys(tokens).length === 0) {
       skipped.push(i)
       continue
