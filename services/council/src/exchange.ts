@@ -17,7 +17,7 @@ import {
   type ExchangeRequest,
 } from '@healthflag/protocol'
 import { checkExchange, frequencyWindowStart, isaInEffect, type IsaVersion } from '@healthflag/isa'
-import { deriveEpochKey, keyCheckValue, MATCH_KEYS, type NormalisedPerson } from '@healthflag/tokens'
+import { deriveEpochKey, keyCheckValue, MATCH_KEYS } from '@healthflag/tokens'
 import { signedFetch } from '@healthflag/service-kit'
 import type { CouncilContext } from './context.js'
 import * as store from './store.js'
@@ -118,7 +118,7 @@ export async function startExchange(ctx: CouncilContext, p: { uploadId: string; 
   // Shuffled, with a fresh random ref per row, before tokenising: the request's order says nothing of the upload's.
   const order = shuffle(candidates.map((c) => c))
   const refs = newRowRefs(order.length)
-  const tokenised = await tokeniseRowsParallel({ epochKey, kinds: matchKeys, refs, persons: order.map((c) => c.person as NormalisedPerson) })
+  const tokenised = await tokeniseRowsParallel({ epochKey, kinds: matchKeys, refs, persons: order.map((c) => c.person) })
   const skipped = new Set(tokenised.skipped)
   const rows = order.flatMap((c, i) => (skipped.has(i) ? [] : [{ rowNo: c.row_no, ref: refs[i]! }]))
   if (rows.length === 0) throw errors.nothingToSend('None of the accepted rows has enough fields to form a permitted match key.')
