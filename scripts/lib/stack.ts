@@ -23,6 +23,8 @@ export interface StackOptions {
   approvalRequired?: boolean
   isa?: (doc: IsaDocument) => IsaDocument
   now?: () => Date
+  /** Start the services' worker threads at start-up, as production servers do (the bench; tests leave it off). */
+  warmWorkers?: boolean
 }
 
 export interface StackUser {
@@ -186,11 +188,11 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const ledgerUrl = await ledger.listen({ host: '127.0.0.1', port: 0 })
 
   const sidecar = Fastify({ logger: logger('sidecar') as never, pluginTimeout: 120_000, bodyLimit: 256 * 1024 * 1024 })
-  await sidecar.register(sidecarApp, { database: opts.databases.sidecar, keys: trustKeys, isa, ledgerUrl, users: sidecarUsers, ...(opts.now ? { now: opts.now } : {}) })
+  await sidecar.register(sidecarApp, { database: opts.databases.sidecar, keys: trustKeys, isa, ledgerUrl, users: sidecarUsers, ...(opts.now ? { now: opts.now } : {}), ...(opts.warmWorkers ? { warmWorkers: true } : {}) })
   const sidecarUrl = await sidecar.listen({ host: '127.0.0.1', port: 0 })
 
   const council = Fastify({ logger: logger('council') as never, pluginTimeout: 120_000, bodyLimit: 256 * 1024 * 1024 })
-  await council.register(councilApp, { database: opts.databases.council, keys: councilKeys, isa, sidecarUrl, ledgerUrl, users: councilUsers, ...(opts.now ? { now: opts.now } : {}) })
+  await council.register(councilApp, { database: opts.databases.council, keys: councilKeys, isa, sidecarUrl, ledgerUrl, users: councilUsers, ...(opts.now ? { now: opts.now } : {}), ...(opts.warmWorkers ? { warmWorkers: true } : {}) })
   const councilUrl = await council.listen({ host: '127.0.0.1', port: 0 })
 
   return {

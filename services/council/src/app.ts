@@ -17,6 +17,7 @@ import { adminRoutes } from './routes/admin.js'
 import { isaRoutes, ledgerPendingIsaVersions, type IsaRoutesOptions } from '@healthflag/isa/routes'
 import { appendAndRemember } from './exchange.js'
 import { purgeExpired } from './retention.js'
+import { warmTokenisers } from './tokenise/pool.js'
 
 export interface CouncilOptions {
   database: DatabaseTarget
@@ -30,6 +31,8 @@ export interface CouncilOptions {
   now?: () => Date
   /** How often the retention purge runs (ms; default hourly). */
   retentionSweepMs?: number
+  /** Start the tokenising worker threads at start-up instead of with the first large list (production; off in tests). */
+  warmWorkers?: boolean
 }
 
 export const councilApp = fp(
@@ -71,6 +74,7 @@ export const councilApp = fp(
     // ledger once it is reachable: at start-up, and again with each scheduled run until it succeeds.
     const ledgerIsas = () => ledgerPendingIsaVersions(isaDb, now, recordIsa).catch((e: unknown) => app.log.error({ err: e }, 'ISA version not yet in the ledger; will retry'))
     app.addHook('onReady', async () => {
+      if (opts.warmWorkers) warmTokenisers()
       await ledgerIsas()
     })
     const sweep = setInterval(() => {

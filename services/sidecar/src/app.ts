@@ -17,6 +17,7 @@ import { igRoutes } from './routes/ig-routes.js'
 import { isaRoutes, ledgerPendingIsaVersions, type IsaRoutesOptions } from '@healthflag/isa/routes'
 import { expirePending } from './approval.js'
 import { appendAndRemember } from './ledger-view.js'
+import { importPool } from './import/pool.js'
 
 export interface SidecarOptions {
   database: DatabaseTarget
@@ -29,6 +30,8 @@ export interface SidecarOptions {
   now?: () => Date
   /** How often held exchanges past their approval window are expired (ms; default one minute). */
   approvalSweepMs?: number
+  /** Start the index-import worker threads at start-up instead of in the first import (production; off in tests). */
+  warmWorkers?: boolean
 }
 
 export const sidecarApp = fp(
@@ -84,6 +87,7 @@ export const sidecarApp = fp(
     // ledger once it is reachable: at start-up, and again with each sweep until it succeeds.
     const ledgerIsas = () => ledgerPendingIsaVersions(isaDb, now, recordIsa).catch((e: unknown) => app.log.error({ err: e }, 'ISA version not yet in the ledger; will retry'))
     app.addHook('onReady', async () => {
+      if (opts.warmWorkers) importPool().warm()
       await ledgerIsas()
     })
     // Held tokens must not outlive the approval window even when nobody opens the console.

@@ -30,6 +30,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
       ledgerUrl: cfg.LEDGER_URL,
       users: JSON.parse(readFileSync(cfg.USERS_FILE, 'utf8')) as ApiUser[],
       epoch: cfg.TOKEN_EPOCH,
+      warmWorkers: true,
     },
     host: cfg.HOST,
     port: cfg.PORT,

@@ -45,6 +45,14 @@ export class ChunkPool {
     })
   }
 
+  /**
+   * Starts every worker now rather than in the first import (each loads the tokeniser's sources, ~1.8 s of CPU here):
+   * a long-running side-car does this at start-up, so an import's wall time is the import's own work.
+   */
+  warm(): void {
+    while (this.slots.length < this.size) this.spawn()
+  }
+
   /** Forgets an import's settings (its key) in every worker. */
   release(settings: ChunkSettings): void {
     const id = this.ids.get(settings)
