@@ -14,7 +14,7 @@ import { createHmac } from 'node:crypto'
 import { hmac } from '@noble/hashes/hmac.js'
 import { _SHA256, sha256 } from '@noble/hashes/sha2.js'
 import { deriveKindKey } from './keys.js'
-import { CANDIDATE_TOKEN_KINDS, KEY_FIELDS, fieldValues, isMatchKeyKind, keyMaterialKind, type KeyField, type MatchKeyKind } from './match-keys.js'
+import { CANDIDATE_TOKEN_KINDS, FREQUENCY_KEYS, KEY_FIELDS, fieldValues, isMatchKeyKind, keyMaterialKind, type KeyField, type MatchKeyKind } from './match-keys.js'
 import type { NormalisedPerson } from './person.js'
 import { TOKEN_BYTES, type TokenSet, type Tokeniser } from './tokeniser.js'
 
@@ -276,6 +276,9 @@ export function createBinaryTokeniser(epochKey: Uint8Array, opts?: { kinds?: rea
   /** per person: each source's memo entry, null when the person's field cannot be keyed, undefined until looked up */
   const entries: ((readonly string[] | undefined)[] | null | undefined)[] = MEMO_SOURCES.map(() => undefined)
   const values: (readonly string[] | undefined)[] = fieldNames.map(() => undefined)
+  // The frequency kinds are made of names alone, and names recur: their tokens are remembered by value (bounded), so
+  // a population pays one HMAC per distinct given name, family name and full name instead of three per person.
+  const tokenMemos = kinds.map((kind) => ((FREQUENCY_KEYS as readonly string[]).includes(kind) ? new Map<string, Uint8Array>() : undefined))
   const maxFields = Math.max(1, ...kindFields.map((fs) => fs.length))
   const lists: (readonly string[])[] = new Array<readonly string[]>(maxFields).fill(EMPTY)
   const at = new Int32Array(maxFields)
@@ -353,6 +356,11 @@ export function createBinaryTokeniser(epochKey: Uint8Array, opts?: { kinds?: rea
         }
         if (total === 0) continue
         const kindStart = cols.reserve(total)
+        const tokenMemo = tokenMemos[k]
+        if (tokenMemo) {
+          tokeniseRemembered(k, m, kindStart, tokenMemo, cols)
+          continue
+        }
         // Every combination of the fields' values, the first field varying slowest (keyCombinations' order); only the
         // fields from the one that changed onwards are rewritten.
         for (let j = 0; j < m; j++) at[j] = 0
@@ -381,7 +389,39 @@ export function createBinaryTokeniser(epochKey: Uint8Array, opts?: { kinds?: rea
       return cols.length - start
     },
   }
+
+  /** One kind's combinations (at most two fields: the frequency kinds), each token from the memo or made and kept. */
+  function tokeniseRemembered(k: number, m: number, kindStart: number, memo: Map<string, Uint8Array>, cols: TokenColumns): void {
+    if (m > 2) throw new RangeError('remembered kinds have at most two fields')
+    const first = lists[0]!
+    const second = m === 2 ? lists[1]! : ONE_EMPTY
+    for (const a of first) {
+      for (const b of second) {
+        const key = m === 1 ? a : `${a}\u0000${b}`
+        const t = cols.length
+        const at16 = t * TOKEN_BYTES
+        const known = memo.get(key)
+        if (known) cols.tokens.set(known, at16)
+        else {
+          engine.msg[0] = m
+          let pos = writeValue(a, 1)
+          if (m === 2) pos = writeValue(b, pos)
+          if (fallback) fallback[k]!(engine.msg.subarray(0, pos), cols.tokens, at16, TOKEN_BYTES)
+          else engine.mac(k, pos, cols.tokens, at16, TOKEN_BYTES)
+          if (memo.size >= MEMO_LIMIT) memo.clear()
+          memo.set(key, cols.tokens.slice(at16, at16 + TOKEN_BYTES))
+        }
+        if (!seenBefore(cols.tokens, kindStart, t)) {
+          cols.kinds[t] = k
+          cols.length++
+        }
+      }
+    }
+  }
 }
+
+/** The one "value" of an absent second field, so one loop serves one- and two-field kinds. */
+const ONE_EMPTY: readonly string[] = Object.freeze([''])
 
 function seenBefore(tokens: Uint8Array, from: number, at: number): boolean {
   const a = at * TOKEN_BYTES
