@@ -5,7 +5,7 @@
 import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { generatePopulation } from '@healthflag/synth'
-import { MATCH_KEYS, createTokeniser, normalisePerson, type NormalisedPerson } from '@healthflag/tokens'
+import { MATCH_KEYS, createFastTokeniser, createTokeniser, normalisePerson, type NormalisedPerson } from '@healthflag/tokens'
 import { tokeniseRows } from '../src/tokenise/rows.js'
 import { WORKER_THRESHOLD, tokeniseRowsParallel } from '../src/tokenise/pool.js'
 
@@ -24,6 +24,15 @@ describe('tokeniseRowsParallel', () => {
     expect(one.skipped).toEqual([3, 1000, WORKER_THRESHOLD + 10])
     expect(two.skipped).toEqual(one.skipped)
     expect(two.json).toBe(one.json)
+  })
+
+  it('writes the text JSON.stringify gives for each row and its fast-path token set', () => {
+    const fast = createFastTokeniser(epochKey, { kinds: MATCH_KEYS })
+    const expected = persons.flatMap((p, i) => {
+      const tokens = fast.tokens(p)
+      return Object.keys(tokens).length === 0 ? [] : [JSON.stringify({ ref: refs[i], tokens })]
+    })
+    expect(tokeniseRows({ epochKey, kinds: MATCH_KEYS, refs, persons: texts }).json).toBe(expected.join(','))
   })
 
   it('carries the reference tokeniser\'s tokens under each row\'s ref', async () => {
