@@ -232,7 +232,12 @@ export async function unpurgedUploads(db: Db) {
  * drops the signed request/answer of its exchanges, and marks both purged. Returns what was deleted.
  */
 export async function purgeUpload(trx: Db, uploadId: string, at: Date): Promise<{ candidates: number; results: number; exchanges: number }> {
-  const results = await trx.deleteFrom('exchange_row').where('upload_id', '=', uploadId).executeTakeFirst()
+  // By exchange (the primary key's prefix): exchange_row carries no index on upload_id, to keep exchanges' bulk
+  // inserts to one index.
+  const results = await trx
+    .deleteFrom('exchange_row')
+    .where('exchange_id', 'in', (eb) => eb.selectFrom('exchange').select('id').where('upload_id', '=', uploadId))
+    .executeTakeFirst()
   await trx.deleteFrom('validation_issue').where('upload_id', '=', uploadId).execute()
   const candidates = await trx.deleteFrom('candidate').where('upload_id', '=', uploadId).executeTakeFirst()
   const exchanges = await trx.updateTable('exchange').set({ signed_request: null, signed_answer: null, purged_at: at }).where('upload_id', '=', uploadId).executeTakeFirst()
