@@ -14,7 +14,7 @@ import { createHmac } from 'node:crypto'
 import { hmac } from '@noble/hashes/hmac.js'
 import { _SHA256, sha256 } from '@noble/hashes/sha2.js'
 import { deriveKindKey } from './keys.js'
-import { CANDIDATE_TOKEN_KINDS, FREQUENCY_KEYS, KEY_FIELDS, fieldValues, isMatchKeyKind, keyMaterialKind, type KeyField, type MatchKeyKind } from './match-keys.js'
+import { CANDIDATE_TOKEN_KINDS, KEY_FIELDS, fieldValues, isMatchKeyKind, keyMaterialKind, type KeyField, type MatchKeyKind } from './match-keys.js'
 import type { NormalisedPerson } from './person.js'
 import { TOKEN_BYTES, type TokenSet, type Tokeniser } from './tokeniser.js'
 
@@ -276,9 +276,10 @@ export function createBinaryTokeniser(epochKey: Uint8Array, opts?: { kinds?: rea
   /** per person: each source's memo entry, null when the person's field cannot be keyed, undefined until looked up */
   const entries: ((readonly string[] | undefined)[] | null | undefined)[] = MEMO_SOURCES.map(() => undefined)
   const values: (readonly string[] | undefined)[] = fieldNames.map(() => undefined)
-  // The frequency kinds are made of names alone, and names recur: their tokens are remembered by value (bounded), so
-  // a population pays one HMAC per distinct given name, family name and full name instead of three per person.
-  const tokenMemos = kinds.map((kind) => ((FREQUENCY_KEYS as readonly string[]).includes(kind) ? new Map<string, Uint8Array>() : undefined))
+  // given_freq and family_freq are made of one name each, and names recur (a few thousand given names, tens of thousands
+  // of family names in a county): their tokens are remembered by value (bounded), so a population pays one HMAC per
+  // distinct name instead of two per person. (Full names, name_freq, recur too little to repay the memo.)
+  const tokenMemos = kinds.map((kind) => (REMEMBERED_KINDS.includes(kind) ? new Map<string, Uint8Array>() : undefined))
   const maxFields = Math.max(1, ...kindFields.map((fs) => fs.length))
   const lists: (readonly string[])[] = new Array<readonly string[]>(maxFields).fill(EMPTY)
   const at = new Int32Array(maxFields)
@@ -419,6 +420,8 @@ export function createBinaryTokeniser(epochKey: Uint8Array, opts?: { kinds?: rea
     }
   }
 }
+
+const REMEMBERED_KINDS: readonly MatchKeyKind[] = ['given_freq', 'family_freq']
 
 /** The one "value" of an absent second field, so one loop serves one- and two-field kinds. */
 const ONE_EMPTY: readonly string[] = Object.freeze([''])
