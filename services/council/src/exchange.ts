@@ -144,52 +144,63 @@ export async function startExchange(ctx: CouncilContext, p: { uploadId: string; 
   const body = new TextEncoder().encode(`${head.slice(0, -1)},"rows":[${tokenised.json}]}`)
   const requestDigest = bodyDigest(body)
 
-  await ctx.db.transaction().execute(async (trx) => {
-    await store.insertExchange(trx, {
-      id: exchangeId,
-      uploadId: p.uploadId,
-      isaId: version.doc.id,
-      isaVersion: version.doc.version,
-      isaDigest: version.digest,
-      clauseId: theClause.id,
-      epoch: ctx.epoch,
-      kcv,
-      rows: rows.map((r) => ({ ref: r.ref, rowNo: r.rowNo })),
-      requestedBy: p.requestedBy,
-      requestDigest,
-      createdAt: now,
-    })
+  await store.insertExchange(ctx.db, {
+    id: exchangeId,
+    uploadId: p.uploadId,
+    isaId: version.doc.id,
+    isaVersion: version.doc.version,
+    isaDigest: version.digest,
+    clauseId: theClause.id,
+    epoch: ctx.epoch,
+    kcv,
+    rowsSent: rows.length,
+    requestedBy: p.requestedBy,
+    requestDigest,
+    createdAt: now,
   })
-  await appendAndRemember(ctx, {
-    type: 'exchange.requested',
-    isa_id: version.doc.id,
-    isa_digest: version.digest,
-    clause_id: theClause.id,
-    exchange_id: exchangeId,
-    counts: { rows: rows.length },
-    digests: { request: requestDigest },
-    key_kcv: kcv,
-  })
-
+  // The rows (ref -> upload row; 50,000 in a county list) are stored while the request travels and is matched: only
+  // the answer needs them. Should storing them fail, the answer is discarded and the exchange marked failed.
+  const rowsStored = store.insertExchangeRows(ctx.db, { id: exchangeId, uploadId: p.uploadId, rows })
+  rowsStored.catch(() => undefined) // awaited below, on every path
+  const stored = async (): Promise<void> => {
+    try {
+      await rowsStored
+    } catch (e) {
+      await store.setExchangeStatus(ctx.db, exchangeId, 'failed', { code: 'INTERNAL', message: 'The exchange rows could not be stored; the answer was discarded. Start a new exchange.' })
+      throw e
+    }
+  }
   let res
   try {
+    await appendAndRemember(ctx, {
+      type: 'exchange.requested',
+      isa_id: version.doc.id,
+      isa_digest: version.digest,
+      clause_id: theClause.id,
+      exchange_id: exchangeId,
+      counts: { rows: rows.length },
+      digests: { request: requestDigest },
+      key_kcv: kcv,
+    })
     res = await signedFetch<unknown>(ctx.sidecarUrl, { party: ctx.party, privateKey: ctx.keys.signing.privateKey }, 'POST', '/v1/exchanges', body)
   } catch (e) {
+    await stored()
     const err = isHealthflagError(e) ? e : errors.upstreamFailed('The trust side-car did not answer.')
     await store.setExchangeStatus(ctx.db, exchangeId, err.statusCode >= 500 ? 'failed' : 'refused', { code: err.code, message: err.message })
     throw err
   }
+  await stored()
   if (res.status === 202) {
     assertValid(PendingAnswer, res.body, 'The side-car pending answer')
     await store.setExchangeStatus(ctx.db, exchangeId, 'pending_approval')
     return { exchangeId, status: 'pending_approval', rowsSent: rows.length, rowsFlagged: null, clauseId: theClause.id, isaId: version.doc.id, indexAsOf: null, warnings }
   }
-  const flagged = await acceptAnswer(ctx, version, exchangeId, requestDigest, res.body)
+  const flagged = await acceptAnswer(ctx, version, exchangeId, requestDigest, res.body, rows.map((r) => r.ref))
   return { exchangeId, status: 'answered', rowsSent: rows.length, rowsFlagged: flagged.rowsFlagged, clauseId: theClause.id, isaId: version.doc.id, indexAsOf: flagged.indexAsOf, warnings }
 }
 
 /** Verifies a signed answer against the trust's key and the refs we sent, then stores the flags. */
-export async function acceptAnswer(ctx: CouncilContext, isa: IsaVersion, exchangeId: string, requestDigest: string, body: unknown): Promise<{ rowsFlagged: number; indexAsOf: string }> {
+export async function acceptAnswer(ctx: CouncilContext, isa: IsaVersion, exchangeId: string, requestDigest: string, body: unknown, sentRefs?: readonly string[]): Promise<{ rowsFlagged: number; indexAsOf: string }> {
   const signed = assertValid(SignedAnswer, body, 'The side-car answer')
   const fail = async (message: string) => {
     const err = errors.upstreamFailed(message)
@@ -201,9 +212,10 @@ export async function acceptAnswer(ctx: CouncilContext, isa: IsaVersion, exchang
   if (a.exchange_id !== exchangeId || a.request_digest !== requestDigest || a.isa_digest !== isa.digest) {
     throw await fail('The side-car answer does not belong to this request (exchange id, request digest or ISA digest differ); it was discarded.')
   }
-  const sent = await ctx.db.selectFrom('exchange_row').select('row_ref').where('exchange_id', '=', exchangeId).execute()
+  // The refs sent: in hand when the answer comes at once, else (an approved exchange) from the stored rows.
+  const sent = sentRefs ?? (await ctx.db.selectFrom('exchange_row').select('row_ref').where('exchange_id', '=', exchangeId).execute()).map((r) => r.row_ref)
   const flags = new Map(a.results.map((r) => [r.ref, r.active]))
-  if (flags.size !== sent.length || a.results.length !== sent.length || !sent.every((s) => flags.has(s.row_ref))) {
+  if (flags.size !== sent.length || a.results.length !== sent.length || !sent.every((ref) => flags.has(ref))) {
     throw await fail('The side-car answer does not have exactly one flag per row sent; it was discarded.')
   }
   const answeredAt = ctx.now()

@@ -90,15 +90,12 @@ export async function acceptedCandidates(db: Db, uploadId: string) {
     .execute()
 }
 
-/**
- * Records an exchange and its rows (per-exchange ref -> upload row) in one statement per table. The request itself
- * (its tokens) is not kept: the council holds its digest, which the signature, the answer and the ledger all name.
- */
+/** Records an exchange (its header: ids, ISA, clause, key check value, counts, request digest). */
 export async function insertExchange(
-  trx: Db,
-  e: { id: string; uploadId: string; isaId: string; isaVersion: number; isaDigest: string; clauseId: string; epoch: number; kcv: string; rows: { ref: string; rowNo: number }[]; requestedBy: string; requestDigest: string; createdAt?: Date },
+  db: Db,
+  e: { id: string; uploadId: string; isaId: string; isaVersion: number; isaDigest: string; clauseId: string; epoch: number; kcv: string; rowsSent: number; requestedBy: string; requestDigest: string; createdAt?: Date },
 ): Promise<void> {
-  await trx
+  await db
     .insertInto('exchange')
     .values({
       id: e.id,
@@ -110,16 +107,23 @@ export async function insertExchange(
       status: 'sending',
       epoch: e.epoch,
       key_kcv: e.kcv,
-      rows_sent: e.rows.length,
+      rows_sent: e.rowsSent,
       requested_by: e.requestedBy,
       request_digest: e.requestDigest,
       // The service clock, not the database's: frequency windows and retention are judged on it.
       ...(e.createdAt ? { created_at: e.createdAt } : {}),
     })
     .execute()
-  // Two array parameters however many rows: one round trip, no per-row parameters to bind.
+}
+
+/**
+ * Records which upload row each per-exchange ref stands for, in one statement: two array parameters however many
+ * rows. The request itself (its tokens) is never kept: the council holds its digest, which the signature, the answer
+ * and the ledger all name.
+ */
+export async function insertExchangeRows(db: Db, e: { id: string; uploadId: string; rows: { ref: string; rowNo: number }[] }): Promise<void> {
   await sql`INSERT INTO exchange_row (exchange_id, row_ref, upload_id, row_no)
-    SELECT ${e.id}::uuid, u.ref, ${e.uploadId}::uuid, u.row_no FROM unnest(${e.rows.map((r) => r.ref)}::text[], ${e.rows.map((r) => r.rowNo)}::int[]) AS u(ref, row_no)`.execute(trx)
+    SELECT ${e.id}::uuid, u.ref, ${e.uploadId}::uuid, u.row_no FROM unnest(${e.rows.map((r) => r.ref)}::text[], ${e.rows.map((r) => r.rowNo)}::int[]) AS u(ref, row_no)`.execute(db)
 }
 
 export async function setExchangeStatus(db: Db, id: string, status: ExchangeStatus, error?: { code: string; message: string }): Promise<void> {
