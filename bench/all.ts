@@ -6,6 +6,7 @@
 //   BENCH_SIZES         import sizes for the growth fit (default 100000,300000,1000000; the last is the exchange index)
 //   BENCH_CANDIDATES    exchange sizes (default 5000,15000,50000)
 //   BENCH_PGLITE        'all' (default), '100k' (skip PGlite at the largest size) or 'none'
+//   BENCH_SKIP_LEDGER=1 leave out the ledger bench (several minutes; its figures are in docs/ledger.md)
 //   BENCH_QUICK=1       small sizes (20k/40k/80k patients, 1k/2k/4k candidates) to check the bench itself runs
 import { spawn } from 'node:child_process'
 import { existsSync } from 'node:fs'
@@ -101,7 +102,8 @@ for (const db of ['postgres', 'pglite'] as const) {
   }
 }
 
-if (existsSync(here('./ledger.ts'))) {
+if (process.env.BENCH_SKIP_LEDGER === '1') emit({ figure: 'bench.skipped', bench: 'ledger', reason: 'BENCH_SKIP_LEDGER=1 (docs/ledger.md has its figures)' })
+else if (existsSync(here('./ledger.ts'))) {
   // The ledger bench is the ledger engineer's; a failure there is reported, not fatal to the other figures.
   await run(here('./ledger.ts'), [], pgUp ? { DATABASE_URL: pgUrl } : {}).catch((e: unknown) => emit({ figure: 'bench.failed', bench: 'ledger', reason: e instanceof Error ? e.message : String(e) }))
 } else emit({ figure: 'bench.skipped', bench: 'ledger', reason: 'bench/ledger.ts is not there yet' })
