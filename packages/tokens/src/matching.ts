@@ -192,15 +192,27 @@ function strictlyWeaker(a: ReadonlySet<KeyField>, b: ReadonlySet<KeyField>): boo
  *    family + DOB + sex + postcode), is 'weak_unconfirmed': such keys cannot tell twins apart.
  * Tokens of kinds outside MATCH_KEYS (e.g. name_freq) are ignored.
  */
+/** Each match key with the token pairs it compares, in MATCH_KEYS order (made once, not per row). */
+const COMPARISONS = MATCH_KEYS.map((kind) => [kind, keyComparisons(kind)] as const)
+
 export function matchCandidate(tokens: TokenSet, index: PatientIndex, policy?: MatchPolicy): MatchOutcome {
   // Which kinds point to which patients, over every key.
   const agreeing = new Map<string, Set<MatchKeyKind>>()
   let selected: { id: string; key: MatchKeyKind } | null = null
-  for (const kind of MATCH_KEYS) {
-    const ids = new Set<string>()
-    for (const [candKind, indexKind] of keyComparisons(kind)) {
-      for (const t of tokens[candKind] ?? []) for (const id of index.lookup(indexKind, t)) ids.add(id)
+  for (const [kind, comparisons] of COMPARISONS) {
+    // Most rows of a county list point nowhere under most keys: no set is made until a lookup finds someone.
+    let ids: Set<string> | undefined
+    for (const [candKind, indexKind] of comparisons) {
+      const list = tokens[candKind]
+      if (!list) continue
+      for (const t of list) {
+        const found = index.lookup(indexKind, t)
+        if (found.length === 0) continue
+        ids ??= new Set()
+        for (const id of found) ids.add(id)
+      }
     }
+    if (!ids) continue
     for (const id of ids) {
       let s = agreeing.get(id)
       if (!s) agreeing.set(id, (s = new Set()))
