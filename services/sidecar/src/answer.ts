@@ -16,12 +16,11 @@ export type ExchangeDecision =
   | { kind: 'pending'; exchangeId: string; expiresAt: Date }
 
 /**
- * `sent` is the request as it arrived: `digest` is the SHA-256 of its exact bytes (what the council signed, recorded
- * and will find in the answer), `body` those bytes, kept only while an exchange awaits IG approval.
+ * `requestDigest` is the SHA-256 of the request's exact bytes as they arrived: what the council signed and recorded,
+ * and what the answer and the ledger entries name.
  */
-export async function receiveExchange(ctx: SidecarContext, req: ExchangeRequest, party: string, sent: { digest: string; body: Uint8Array }): Promise<ExchangeDecision> {
+export async function receiveExchange(ctx: SidecarContext, req: ExchangeRequest, party: string, requestDigest: string): Promise<ExchangeDecision> {
   const now = ctx.now()
-  const requestDigest = sent.digest
   const previous = await ctx.db.selectFrom('exchange').selectAll().where('id', '=', req.exchange_id).executeTakeFirst()
   if (previous) return replay(previous, requestDigest)
 
@@ -68,7 +67,7 @@ export async function receiveExchange(ctx: SidecarContext, req: ExchangeRequest,
         .insertInto('exchange')
         .values({ id: req.exchange_id, isa_id: version.doc.id, isa_digest: version.digest, clause_id: clause.id, party, status: 'pending', rows_received: req.rows.length, request_digest: requestDigest, received_at: now, expires_at: expiresAt })
         .execute()
-      await trx.insertInto('pending_request').values({ exchange_id: req.exchange_id, request: Buffer.from(sent.body.buffer, sent.body.byteOffset, sent.body.byteLength).toString('utf8') }).execute()
+      await trx.insertInto('pending_request').values({ exchange_id: req.exchange_id, request: JSON.stringify(req) }).execute()
     })
     return { kind: 'pending', exchangeId: req.exchange_id, expiresAt }
   }

@@ -19,7 +19,7 @@ export async function exchangeRoutes(app: FastifyInstance, { ctx }: { ctx: Sidec
       },
     },
     async (req, reply) => {
-      const decision = await receiveExchange(ctx, req.body as ExchangeRequest, req.signer!.party, { digest: req.signer!.bodyDigest, body: req.rawBody! })
+      const decision = await receiveExchange(ctx, req.body as ExchangeRequest, req.signer!.party, req.signer!.bodyDigest)
       if (decision.kind === 'pending') return reply.status(202).send({ exchange_id: decision.exchangeId, status: 'pending_approval', expires_at: decision.expiresAt.toISOString() })
       return reply.status(200).send(decision.signed)
     },
