@@ -243,6 +243,34 @@ describe('personal data and tokens stay where they must', () => {
   })
 })
 
+describe('closed schemas', () => {
+  it('refuses a signed request carrying a field its schema does not name, rather than dropping it silently', async () => {
+    const req = JSON.parse(JSON.stringify({
+      exchange_id: crypto.randomUUID(),
+      isa_id: h.stack.isa.id,
+      isa_digest: '0'.repeat(64),
+      clause_id: 'brfc-mh-1',
+      purpose: 'brfc.mental_health_flag',
+      epoch: 1,
+      key_kcv: '0'.repeat(16),
+      match_keys: ['nhs'],
+      returned_fields: ['active_service'],
+      attestation: { min_criteria: 2, rows: 1, statement: 'x' },
+      rows: [{ ref: 'A'.repeat(22), tokens: { nhs: ['B'.repeat(22)] }, given_name: 'QUAXWORTH' }],
+      sent_at: new Date().toISOString(),
+    })) as Record<string, unknown>
+    const bytes = new TextEncoder().encode(JSON.stringify(req))
+    const headers = signRequest({ party: 'council', privateKey: h.stack.keys.council.signing.privateKey }, 'POST', '/v1/exchanges', bytes)
+    const res = await fetch(new URL('/v1/exchanges', h.stack.urls.sidecar), { method: 'POST', body: bytes, headers: { 'content-type': 'application/json', ...headers } })
+    expect(res.status).toBe(400)
+    const body = (await res.json()) as { code: string; message: string }
+    expect(body.code).toBe('BAD_REQUEST')
+    expect(body.message).toContain('/rows/0')
+    const stored = await h.stack.sidecar.healthflagDb.selectFrom('exchange').select('id').where('id', '=', req.exchange_id as string).execute()
+    expect(stored).toEqual([])
+  })
+})
+
 describe('signature before validation', () => {
   it('answers an unsigned request with a malformed body 401, not a schema error', async () => {
     const res = await fetch(new URL('/v1/exchanges', h.stack.urls.sidecar), { method: 'POST', body: '{"rows": 5}', headers: { 'content-type': 'application/json' } })

@@ -8,7 +8,7 @@ import { ed25519 } from '@noble/curves/ed25519.js'
 import { createTestTarget, type TestTarget } from '@healthflag/db'
 import { loadExampleIsa, withApproval, withPartyKeys, type IsaDocument } from '@healthflag/isa'
 import { toBase64Url } from '@healthflag/protocol'
-import { generatePartyKeys, hashToken, publicKeys, type ApiUser } from '@healthflag/service-kit'
+import { SERVICE_FASTIFY_OPTIONS, generatePartyKeys, hashToken, publicKeys, type ApiUser } from '@healthflag/service-kit'
 import { nhsCheckDigit } from '@healthflag/synth'
 import { councilApp } from '@healthflag/council'
 import { sidecarApp } from '@healthflag/sidecar'
@@ -172,7 +172,7 @@ export async function startIsaHarness(label: string, opts: { isa?: (doc: IsaDocu
     { name: 'ledger-admin', role: 'admin', district: null, tokenSha256: hashToken(admin) },
   ]
   const now = opts.now ? { now: opts.now } : {}
-  const ledger = Fastify({ logger: false, pluginTimeout: 120_000, bodyLimit: 256 * 1024 * 1024 })
+  const ledger = Fastify({ ...SERVICE_FASTIFY_OPTIONS, logger: false })
   await ledger.register(ledgerApp, {
     database: await t('l'),
     signingKey: ledgerKey,
@@ -181,10 +181,10 @@ export async function startIsaHarness(label: string, opts: { isa?: (doc: IsaDocu
     users: ledgerUsers,
   })
   const ledgerUrl = await ledger.listen({ host: '127.0.0.1', port: 0 })
-  const sidecar = Fastify({ logger: false, pluginTimeout: 120_000, bodyLimit: 256 * 1024 * 1024 })
+  const sidecar = Fastify({ ...SERVICE_FASTIFY_OPTIONS, logger: false })
   await sidecar.register(sidecarApp, { database: await t('s'), keys: trustKeys, isa, ledgerUrl, users: sidecarUsers, ...now, ...(opts.approvalSweepMs ? { approvalSweepMs: opts.approvalSweepMs } : {}) })
   const sidecarUrl = await sidecar.listen({ host: '127.0.0.1', port: 0 })
-  const council = Fastify({ logger: false, pluginTimeout: 120_000, bodyLimit: 256 * 1024 * 1024 })
+  const council = Fastify({ ...SERVICE_FASTIFY_OPTIONS, logger: false })
   await council.register(councilApp, { database: await t('c'), keys: councilKeys, isa, sidecarUrl, ledgerUrl, users: councilUsers, ...now, ...(opts.retentionSweepMs ? { retentionSweepMs: opts.retentionSweepMs } : {}) })
   const councilUrl = await council.listen({ host: '127.0.0.1', port: 0 })
   const stack: Stack = {

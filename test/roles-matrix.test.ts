@@ -12,7 +12,7 @@ import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestTarget, type TestTarget } from '@healthflag/db'
 import { loadExampleIsa, withPartyKeys } from '@healthflag/isa'
 import { toBase64Url } from '@healthflag/protocol'
-import { authPlugin, errorsPlugin, generatePartyKeys, hashToken, publicKeys, routeTable, routeTablePlugin, type ApiUser, type Role, type RouteAccess } from '@healthflag/service-kit'
+import { SERVICE_FASTIFY_OPTIONS, authPlugin, errorsPlugin, generatePartyKeys, hashToken, publicKeys, routeTable, routeTablePlugin, type ApiUser, type Role, type RouteAccess } from '@healthflag/service-kit'
 import { councilApp } from '@healthflag/council'
 import { sidecarApp } from '@healthflag/sidecar'
 import { ledgerApp } from '@healthflag/ledger'
@@ -84,7 +84,7 @@ beforeAll(async () => {
   }
   // Peers are never called here: every request is refused or fails validation before any handler runs.
   const nowhere = 'http://127.0.0.1:9'
-  apps.ledger = Fastify({ logger: false, pluginTimeout: 120_000 })
+  apps.ledger = Fastify({ ...SERVICE_FASTIFY_OPTIONS, logger: false })
   await apps.ledger.register(ledgerApp, {
     database: await db('roles_l'),
     signingKey: ed25519.utils.randomSecretKey(),
@@ -92,9 +92,9 @@ beforeAll(async () => {
     parties: { council: toBase64Url(councilKeys.signing.publicKey), trust: toBase64Url(trustKeys.signing.publicKey) },
     users,
   })
-  apps.sidecar = Fastify({ logger: false, pluginTimeout: 120_000 })
+  apps.sidecar = Fastify({ ...SERVICE_FASTIFY_OPTIONS, logger: false })
   await apps.sidecar.register(sidecarApp, { database: await db('roles_s'), keys: trustKeys, isa, ledgerUrl: nowhere, users })
-  apps.council = Fastify({ logger: false, pluginTimeout: 120_000 })
+  apps.council = Fastify({ ...SERVICE_FASTIFY_OPTIONS, logger: false })
   await apps.council.register(councilApp, { database: await db('roles_c'), keys: councilKeys, isa, sidecarUrl: nowhere, ledgerUrl: nowhere, users })
   for (const a of Object.values(apps)) await a.ready()
 })

@@ -9,7 +9,7 @@ import { ed25519 } from '@noble/curves/ed25519.js'
 import type { DatabaseTarget } from '@healthflag/db'
 import { loadExampleIsa, withPartyKeys, withApproval, type IsaDocument } from '@healthflag/isa'
 import { toBase64Url } from '@healthflag/protocol'
-import { generatePartyKeys, hashPassword, hashToken, loggerOptions, publicKeys, type ApiUser, type PartyKeys } from '@healthflag/service-kit'
+import { SERVICE_FASTIFY_OPTIONS, generatePartyKeys, hashPassword, hashToken, loggerOptions, publicKeys, type ApiUser, type PartyKeys } from '@healthflag/service-kit'
 import { councilApp } from '@healthflag/council'
 import { sidecarApp } from '@healthflag/sidecar'
 import { ledgerApp } from '@healthflag/ledger'
@@ -176,7 +176,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const logger = (service: string) => (opts.logStream ? { ...loggerOptions(service, opts.logLevel ?? 'info'), stream: opts.logStream } : false)
   const ledgerOrigin = 'healthflag.local/ledger/brfc-sssft'
 
-  const ledger = Fastify({ logger: logger('ledger') as never, pluginTimeout: 120_000, bodyLimit: 256 * 1024 * 1024 })
+  const ledger = Fastify({ ...SERVICE_FASTIFY_OPTIONS, logger: logger('ledger') as never })
   await ledger.register(ledgerApp, {
     database: opts.databases.ledger,
     signingKey: ledgerKey,
@@ -187,11 +187,11 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   })
   const ledgerUrl = await ledger.listen({ host: '127.0.0.1', port: 0 })
 
-  const sidecar = Fastify({ logger: logger('sidecar') as never, pluginTimeout: 120_000, bodyLimit: 256 * 1024 * 1024 })
+  const sidecar = Fastify({ ...SERVICE_FASTIFY_OPTIONS, logger: logger('sidecar') as never })
   await sidecar.register(sidecarApp, { database: opts.databases.sidecar, keys: trustKeys, isa, ledgerUrl, users: sidecarUsers, ...(opts.now ? { now: opts.now } : {}), ...(opts.warmWorkers ? { warmWorkers: true } : {}) })
   const sidecarUrl = await sidecar.listen({ host: '127.0.0.1', port: 0 })
 
-  const council = Fastify({ logger: logger('council') as never, pluginTimeout: 120_000, bodyLimit: 256 * 1024 * 1024 })
+  const council = Fastify({ ...SERVICE_FASTIFY_OPTIONS, logger: logger('council') as never })
   await council.register(councilApp, { database: opts.databases.council, keys: councilKeys, isa, sidecarUrl, ledgerUrl, users: councilUsers, ...(opts.now ? { now: opts.now } : {}), ...(opts.warmWorkers ? { warmWorkers: true } : {}) })
   const councilUrl = await council.listen({ host: '127.0.0.1', port: 0 })
 

@@ -5,7 +5,7 @@ import { ed25519 } from '@noble/curves/ed25519.js'
 import { createTestTarget, openDatabase, type DatabaseHandle, type DatabaseTarget, type TestTarget } from '@healthflag/db'
 import { signEntry, type LedgerEntry, type SignedEntry } from '@healthflag/ledger-core'
 import { toBase64Url } from '@healthflag/protocol'
-import { hashToken } from '@healthflag/service-kit'
+import { SERVICE_FASTIFY_OPTIONS, hashToken } from '@healthflag/service-kit'
 import { ledgerApp, type LedgerDB } from '../src/index.js'
 
 export interface TestLedger {
@@ -28,7 +28,7 @@ export async function startLedger(label: string, opts: { target?: TestTarget; si
   const signingKey = opts.signingKey ?? ed25519.utils.randomSecretKey()
   const parties = opts.parties ?? { council: ed25519.utils.randomSecretKey(), trust: ed25519.utils.randomSecretKey() }
   const auditorToken = randomBytes(24).toString('base64url')
-  const app = Fastify({ logger: false, bodyLimit: 64 * 1024 * 1024, pluginTimeout: 120_000 })
+  const app = Fastify({ ...SERVICE_FASTIFY_OPTIONS, logger: false })
   await app.register(ledgerApp, {
     database: t.target,
     signingKey,
