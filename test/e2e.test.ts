@@ -105,24 +105,26 @@ describe('the side-car answer', () => {
   })
 })
 
-describe('signed traffic', () => {
-  const body = () => {
-    const req: ExchangeRequest = {
-      exchange_id: crypto.randomUUID(),
-      isa_id: h.stack.isa.id,
-      isa_digest: '0'.repeat(64),
-      clause_id: 'brfc-mh-1',
-      purpose: 'brfc.mental_health_flag',
-      epoch: 1,
-      key_kcv: '0'.repeat(16),
-      match_keys: ['nhs'],
-      returned_fields: ['active_service'],
-      attestation: { min_criteria: 2, rows: 1, statement: 'x' },
-      rows: [{ ref: 'A'.repeat(22), tokens: { nhs: ['B'.repeat(22)] } }],
-      sent_at: new Date().toISOString(),
-    }
-    return new TextEncoder().encode(JSON.stringify(req))
+/** A well-formed exchange request the side-car will refuse on its ISA checks (unknown digest, key check value). */
+function sampleRequest(): ExchangeRequest {
+  return {
+    exchange_id: crypto.randomUUID(),
+    isa_id: h.stack.isa.id,
+    isa_digest: '0'.repeat(64),
+    clause_id: 'brfc-mh-1',
+    purpose: 'brfc.mental_health_flag',
+    epoch: 1,
+    key_kcv: '0'.repeat(16),
+    match_keys: ['nhs'],
+    returned_fields: ['active_service'],
+    attestation: { min_criteria: 2, rows: 1, statement: 'x' },
+    rows: [{ ref: 'A'.repeat(22), tokens: { nhs: ['B'.repeat(22)] } }],
+    sent_at: new Date().toISOString(),
   }
+}
+
+describe('signed traffic', () => {
+  const body = () => new TextEncoder().encode(JSON.stringify(sampleRequest()))
   const post = (url: string, path: string, bytes: Uint8Array, headers: Record<string, string>) =>
     fetch(new URL(path, url), { method: 'POST', body: bytes, headers: { 'content-type': 'application/json', ...headers } })
 
@@ -245,20 +247,9 @@ describe('personal data and tokens stay where they must', () => {
 
 describe('closed schemas', () => {
   it('refuses a signed request carrying a field its schema does not name, rather than dropping it silently', async () => {
-    const req = JSON.parse(JSON.stringify({
-      exchange_id: crypto.randomUUID(),
-      isa_id: h.stack.isa.id,
-      isa_digest: '0'.repeat(64),
-      clause_id: 'brfc-mh-1',
-      purpose: 'brfc.mental_health_flag',
-      epoch: 1,
-      key_kcv: '0'.repeat(16),
-      match_keys: ['nhs'],
-      returned_fields: ['active_service'],
-      attestation: { min_criteria: 2, rows: 1, statement: 'x' },
-      rows: [{ ref: 'A'.repeat(22), tokens: { nhs: ['B'.repeat(22)] }, given_name: 'QUAXWORTH' }],
-      sent_at: new Date().toISOString(),
-    })) as Record<string, unknown>
+    const req = sampleRequest()
+    // A name beside a row's tokens: exactly what the closed schema must keep from ever reaching the trust.
+    ;(req.rows[0] as Record<string, unknown>).given_name = 'Extra'
     const bytes = new TextEncoder().encode(JSON.stringify(req))
     const headers = signRequest({ party: 'council', privateKey: h.stack.keys.council.signing.privateKey }, 'POST', '/v1/exchanges', bytes)
     const res = await fetch(new URL('/v1/exchanges', h.stack.urls.sidecar), { method: 'POST', body: bytes, headers: { 'content-type': 'application/json', ...headers } })
@@ -266,7 +257,7 @@ describe('closed schemas', () => {
     const body = (await res.json()) as { code: string; message: string }
     expect(body.code).toBe('BAD_REQUEST')
     expect(body.message).toContain('/rows/0')
-    const stored = await h.stack.sidecar.healthflagDb.selectFrom('exchange').select('id').where('id', '=', req.exchange_id as string).execute()
+    const stored = await h.stack.sidecar.healthflagDb.selectFrom('exchange').select('id').where('id', '=', req.exchange_id).execute()
     expect(stored).toEqual([])
   })
 })
