@@ -1,10 +1,10 @@
 /** The analyst's web page: upload a list, read the validation report, send it, read results. */
-import { readFileSync } from 'node:fs'
 import type { FastifyInstance } from 'fastify'
+import { loadPage } from '@healthflag/service-kit'
 import { Type } from 'typebox'
 import type { CouncilContext } from '../context.js'
 
-const PAGE = readFileSync(new URL('../../public/index.html', import.meta.url), 'utf8')
+const PAGE = loadPage(new URL('../../public/index.html', import.meta.url), 'hf-token')
 
 export async function pageRoutes(app: FastifyInstance, _opts: { ctx: CouncilContext }): Promise<void> {
   app.get('/', { config: { roles: 'public' }, schema: { hide: true } }, async (_req, reply) => {

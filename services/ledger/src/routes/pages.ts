@@ -1,9 +1,9 @@
 /** The auditor's web page: filter entries, counts per clause and month, entry detail with a proof checked in the browser. */
-import { readFileSync } from 'node:fs'
 import type { FastifyInstance } from 'fastify'
+import { loadPage } from '@healthflag/service-kit'
 import { Type } from 'typebox'
 
-const PAGE = readFileSync(new URL('../../public/index.html', import.meta.url), 'utf8')
+const PAGE = loadPage(new URL('../../public/index.html', import.meta.url), 'hf-ledger-token')
 
 export async function pageRoutes(app: FastifyInstance): Promise<void> {
   app.get('/', { config: { roles: 'public' }, schema: { hide: true } }, async (_req, reply) => {

@@ -1,12 +1,12 @@
 /** The IG console (page and API): pending and past exchanges, approve or refuse with a reason. */
-import { readFileSync } from 'node:fs'
 import type { FastifyInstance } from 'fastify'
+import { loadPage } from '@healthflag/service-kit'
 import { Type } from 'typebox'
 import { ErrorBody } from '@healthflag/protocol'
 import type { SidecarContext } from '../context.js'
 import { approveExchange, listExchanges, refuseExchange } from '../approval.js'
 
-const PAGE = readFileSync(new URL('../../public/ig.html', import.meta.url), 'utf8')
+const PAGE = loadPage(new URL('../../public/ig.html', import.meta.url), 'hf-ig-token')
 const Id = Type.Object({ id: Type.String({ format: 'uuid' }) }, { additionalProperties: false })
 const Nullable = <T extends Parameters<typeof Type.Union>[0][number]>(t: T) => Type.Union([t, Type.Null()])
 
