@@ -5,7 +5,8 @@
  * Workers start on first use and stay, unreferenced, for the next exchange.
  */
 import { availableParallelism } from 'node:os'
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
+import { startWorker } from '@healthflag/service-kit'
 import { tokeniseRows, type RowsJob, type RowsResult } from './rows.js'
 
 /** Below this many rows one thread is quicker than starting and feeding workers. */
@@ -17,7 +18,7 @@ const idle: Worker[] = []
 let busy = 0
 
 function spawn(): Worker {
-  const worker = new Worker(new URL('./worker-boot.mjs', import.meta.url))
+  const worker = startWorker(new URL('./worker.ts', import.meta.url))
   worker.unref()
   // A worker that fails to start is dropped; the next job starts another (or runs inline when none can start).
   worker.once('error', () => {

@@ -3,7 +3,8 @@
  * the process open) for the next import. Each runs one chunk at a time; the caller bounds how many are queued.
  */
 import { availableParallelism } from 'node:os'
-import { Worker } from 'node:worker_threads'
+import type { Worker } from 'node:worker_threads'
+import { startWorker } from '@healthflag/service-kit'
 import { HealthflagError, type ErrorCode } from '@healthflag/protocol'
 import type { ChunkJob, ChunkResult, ChunkSettings, SerialisedError } from './chunk-work.js'
 
@@ -78,7 +79,7 @@ export class ChunkPool {
 
   private spawn(): Slot {
     // Workers load the TypeScript sources through tsx, in tests as under `tsx`.
-    const worker = new Worker(new URL('./worker-boot.mjs', import.meta.url))
+    const worker = startWorker(new URL('./worker.ts', import.meta.url))
     const slot: Slot = { worker, known: new Set(), task: undefined }
     worker.unref()
     worker.on('message', (m: { ok: true; result: ChunkResult } | { ok: false; error: SerialisedError }) => {
