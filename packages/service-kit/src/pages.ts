@@ -1,16 +1,25 @@
 /**
  * The people's pages (the council's analyst page, the side-car's IG console, the ledger's auditor page): each is one
- * HTML file with its script inline, and all three share one sign-in script, written here once and put into each page
- * where its script says `/* @sign-in *\/`.
+ * HTML file with its script inline, and all three share one sign-in form and script, written here once and put into
+ * each page where it says `<!-- @sign-in-form -->` and where its script says `/* @sign-in *\/`.
  */
 import { readFileSync } from 'node:fs'
 
 const SIGN_IN_MARKER = '/* @sign-in */'
+const FORM_MARKER = '<!-- @sign-in-form -->'
+
+/** The form signInScript drives, and the hidden field holding the page's bearer token. */
+const SIGN_IN_FORM = `<form id="signin" class="signin">
+ <label>User name <input id="user" size="20" autocomplete="username" required></label>
+ <label>Password <input id="password" type="password" size="24" autocomplete="current-password" required></label>
+ <button id="sign-in" type="submit">Sign in</button>
+ <span id="signed-in" class="muted" hidden>Signed in as <strong id="who"></strong> <button id="sign-out" type="button">Sign out</button></span>
+</form>
+<input id="token" type="hidden">`
 
 /**
  * Sign-in: user name and password for a session token, kept in sessionStorage under `storageKey` (where the page keeps
- * its bearer token) and `${storageKey}-user`. Expects the page's `$` and the elements token, signin, user, password,
- * error, signed-in, who and sign-out.
+ * its bearer token) and `${storageKey}-user`. Expects the page's `$` and an element `error`; the rest is SIGN_IN_FORM.
  */
 function signInScript(storageKey: string): string {
   const key = JSON.stringify(storageKey)
@@ -43,10 +52,10 @@ $('sign-out').onclick = async () => {
 showSignedIn()`
 }
 
-/** Reads a page at start-up and puts the sign-in script in; a page without the marker is a build mistake. */
+/** Reads a page at start-up and puts the sign-in form and script in; a page without the markers is a build mistake. */
 export function loadPage(file: URL, storageKey: string): string {
   const html = readFileSync(file, 'utf8')
-  if (!html.includes(SIGN_IN_MARKER)) throw new Error(`${file.pathname} has no ${SIGN_IN_MARKER} marker for the sign-in script`)
+  for (const marker of [FORM_MARKER, SIGN_IN_MARKER]) if (!html.includes(marker)) throw new Error(`${file.pathname} has no ${marker} marker for the sign-in`)
   const script = signInScript(storageKey)
-  return html.replace(SIGN_IN_MARKER, () => script)
+  return html.replace(FORM_MARKER, () => SIGN_IN_FORM).replace(SIGN_IN_MARKER, () => script)
 }
