@@ -2,7 +2,7 @@
 import { Rng, WeightedPicker } from './prng.js'
 import { NhsAllocator, corruptCheckDigit } from './nhs-number.js'
 import { femalePicker, malePicker, surnamePicker, NICKNAMES, ACCENTED, SIMILAR_TWIN_NAMES, TITLES, hasDiacritics, stripDiacritics } from './names.js'
-import { randomAddress, type District } from './places.js'
+import { randomAddress, randomInward, type District } from './places.js'
 import { civilFromDays, daysFromCivil, isoDate, parseIsoDate, type Ymd } from './dates.js'
 import {
   BAD_DOBS,
@@ -312,9 +312,19 @@ function patientFromPerson(g: Gen, p: Person, postcode: string, family: string):
 }
 
 /** Another canonical postcode, different from `pc`. */
-function otherPostcode(rng: Rng, pc: string): string {
+/** Any other address in the area (a stranger's: namesakes live where the population does). */
+function elsewhere(rng: Rng, pc: string): string {
   for (;;) {
     const next = randomAddress(rng).postcode
+    if (next !== pc) return next
+  }
+}
+
+/** Where a person moved from or to: in the same postcode district (STRUCTURE.localMoveShare of moves) or anywhere. */
+function otherPostcode(rng: Rng, pc: string): string {
+  const local = rng.chance(STRUCTURE.localMoveShare)
+  for (;;) {
+    const next = local ? pc.slice(0, pc.indexOf(' ')) + ' ' + randomInward(rng) : randomAddress(rng).postcode
     if (next !== pc) return next
   }
 }
@@ -546,7 +556,7 @@ export function generatePopulation(opts: GenerateOptions): Population {
     const nameShare = 0.5 * givenPicker(p.sex).share(p.given) * surnamePicker.share(p.family)
     const rate = Math.min(1, strangerScale * STRUCTURE.areaPopulation * nameShare * STRUCTURE.sameDobProbability)
     if (!rngX.chance(rate)) continue
-    g.addPatient(p.given, p.family, p.sex, g.iso(p.dob), otherPostcode(rngX, p.household.postcode), g.nhs.next())
+    g.addPatient(p.given, p.family, p.sex, g.iso(p.dob), elsewhere(rngX, p.household.postcode), g.nhs.next())
     budget--
     p.tags.push(p.patientIdx >= 0 ? 'stranger_in_index' : 'lookalike_stranger')
     g.count('strangers')

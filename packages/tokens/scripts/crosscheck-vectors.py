@@ -1,5 +1,5 @@
 #!/usr/bin/env python3
-"""Independent check of test/vectors/tokens-v1.json against docs/token-spec.md, written from the spec in Python
+"""Independent check of test/vectors/tokens-v2.json against docs/token-spec.md, written from the spec in Python
 with the `cryptography` package (X25519, HKDF) and the standard library (HMAC-SHA256). It recomputes the keys, the
 canonical bytes of every key except the phonetic one (Double Metaphone is taken from the file), and every token.
 Usage: python3 packages/tokens/scripts/crosscheck-vectors.py"""
@@ -9,7 +9,7 @@ from cryptography.hazmat.primitives.asymmetric.x25519 import X25519PrivateKey, X
 from cryptography.hazmat.primitives.kdf.hkdf import HKDF, HKDFExpand
 from cryptography.hazmat.primitives.serialization import Encoding, PublicFormat
 
-doc = json.loads((pathlib.Path(__file__).parent.parent / 'test/vectors/tokens-v1.json').read_text())
+doc = json.loads((pathlib.Path(__file__).parent.parent / 'test/vectors/tokens-v2.json').read_text())
 k = doc['keys']
 fails = []
 def check(what, got, want):
@@ -24,10 +24,10 @@ check('trust_public', tpub.hex(), k['trust_public'])
 ikm = cpriv.exchange(X25519PublicKey.from_public_bytes(tpub))
 check('shared_secret', ikm.hex(), k['shared_secret'])
 check('shared secret both ways', tpriv.exchange(X25519PublicKey.from_public_bytes(cpub)).hex(), ikm.hex())
-info = b'healthflag/v1/tokens' + struct.pack('>I', k['epoch']) + cpub + tpub
+info = b'healthflag/v2/tokens' + struct.pack('>I', k['epoch']) + cpub + tpub
 k_epoch = HKDF(algorithm=hashes.SHA256(), length=32, salt=k['isa_id'].encode(), info=info).derive(ikm)
 check('epoch_key', k_epoch.hex(), k['epoch_key'])
-check('kcv', hmac.new(k_epoch, b'healthflag/v1/kcv', hashlib.sha256).digest()[:8].hex(), k['kcv'])
+check('kcv', hmac.new(k_epoch, b'healthflag/v2/kcv', hashlib.sha256).digest()[:8].hex(), k['kcv'])
 
 def kind_key(kind):
     material = {'canon_name_dob_sex': 'name_dob_sex', 'typo_name_dob_sex': 'edit_name_dob_sex'}.get(kind, kind)
@@ -43,8 +43,8 @@ def canonical(values):
     return out
 
 def deletions(name):
-    # the name and each one-character deletion, in position order, each once (names of fewer than 4 characters: itself)
-    if len(name) < 4:
+    # the name and each one-character deletion, in position order, each once (names of fewer than 3 characters: itself)
+    if len(name) < 3:
         return [name]
     return list(dict.fromkeys([name] + [name[:i] + name[i + 1:] for i in range(len(name))]))[:16]
 
@@ -58,6 +58,7 @@ def fields(p, known_given):
         'given_initial': one(p['given_name'][0] if p['given_name'] else None), 'family': fam,
         'dob': one(dob), 'dob_unordered': one(f'{y}-{min(m, d)}-{max(m, d)}' if dob else None),
         'birth_year': one(y), 'sex': one(p['sex']), 'postcode': one(p['postcode']),
+        'outward': one(p['postcode'].split(' ')[0] if p['postcode'] else None),
         'family_full': one(p['family_name']),
         'given_edits': deletions(p['given_name']) if p['given_name'] else [],
         # known-name membership comes from data files the spec names; the vectors record it as `given_known`
@@ -65,6 +66,7 @@ def fields(p, known_given):
     }
 KEYS = {
     'nhs': ['nhs'], 'nhs_given_dob': ['nhs', 'given', 'dob'], 'name_dob_sex_pc': ['given', 'family', 'dob', 'sex', 'postcode'],
+    'name_dob_sex_out': ['given', 'family', 'dob', 'sex', 'outward'],
     'name_dob_sex': ['given', 'family', 'dob', 'sex'], 'canon_name_dob_sex': ['given_canonical', 'family', 'dob', 'sex'],
     'initial_family_dob_pc': ['given_initial', 'family', 'dob', 'postcode'], 'given_dob_sex_pc': ['given', 'dob', 'sex', 'postcode'],
     'family_dob_sex_pc': ['family', 'dob', 'sex', 'postcode'], 'name_dob_swapped': ['given', 'family', 'dob_unordered'],

@@ -1,4 +1,4 @@
-// Writes test/vectors/tokens-v1.json: fixed X25519 keys (RFC 7748 §6.1), derived keys, and per-case normalisation,
+// Writes test/vectors/tokens-v2.json: fixed X25519 keys (RFC 7748 §6.1), derived keys, and per-case normalisation,
 // canonical bytes and tokens. Run once with `npx tsx packages/tokens/scripts/generate-vectors.ts`; review the diff.
 // The hand-written expectations in vector-cases.ts are checked first: the script refuses to write if the code disagrees.
 import { writeFileSync } from 'node:fs'
@@ -63,7 +63,7 @@ if (failures.length > 0) {
 } else {
   const kindKeys = Object.fromEntries(ALL_TOKEN_KINDS.map((k) => [k, bytesToHex(deriveKindKey(epochKey, keyMaterialKind(k)))]))
   const out = {
-    description: 'healthflag match-token test vectors v1: see docs/token-spec.md. Keys are RFC 7748 §6.1 Alice (council) and Bob (trust).',
+    description: 'healthflag match-token test vectors v2: see docs/token-spec.md. Keys are RFC 7748 §6.1 Alice (council) and Bob (trust).',
     today: TODAY,
     keys: {
       council_private: COUNCIL_PRIVATE,
@@ -79,6 +79,6 @@ if (failures.length > 0) {
     },
     cases,
   }
-  writeFileSync(new URL('../test/vectors/tokens-v1.json', import.meta.url), JSON.stringify(out, null, 2) + '\n')
+  writeFileSync(new URL('../test/vectors/tokens-v2.json', import.meta.url), JSON.stringify(out, null, 2) + '\n')
   console.log(`wrote ${cases.length} cases`)
 }

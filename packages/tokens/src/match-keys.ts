@@ -12,6 +12,7 @@ import type { NormalisedPerson } from './person.js'
  * - nhs: NHS number alone (accepted only with a confirmed given name from another key)
  * - nhs_given_dob: NHS number + given + DOB (confirms the given name when family and postcode both changed)
  * - name_dob_sex_pc: given + family + DOB + sex + postcode
+ * - name_dob_sex_out: given + family + DOB + sex + outward code (moved within the postcode district)
  * - name_dob_sex: given + family + DOB + sex (moved house; needs corroboration)
  * - canon_name_dob_sex: formal given name of a diminutive + family + DOB + sex (Bill -> William; never Kate -> Katie)
  * - given_dob_sex_pc: given + DOB + sex + postcode (surname change)
@@ -28,6 +29,7 @@ export const MATCH_KEYS = [
   'nhs',
   'nhs_given_dob',
   'name_dob_sex_pc',
+  'name_dob_sex_out',
   'name_dob_sex',
   'canon_name_dob_sex',
   'given_dob_sex_pc',
@@ -92,12 +94,14 @@ export type KeyField =
   | 'birth_year'
   | 'sex'
   | 'postcode'
+  | 'outward'
 
 /** Field order inside each key's canonical bytes. */
 export const KEY_FIELDS: Readonly<Record<MatchKeyKind, readonly KeyField[]>> = {
   nhs: ['nhs'],
   nhs_given_dob: ['nhs', 'given', 'dob'],
   name_dob_sex_pc: ['given', 'family', 'dob', 'sex', 'postcode'],
+  name_dob_sex_out: ['given', 'family', 'dob', 'sex', 'outward'],
   name_dob_sex: ['given', 'family', 'dob', 'sex'],
   canon_name_dob_sex: ['given_canonical', 'family', 'dob', 'sex'],
   initial_family_dob_pc: ['given_initial', 'family', 'dob', 'postcode'],
@@ -187,6 +191,9 @@ export function fieldValues(p: NormalisedPerson, field: KeyField): string[] {
       return p.sex === null ? [] : [p.sex]
     case 'postcode':
       return p.postcode === null ? [] : [p.postcode]
+    case 'outward':
+      // The outward code (postcode district) of a normalised postcode "OUTWARD INWARD".
+      return p.postcode === null ? [] : [p.postcode.slice(0, p.postcode.indexOf(' '))]
   }
 }
 
@@ -219,13 +226,13 @@ export function keyCombinations(p: NormalisedPerson | PersonFields, kind: MatchK
 /**
  * A normalised name and every string made by deleting one of its characters (its one-deletion neighbourhood), in
  * order of the deleted position, each once, at most 16 (longer names lose their last deletions); the name alone when it
- * has fewer than 4 characters. Two names within one
+ * has fewer than 3 characters (v1: 4). Two names within one
  * edit (insertion, deletion, substitution or adjacent transposition) share at least one element; so do some pairs two
  * edits apart (a deletion on each side: JHNN and JOHN share JHN).
  */
 export function oneDeletionVariants(name: string): string[] {
   const chars = [...name]
-  if (chars.length < 4) return [name]
+  if (chars.length < 3) return [name]
   const out = [name]
   for (let i = 0; i < chars.length; i++) out.push(chars.slice(0, i).join('') + chars.slice(i + 1).join(''))
   return uniq(out).slice(0, MAX_DELETION_VARIANTS)

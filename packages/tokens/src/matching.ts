@@ -91,10 +91,17 @@ export interface MatchPolicy {
    * is below this bound (default 1e-3). 0 turns the rule off. See docs/token-spec.md §8.3.
    */
   maxExpectedStrangers?: number
+  /**
+   * An upper bound on the share of the area's people who live in any one postcode district (outward code). A weak
+   * match whose outward code agrees (moved within the district) has that many times fewer possible look-alikes
+   * (default 0.1; Staffordshire's districts each hold 1-6 % of the county). See docs/token-spec.md §8.3.
+   */
+  districtShare?: number
 }
 
 export const DEFAULT_AREA_POPULATION = 1_100_000
 export const DEFAULT_MAX_EXPECTED_STRANGERS = 1e-3
+export const DEFAULT_DISTRICT_SHARE = 0.1
 /**
  * Probability that two people of the area share one exact date of birth: births spread over ~90 years of living
  * cohorts (UK crude birth rate ~1.04 % of the population a year gives 2.85e-5 a day; 1/(90 × 365.25) = 3.04e-5).
@@ -155,6 +162,7 @@ const IMPLIES: Partial<Record<KeyField, readonly KeyField[]>> = {
   family_full: ['family'],
   dob: ['dob_unordered', 'birth_year'],
   dob_unordered: ['birth_year'],
+  postcode: ['outward'],
 }
 
 /** The fields on which the candidate is known to agree with a patient, given the kinds whose tokens agree. */
@@ -265,7 +273,12 @@ export function matchCandidate(tokens: TokenSet, index: PatientIndex, policy?: M
   // households) hold two people of one full name born months apart at one postcode.
   if (f.has('postcode')) return matched
   // Moved house (or no postcode): accept only a name rare enough that a namesake born the same day is implausible.
-  // A day/month swap doubles the dates a namesake could have been born on.
+  // A day/month swap doubles the dates a namesake could have been born on. Moved within the postcode district
+  // (name_dob_sex_out agrees): only the district's people could be look-alikes.
+  if (f.has('outward') && f.has('dob') && f.has('sex')) {
+    const share = policy?.districtShare ?? DEFAULT_DISTRICT_SHARE
+    if (share > 0 && share <= 1 && rareEnough(index, id, policy, share)) return matched
+  }
   return rareEnough(index, id, policy, f.has('dob') ? 1 : 2) ? matched : unconfirmed
 }
 

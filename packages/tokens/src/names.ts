@@ -19,6 +19,22 @@ export function stripDiacritics(s: string): string {
   return s.normalize('NFKD').replace(/\p{M}/gu, '')
 }
 
+/**
+ * Latin letters that NFKD does not decompose, written as an English-language system (or a keyboard without them) writes
+ * them: Łukasz -> Lukasz, Søren -> Soren, Æthelred -> AEthelred. Token spec v2 (§2.2); v1 kept them, so a council
+ * system that folds to ASCII never met the trust's Michał.
+ */
+export const LETTER_FOLDS: Readonly<Record<string, string>> = {
+  Ł: 'L', ł: 'l', Ø: 'O', ø: 'o', Æ: 'AE', æ: 'ae', Œ: 'OE', œ: 'oe', Đ: 'D', đ: 'd', Ð: 'D', ð: 'd', Þ: 'TH', þ: 'th',
+  Ħ: 'H', ħ: 'h', ı: 'i', Ŧ: 'T', ŧ: 't', ẞ: 'SS',
+}
+const FOLDABLE = new RegExp(`[${Object.keys(LETTER_FOLDS).join('')}]`, 'gu')
+
+/** Replaces each letter of LETTER_FOLDS by its fold. */
+export function foldLetters(s: string): string {
+  return s.replace(FOLDABLE, (c) => LETTER_FOLDS[c]!)
+}
+
 /** Removes apostrophes (all common forms) and full stops: O'Brien -> OBrien, St. John -> St John. */
 export function dropApostrophesAndDots(s: string): string {
   return s.replace(/['\u2018\u2019\u02BC\u02B9`\u00B4.]/g, '')
@@ -26,10 +42,10 @@ export function dropApostrophesAndDots(s: string): string {
 
 /**
  * The parts of one word: apostrophes and dots dropped first (NFKD would turn the acute-accent apostrophe U+00B4 into a
- * space), then diacritics stripped, upper-cased, and every run of non-letters (hyphens, dashes, digits) a separator.
+ * space), then diacritics stripped, the letters NFKD keeps folded (Ł -> L), upper-cased, and every run of non-letters (hyphens, dashes, digits) a separator.
  */
 export function nameTokens(s: string): string[] {
-  const upper = stripDiacritics(dropApostrophesAndDots(s)).toUpperCase()
+  const upper = foldLetters(stripDiacritics(dropApostrophesAndDots(s))).toUpperCase()
   return upper.replace(/[^\p{L}]+/gu, ' ').trim().split(' ').filter((t) => t !== '')
 }
 

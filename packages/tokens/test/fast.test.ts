@@ -16,7 +16,7 @@ import {
   type TokenSet,
 } from '../src/index.js'
 
-const vectors = JSON.parse(readFileSync(new URL('./vectors/tokens-v1.json', import.meta.url), 'utf8')) as {
+const vectors = JSON.parse(readFileSync(new URL('./vectors/tokens-v2.json', import.meta.url), 'utf8')) as {
   today: string
   keys: { epoch_key: string }
   cases: { name: string; input: RawPerson; tokens: TokenSet | null }[]

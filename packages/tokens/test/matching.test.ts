@@ -105,6 +105,22 @@ describe('matching: the happy paths', () => {
     const out = match({ given_name: 'Priya', family_name: 'Patel', date_of_birth: '2001-07-03', sex: 'F', postcode: 'DE13 0AA' }, idx)
     expect(out).toEqual({ patientId: 'x', key: 'name_dob_swapped', reason: 'matched' })
   })
+  it('matches a given-name typo of a three-letter name at home (v2: one-deletion variants from three letters)', () => {
+    const ava: P = { id: 'a', given_name: 'Ava', family_name: 'Brindley', date_of_birth: '2012-06-01', sex: 'F', postcode: 'WS11 4HE' }
+    const idx = index([ava, STRANGER])
+    expect(match({ ...ava, given_name: 'Aav' }, idx)).toEqual({ patientId: 'a', key: 'typo_name_dob_sex', reason: 'matched' })
+    expect(match({ ...ava, given_name: 'Av' }, idx)).toEqual({ patientId: 'a', key: 'typo_name_dob_sex', reason: 'matched' })
+  })
+  it('takes a doubled letter that happens to split into two rare list names for a typo, not a compound name (v2)', () => {
+    const natalie: P = { id: 'n', given_name: 'Natalie', family_name: 'Penwick', date_of_birth: '1988-01-20', sex: 'F', postcode: 'B78 3UQ' }
+    const idx = index([natalie])
+    expect(match({ ...natalie, given_name: 'Nataalie' }, idx)).toEqual({ patientId: 'n', key: 'typo_name_dob_sex', reason: 'matched' })
+  })
+  it('matches a council record folded to ASCII with the trust one (Michal, Michał; v2)', () => {
+    const michal: P = { id: 'm', given_name: 'Michał', family_name: 'Kozłowski', date_of_birth: '1979-11-02', sex: 'M', postcode: 'ST4 2AA' }
+    const idx = index([michal])
+    expect(match({ ...michal, given_name: 'Michal', family_name: 'Kozlowski' }, idx)).toEqual({ patientId: 'm', key: 'name_dob_sex_pc', reason: 'matched' })
+  })
   it('answers no_match when nothing points anywhere', () => {
     const idx = index([JOHN])
     expect(match(STRANGER, idx)).toEqual({ patientId: null, key: null, reason: 'no_match' })
@@ -170,6 +186,28 @@ describe('matching: weak keys and name frequency', () => {
     const n = 3005
     expect(poissonTail(((n - 1) * 62 * 5) / n / n, 1)).toBeGreaterThan(CORRELATION_P)
     expect(expectedNamesakes(idx, 'r')).toBeCloseTo(DEFAULT_AREA_POPULATION * (62 / n) * (5 / n) * SAME_DOB_PROBABILITY, 12)
+  })
+  it('accepts a moved person with a common name who stayed in the postcode district, as the district share allows (v2)', () => {
+    const idx = withFiller({ id: 'c', ...common, postcode: 'ST1 9ZZ' })
+    const lambda = expectedNamesakes(idx, 'c')!
+    expect(lambda).toBeGreaterThan(DEFAULT_MAX_EXPECTED_STRANGERS)
+    const fits = (0.5 * DEFAULT_MAX_EXPECTED_STRANGERS) / lambda
+    expect(match(common, idx, { districtShare: fits })).toEqual({ patientId: 'c', key: 'name_dob_sex_out', reason: 'matched' })
+    expect(match(common, idx, { districtShare: 2 * fits })).toEqual({ patientId: null, key: 'name_dob_sex_out', reason: 'weak_unconfirmed' })
+    // no share, or a nonsense one, turns the district path off
+    expect(match(common, idx, { districtShare: 0 }).reason).toBe('weak_unconfirmed')
+    expect(match(common, idx, { districtShare: 2 }).reason).toBe('weak_unconfirmed')
+  })
+  it('does not use the district path when the person moved to another district', () => {
+    const idx = withFiller({ id: 'c', ...common, postcode: 'ST2 2BB' })
+    const fits = (0.5 * DEFAULT_MAX_EXPECTED_STRANGERS) / expectedNamesakes(idx, 'c')!
+    expect(match(common, idx, { districtShare: fits })).toEqual({ patientId: null, key: 'name_dob_sex', reason: 'weak_unconfirmed' })
+  })
+  it('lets a twin at the council row address veto a district match of the other twin', () => {
+    const twin: P = { id: 't', ...common, given_name: GIVEN[1]!, postcode: 'ST1 1AA' }
+    const idx = withFiller({ id: 'c', ...common, postcode: 'ST1 9ZZ' }, twin)
+    const fits = (0.5 * DEFAULT_MAX_EXPECTED_STRANGERS) / expectedNamesakes(idx, 'c')!
+    expect(match(common, idx, { districtShare: fits })).toEqual({ patientId: null, key: 'name_dob_sex_out', reason: 'vetoed' })
   })
   it('computes the Poisson tail', () => {
     expect(poissonTail(0.5, 0)).toBe(1)

@@ -226,7 +226,7 @@ describe('matching never confuses twins', () => {
 })
 
 describe('one-deletion neighbourhoods (typo key)', () => {
-  const upper = fc.string({ unit: fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZ'.split('')), minLength: 4, maxLength: 12 })
+  const upper = fc.string({ unit: fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZ'.split('')), minLength: 3, maxLength: 12 })
   const shares = (a: string, b: string): boolean => oneDeletionVariants(a).some((v) => oneDeletionVariants(b).includes(v))
   it('two names one substitution, insertion, deletion or adjacent swap apart always share a value', () => {
     fc.assert(
@@ -237,14 +237,14 @@ describe('one-deletion neighbourhoods (typo key)', () => {
           : op === 1 ? name.slice(0, i) + ch + name.slice(i)
           : op === 2 ? name.slice(0, i) + name.slice(i + 1)
           : i + 1 < name.length ? name.slice(0, i) + name[i + 1] + name[i] + name.slice(i + 2) : name
-        fc.pre(edited.length >= 4 && edited.length <= 15 && name.length <= 15)
+        fc.pre(edited.length >= 3 && edited.length <= 15 && name.length <= 15)
         expect(shares(name, edited)).toBe(true)
       }),
       { numRuns: 2000 },
     )
   })
   it('share a value exactly when the names become equal after deleting at most one letter from each', () => {
-    const ab = fc.string({ unit: fc.constantFrom('A', 'B', 'C'), minLength: 4, maxLength: 8 })
+    const ab = fc.string({ unit: fc.constantFrom('A', 'B', 'C'), minLength: 3, maxLength: 8 })
     const dels = (x: string): string[] => [x, ...[...x].map((_, i) => x.slice(0, i) + x.slice(i + 1))]
     fc.assert(
       fc.property(ab, ab, (a, b) => {
@@ -261,7 +261,7 @@ describe('one-deletion neighbourhoods (typo key)', () => {
         expect(v[0]).toBe(name)
         expect(new Set(v).size).toBe(v.length)
         expect(v.length).toBeLessThanOrEqual(16)
-        if (name.length < 4) expect(v).toEqual([name])
+        if (name.length < 3) expect(v).toEqual([name])
       }),
     )
   })

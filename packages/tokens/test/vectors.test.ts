@@ -42,7 +42,7 @@ interface VectorFile {
   }[]
 }
 
-const vectors = JSON.parse(readFileSync(new URL('./vectors/tokens-v1.json', import.meta.url), 'utf8')) as VectorFile
+const vectors = JSON.parse(readFileSync(new URL('./vectors/tokens-v2.json', import.meta.url), 'utf8')) as VectorFile
 const hex = (b: Uint8Array): string => Buffer.from(b).toString('hex')
 const bytes = (h: string): Uint8Array => new Uint8Array(Buffer.from(h, 'hex'))
 const k = vectors.keys
