@@ -36,6 +36,14 @@ interface RunResult {
   precision: number
   precisionLower95: number
   recall: number
+  /**
+   * Recall over the active positives whose noise is only of the kinds issue 4's acceptance lists for the realistic tier
+   * (NHS number present or not, moved, nicknames, typos, surname changes, swapped dates) and formatting (titles,
+   * diacritics, one part of a double-barrelled surname), twins included: rows with a missing postcode, a wrong NHS
+   * number or a missing sex left out. A secondary figure; `recall` is the one the acceptance is judged on.
+   */
+  recallListedKinds: number
+  listedPositives: number
   f1: number
   personMatched: number
   personCorrect: number
@@ -48,6 +56,12 @@ interface RunResult {
   falseByNoise: Record<string, number>
   seconds: number
 }
+
+/** Noise labels of the kinds issue 4 lists for the realistic tier, formatting, and twins (see RunResult.recallListedKinds). */
+const LISTED_KINDS: ReadonlySet<string> = new Set([
+  'nhs_present', 'moved', 'nickname', 'typo_given', 'typo_family', 'surname_change', 'dob_swap',
+  'title', 'diacritics_dropped', 'diacritics_added', 'surname_partial', 'twin', 'twin_of_patient',
+])
 
 /** Wilson score lower bound of a binomial proportion at 95 %. */
 function wilsonLower(successes: number, n: number): number {
@@ -76,6 +90,8 @@ async function run(tier: NoiseTier, patients: number, candidates: number, seed: 
     let tp = 0
     let fp = 0
     let fn = 0
+    let listedTp = 0
+    let listedPositives = 0
     const missedByNoise: Record<string, number> = {}
     const falseByNoise: Record<string, number> = {}
     const label = (into: Record<string, number>, noise: string[]) => {
@@ -85,6 +101,10 @@ async function run(tier: NoiseTier, patients: number, candidates: number, seed: 
     const sent = pop.truth.filter((t) => t.sent)
     for (const t of sent) {
       const got = flags.get(t.ref) ?? false
+      if (t.expectedActive && t.noise.every((n) => LISTED_KINDS.has(n))) {
+        listedPositives++
+        if (got) listedTp++
+      }
       if (got && t.expectedActive) tp++
       else if (got) {
         fp++
@@ -137,6 +157,8 @@ async function run(tier: NoiseTier, patients: number, candidates: number, seed: 
       precision,
       precisionLower95: wilsonLower(tp, tp + fp),
       recall,
+      recallListedKinds: listedPositives === 0 ? 1 : listedTp / listedPositives,
+      listedPositives,
       f1: precision + recall === 0 ? 0 : (2 * precision * recall) / (precision + recall),
       personMatched,
       personCorrect,
@@ -167,9 +189,9 @@ async function main(): Promise<void> {
     }
   }
   const table = [
-    '| tier | patients / candidates | sent | active positives | precision | precision 95 % lower | recall | F1 | person-level precision | ambiguous rows |',
-    '|---|---|---|---|---|---|---|---|---|---|',
-    ...results.map((r) => `| ${r.tier} | ${r.patients.toLocaleString('en-GB')} / ${r.candidates.toLocaleString('en-GB')} | ${r.sent} | ${r.positives} | ${pct(r.precision)} (${r.fp} false) | ${pct(r.precisionLower95)} | ${pct(r.recall)} (${r.fn} missed) | ${r.f1.toFixed(4)} | ${pct(r.personPrecision)} (${r.personMatched - r.personCorrect} wrong of ${r.personMatched}) | ${r.ambiguous} |`),
+    '| tier | patients / candidates | sent | active positives | precision | precision 95 % lower | recall | F1 | person-level precision | ambiguous rows | recall, issue-listed noise only |',
+    '|---|---|---|---|---|---|---|---|---|---|---|',
+    ...results.map((r) => `| ${r.tier} | ${r.patients.toLocaleString('en-GB')} / ${r.candidates.toLocaleString('en-GB')} | ${r.sent} | ${r.positives} | ${pct(r.precision)} (${r.fp} false) | ${pct(r.precisionLower95)} | ${pct(r.recall)} (${r.fn} missed) | ${r.f1.toFixed(4)} | ${pct(r.personPrecision)} (${r.personMatched - r.personCorrect} wrong of ${r.personMatched}) | ${r.ambiguous} | ${pct(r.recallListedKinds)} of ${r.listedPositives} |`),
   ].join('\n')
   const keys = [...new Set(results.flatMap((r) => Object.keys(r.byKey)))]
   const keyTable = [
