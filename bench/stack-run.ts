@@ -1,11 +1,13 @@
 // Starts the three services (one process, real HTTP), imports a patient index through POST /v1/index and runs
 // exchanges; prints a JSON line per figure. PostgreSQL when DATABASE_URL is set (own schemas, dropped), else PGlite.
 // Usage: tsx bench/stack-run.ts --patients <csv> [--candidates <csv>] [--sizes 5000,50000] [--repeat 3]
+//   [--exchange-profile file.cpuprofile]  (main-thread CPU profile over the timed exchanges)
 import { createReadStream } from 'node:fs'
 import { stat } from 'node:fs/promises'
 import { Readable } from 'node:stream'
 import { parseArgs } from 'node:util'
 import { createTestTarget, testDatabaseKind } from '@healthflag/db'
+import { takePhases, tracePhases } from '@healthflag/protocol'
 import { startStack } from '../scripts/lib/stack.js'
 import { api, type ImportReport } from '../scripts/lib/client.js'
 import { emit, percentile, round, rssSampler } from './lib/figures.js'
@@ -16,6 +18,8 @@ const { values: args } = parseArgs({
     candidates: { type: 'string' },
     sizes: { type: 'string', default: '' },
     repeat: { type: 'string', default: '3' },
+    // a CPU profile of the main thread (all three services) over the timed exchanges, as a .cpuprofile file
+    'exchange-profile': { type: 'string' },
   },
 })
 if (!args.patients) throw new Error('--patients <csv> is required')
@@ -30,6 +34,32 @@ const stack = await startStack({
   // The bench repeats exchanges; the example clause allows four a month.
   isa: (doc) => ({ ...doc, clauses: doc.clauses.map((c) => ({ ...c, frequency: { max_exchanges: 1000, period_days: 1 } })) }),
 })
+
+/** Each mark as [wall ms, CPU ms] since the one before it (the first since the exchange started). */
+function phaseSteps(marks: { label: string; at: number; cpu: number }[]): Record<string, number[]> {
+  const out: Record<string, number[]> = {}
+  marks.forEach((m, i) => {
+    const prev = marks[i - 1]
+    out[m.label] = prev ? [Math.round(m.at - prev.at), Math.round(m.cpu - prev.cpu)] : [0, 0]
+  })
+  return out
+}
+
+/** The main thread's CPU profile from now until stopTo (node:inspector; worker threads are not in it). */
+async function startProfile(): Promise<{ stopTo(file: string): Promise<void> }> {
+  const { Session } = await import('node:inspector/promises')
+  const session = new Session()
+  session.connect()
+  await session.post('Profiler.enable')
+  await session.post('Profiler.start')
+  return {
+    async stopTo(file) {
+      const { profile } = await session.post('Profiler.stop')
+      ;(await import('node:fs')).writeFileSync(file, JSON.stringify(profile))
+      session.disconnect()
+    },
+  }
+}
 
 async function importFile(file: string): Promise<ImportReport> {
   const res = await fetch(new URL('/v1/index', stack.urls.sidecar), {
@@ -89,12 +119,17 @@ try {
       const up = await api.upload(stack.urls.council, stack.tokens.analyst, csv, `candidates-${size}.csv`)
       const uploadS = (performance.now() - tu) / 1000
       const walls: number[] = []
+      const phases: Record<string, number[]>[] = []
       let flagged = 0
       const rssEx = rssSampler()
+      const profiler = args['exchange-profile'] ? await startProfile() : undefined
       for (let i = 0; i < Number(args.repeat); i++) {
+        tracePhases(true)
         const te = performance.now()
         const ex = await api.startExchange(stack.urls.council, stack.tokens.analyst, up.body.upload_id)
         walls.push((performance.now() - te) / 1000)
+        phases.push(phaseSteps(takePhases()))
+        tracePhases(false)
         flagged = ex.body.rows_flagged ?? 0
         if (ex.body.status !== 'answered') throw new Error(`exchange ended ${ex.body.status}: ${ex.body.error_code}`)
       }
@@ -112,6 +147,9 @@ try {
         rows_flagged: flagged,
         peak_rss_mib: rssEx.stop(),
       })
+      // Each phase: [wall ms, process CPU ms] since the previous mark (the marks of both services, in order), per run.
+      if (profiler) await profiler.stopTo(args['exchange-profile']!)
+      phases.forEach((steps, run) => emit({ figure: 'exchange.phases', db, candidates: up.body.summary.accepted, run, steps }))
     }
   }
 } finally {
