@@ -10,18 +10,20 @@ import {
   HealthflagError,
   isHealthflagError,
   bodyDigest,
-  jsonDigest,
+  canonicalAnswer,
+  signedAnswerDigest,
   SignedAnswer,
   PendingAnswer,
   verifyAnswer,
+  phase,
   type ExchangeRequest,
 } from '@healthflag/protocol'
 import { checkExchange, frequencyWindowStart, isaInEffect, type IsaVersion } from '@healthflag/isa'
 import { deriveEpochKey, keyCheckValue, MATCH_KEYS } from '@healthflag/tokens'
-import { signedFetch } from '@healthflag/service-kit'
 import type { CouncilContext } from './context.js'
+import { postSigned } from './send-request.js'
 import * as store from './store.js'
-import { tokeniseRowsParallel } from './tokenise/pool.js'
+import { joinRows, tokeniseRowsParallel } from './tokenise/pool.js'
 
 export interface ExchangeOutcome {
   exchangeId: string
@@ -72,11 +74,12 @@ function shuffle<T>(items: T[]): T[] {
 }
 
 export async function startExchange(ctx: CouncilContext, p: { uploadId: string; isaId: string; clauseId: string; requestedBy: string }): Promise<ExchangeOutcome> {
+  phase('council.start')
   const now = ctx.now()
-  const upload = await store.getUpload(ctx.db, p.uploadId)
+  // Read together: the rows (50,000 in a county list) take the longest.
+  const [upload, isa, candidates] = await Promise.all([store.getUpload(ctx.db, p.uploadId), isaInEffect(ctx.isaDb, p.isaId, now), store.acceptedCandidates(ctx.db, p.uploadId)])
   if (!upload || upload.purged_at) throw errors.notFound('No such upload.')
-  const isa = await isaInEffect(ctx.isaDb, p.isaId, now)
-  const candidates = await store.acceptedCandidates(ctx.db, p.uploadId)
+  phase('council.read_rows')
   const exchangeId = randomUUID()
   const clause = isa?.doc.clauses.find((c) => c.id === p.clauseId)
   const matchKeys = MATCH_KEYS.filter((k) => !clause || clause.permitted_match_keys.includes(k))
@@ -118,7 +121,9 @@ export async function startExchange(ctx: CouncilContext, p: { uploadId: string; 
   // Shuffled, with a fresh random ref per row, before tokenising: the request's order says nothing of the upload's.
   const order = shuffle(candidates.map((c) => c))
   const refs = newRowRefs(order.length)
+  phase('council.checks')
   const tokenised = await tokeniseRowsParallel({ epochKey, kinds: matchKeys, refs, persons: order.map((c) => c.person) })
+  phase('council.tokenise')
   const skipped = new Set(tokenised.skipped)
   const rows = order.flatMap((c, i) => (skipped.has(i) ? [] : [{ rowNo: c.row_no, ref: refs[i]! }]))
   if (rows.length === 0) throw errors.nothingToSend('None of the accepted rows has enough fields to form a permitted match key.')
@@ -140,9 +145,10 @@ export async function startExchange(ctx: CouncilContext, p: { uploadId: string; 
   }
   // Serialised once: these bytes are sent, signed and digested, so request_digest is the digest the signature covers.
   // The rows' JSON comes whole from the tokenising threads.
-  const head = JSON.stringify(meta)
-  const body = new TextEncoder().encode(`${head.slice(0, -1)},"rows":[${tokenised.json}]}`)
+  const head = Buffer.from(`${JSON.stringify(meta).slice(0, -1)},"rows":[`, 'utf8')
+  const body = joinRows(tokenised.slices, head, Buffer.from(']}'))
   const requestDigest = bodyDigest(body)
+  phase('council.serialise')
 
   await store.insertExchange(ctx.db, {
     id: exchangeId,
@@ -158,6 +164,7 @@ export async function startExchange(ctx: CouncilContext, p: { uploadId: string; 
     requestDigest,
     createdAt: now,
   })
+  phase('council.insert_exchange')
   // The rows (ref -> upload row; 50,000 in a county list) are stored while the request travels and is matched: only
   // the answer needs them. Should storing them fail, the answer is discarded and the exchange marked failed.
   const rowsStored = store.insertExchangeRows(ctx.db, { id: exchangeId, uploadId: p.uploadId, rows })
@@ -182,32 +189,40 @@ export async function startExchange(ctx: CouncilContext, p: { uploadId: string; 
       digests: { request: requestDigest },
       key_kcv: kcv,
     })
-    res = await signedFetch<unknown>(ctx.sidecarUrl, { party: ctx.party, privateKey: ctx.keys.signing.privateKey }, 'POST', '/v1/exchanges', body)
+    phase('council.ledger_requested')
+    res = await postSigned<unknown>(ctx.sidecarUrl, { party: ctx.party, privateKey: ctx.keys.signing.privateKey }, '/v1/exchanges', body)
   } catch (e) {
     await stored()
     const err = isHealthflagError(e) ? e : errors.upstreamFailed('The trust side-car did not answer.')
     await store.setExchangeStatus(ctx.db, exchangeId, err.statusCode >= 500 ? 'failed' : 'refused', { code: err.code, message: err.message })
     throw err
   }
+  phase('council.response')
   await stored()
+  phase('council.rows_stored')
   if (res.status === 202) {
     assertValid(PendingAnswer, res.body, 'The side-car pending answer')
     await store.setExchangeStatus(ctx.db, exchangeId, 'pending_approval')
     return { exchangeId, status: 'pending_approval', rowsSent: rows.length, rowsFlagged: null, clauseId: theClause.id, isaId: version.doc.id, indexAsOf: null, warnings }
   }
   const flagged = await acceptAnswer(ctx, version, exchangeId, requestDigest, res.body, rows.map((r) => r.ref))
+  phase('council.done')
   return { exchangeId, status: 'answered', rowsSent: rows.length, rowsFlagged: flagged.rowsFlagged, clauseId: theClause.id, isaId: version.doc.id, indexAsOf: flagged.indexAsOf, warnings }
 }
 
 /** Verifies a signed answer against the trust's key and the refs we sent, then stores the flags. */
 export async function acceptAnswer(ctx: CouncilContext, isa: IsaVersion, exchangeId: string, requestDigest: string, body: unknown, sentRefs?: readonly string[]): Promise<{ rowsFlagged: number; indexAsOf: string }> {
   const signed = assertValid(SignedAnswer, body, 'The side-car answer')
+  phase('council.answer_valid')
   const fail = async (message: string) => {
     const err = errors.upstreamFailed(message)
     await store.setExchangeStatus(ctx.db, exchangeId, 'failed', { code: err.code, message })
     return err
   }
-  if (!verifyAnswer(signed, partyKey(isa, 'trust', 'signing_key'))) throw await fail('The side-car answer is not signed by the trust key registered in the ISA; it was discarded.')
+  // One canonical pass serves the signature check and the ledger's digest of the signed answer.
+  const canonical = canonicalAnswer(signed.answer)
+  if (!verifyAnswer(signed, partyKey(isa, 'trust', 'signing_key'), canonical)) throw await fail('The side-car answer is not signed by the trust key registered in the ISA; it was discarded.')
+  phase('council.answer_verified')
   const a = signed.answer
   if (a.exchange_id !== exchangeId || a.request_digest !== requestDigest || a.isa_digest !== isa.digest) {
     throw await fail('The side-car answer does not belong to this request (exchange id, request digest or ISA digest differ); it was discarded.')
@@ -218,18 +233,28 @@ export async function acceptAnswer(ctx: CouncilContext, isa: IsaVersion, exchang
   if (flags.size !== sent.length || a.results.length !== sent.length || !sent.every((ref) => flags.has(ref))) {
     throw await fail('The side-car answer does not have exactly one flag per row sent; it was discarded.')
   }
+  phase('council.answer_checked')
   const answeredAt = ctx.now()
-  const rowsFlagged = await ctx.db.transaction().execute((trx) => store.recordAnswer(trx, exchangeId, { flags, indexAsOf: a.index_as_of, signedAnswer: signed, answeredAt }))
-  await appendAndRemember(ctx, {
+  // The answer is verified: it is stored (one transaction) while its receipt goes to the ledger, which records what
+  // was received, stored or not. Should storing fail, the exchange is marked failed (a new exchange asks again).
+  const storing = ctx.db.transaction().execute((trx) => store.recordAnswer(trx, exchangeId, { flags, indexAsOf: a.index_as_of, signedAnswer: signed, answeredAt }))
+  const appending = appendAndRemember(ctx, {
     type: 'exchange.received',
     isa_id: isa.doc.id,
     isa_digest: isa.digest,
     clause_id: a.clause_id,
     exchange_id: exchangeId,
     counts: { rows: sent.length },
-    digests: { request: requestDigest, answer: jsonDigest(signed) },
+    digests: { request: requestDigest, answer: signedAnswerDigest(signed, canonical) },
   })
-  return { rowsFlagged, indexAsOf: a.index_as_of }
+  const [stored, appended] = await Promise.allSettled([storing, appending])
+  phase('council.answer_stored')
+  if (stored.status === 'rejected') {
+    await store.setExchangeStatus(ctx.db, exchangeId, 'failed', { code: 'INTERNAL', message: 'The verified answer could not be stored; start a new exchange.' })
+    throw stored.reason
+  }
+  if (appended.status === 'rejected') throw appended.reason
+  return { rowsFlagged: stored.value, indexAsOf: a.index_as_of }
 }
 
 /** An ISA the council does not hold is recorded under the id asked for and an all-zero digest. */

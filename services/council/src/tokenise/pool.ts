@@ -8,6 +8,7 @@ import { availableParallelism } from 'node:os'
 import type { Worker } from 'node:worker_threads'
 import { startWorker } from '@healthflag/service-kit'
 import { tokeniseRows, type RowsJob, type RowsResult } from './rows.js'
+import { warmUpJob } from './warm-up.js'
 
 /** Below this many rows one thread is quicker than starting and feeding workers. */
 export const WORKER_THRESHOLD = 4000
@@ -33,7 +34,14 @@ function spawn(): Worker {
  * large enough to use them is uploaded, so its exchange does not wait for them.
  */
 export function warmTokenisers(threads = availableParallelism()): void {
-  while (idle.length + busy < threads) idle.push(spawn())
+  if (idle.length + busy >= threads) return
+  // One warm-up job for all (made once); each new worker runs it before anything sent after it, and does not answer it.
+  const job = warmUpJob()
+  while (idle.length + busy < threads) {
+    const worker = spawn()
+    worker.postMessage(job)
+    idle.push(worker)
+  }
 }
 
 function runOn(job: RowsJob): Promise<RowsResult> {
@@ -60,10 +68,16 @@ function runOn(job: RowsJob): Promise<RowsResult> {
   })
 }
 
-export async function tokeniseRowsParallel(job: RowsJob, opts: { threads?: number } = {}): Promise<RowsResult> {
+/** The rows' bytes in slices, in order (joinRows joins them), and the rows left out. */
+export interface ParallelRowsResult {
+  slices: Uint8Array[]
+  skipped: number[]
+}
+
+export async function tokeniseRowsParallel(job: RowsJob, opts: { threads?: number } = {}): Promise<ParallelRowsResult> {
   const n = job.persons.length
   const threads = n < WORKER_THRESHOLD ? 1 : (opts.threads ?? availableParallelism())
-  if (threads <= 1) return tokeniseRows(job)
+  if (threads <= 1) return inOneSlice(tokeniseRows(job))
   const per = Math.ceil(n / threads)
   const slices = Array.from({ length: threads }, (_, t) => ({ from: t * per, to: Math.min(n, (t + 1) * per) })).filter((s) => s.from < s.to)
   let results: RowsResult[]
@@ -71,10 +85,32 @@ export async function tokeniseRowsParallel(job: RowsJob, opts: { threads?: numbe
     results = await Promise.all(slices.map((s) => runOn({ epochKey: job.epochKey, kinds: job.kinds, refs: job.refs.slice(s.from, s.to), persons: job.persons.slice(s.from, s.to) })))
   } catch {
     // A worker that cannot start or crashed: the same rows on this thread, slower but never wrong.
-    return tokeniseRows(job)
+    return inOneSlice(tokeniseRows(job))
   }
   return {
-    json: results.map((r) => r.json).filter((j) => j.length > 0).join(','),
+    slices: results.map((r) => r.bytes),
     skipped: results.flatMap((r, t) => r.skipped.map((i) => i + slices[t]!.from)),
   }
+}
+
+const inOneSlice = (r: RowsResult): ParallelRowsResult => ({ slices: [r.bytes], skipped: r.skipped })
+
+const NOTHING = new Uint8Array(0)
+
+/**
+ * `prefix`, the slices' rows joined by commas (a slice whose rows were all left out adds nothing), then `suffix`: one
+ * copy of each slice into the request body.
+ */
+export function joinRows(slices: readonly Uint8Array[], prefix: Uint8Array = NOTHING, suffix: Uint8Array = NOTHING): Uint8Array {
+  const present = slices.filter((p) => p.length > 0)
+  const out = new Uint8Array(prefix.length + present.reduce((n, p) => n + p.length, 0) + Math.max(0, present.length - 1) + suffix.length)
+  out.set(prefix, 0)
+  let o = prefix.length
+  present.forEach((p, i) => {
+    if (i > 0) out[o++] = 0x2c // ,
+    out.set(p, o)
+    o += p.length
+  })
+  out.set(suffix, o)
+  return out
 }
