@@ -4,7 +4,7 @@
  * digests in the ledger, and keep no candidate token once answered.
  */
 import { addHours } from './time.js'
-import { errors, isHealthflagError, jsonDigest, signAnswer, type ExchangeAnswer, type ExchangeRequest, type HealthflagError, type SignedAnswer } from '@healthflag/protocol'
+import { canonicalAnswer, errors, isHealthflagError, phase, signAnswer, signedAnswerDigest, type ExchangeAnswer, type ExchangeRequest, type HealthflagError, type SignedAnswer } from '@healthflag/protocol'
 import { checkExchange, frequencyWindowStart, isaByDigest, isaInEffect, type IsaVersion } from '@healthflag/isa'
 import { activeFlag, keyCheckValue, matchCandidate, type TokenSet } from '@healthflag/tokens'
 import type { SidecarContext } from './context.js'
@@ -20,12 +20,14 @@ export type ExchangeDecision =
  * and what the answer and the ledger entries name.
  */
 export async function receiveExchange(ctx: SidecarContext, req: ExchangeRequest, party: string, requestDigest: string): Promise<ExchangeDecision> {
+  phase('sidecar.received')
   const now = ctx.now()
-  const previous = await ctx.db.selectFrom('exchange').selectAll().where('id', '=', req.exchange_id).executeTakeFirst()
+  // Read together (none depends on another). A replay answers from the first and never waits for the index.
+  const livePromise = ctx.indexes.live()
+  livePromise.catch(() => undefined) // awaited below unless this is a replay
+  const [previous, isa] = await Promise.all([ctx.db.selectFrom('exchange').selectAll().where('id', '=', req.exchange_id).executeTakeFirst(), isaInEffect(ctx.isaDb, req.isa_id, now)])
   if (previous) return replay(previous, requestDigest)
-
-  const isa = await isaInEffect(ctx.isaDb, req.isa_id, now)
-  const live = await ctx.indexes.live()
+  const live = await livePromise
   const recent = await recentExchangeIds(ctx, isa, req, now)
   try {
     if (party !== 'council') throw errors.unknownParty('Only the council party named in the ISA may request an exchange.')
@@ -52,13 +54,15 @@ export async function receiveExchange(ctx: SidecarContext, req: ExchangeRequest,
     if (kcv !== req.key_kcv || live.kcv !== kcv || req.epoch !== ctx.epoch) {
       throw errors.keyMismatch('The council and the trust do not hold the same token key for this ISA and epoch; check both parties registered the keys in the ISA and use the same epoch.')
     }
-    for (const row of req.rows) for (const k of Object.keys(row.tokens)) if (!req.match_keys.includes(k)) throw errors.matchKeyNotPermitted('A row carries a match key the request does not declare; declare every key used.')
+    const declared = new Set(req.match_keys)
+    for (const row of req.rows) for (const k in row.tokens) if (!declared.has(k)) throw errors.matchKeyNotPermitted('A row carries a match key the request does not declare; declare every key used.')
   } catch (e) {
     if (isHealthflagError(e)) await refuse(ctx, req, requestDigest, party, e, isa)
     throw e
   }
   const version = isa!
   const clause = version.doc.clauses.find((c) => c.id === req.clause_id)!
+  phase('sidecar.checks')
 
   if (clause.approval.required) {
     const expiresAt = addHours(now, clause.approval.window_hours)
@@ -88,6 +92,7 @@ export async function answerNow(ctx: SidecarContext, isa: IsaVersion, req: Excha
     if (active) flagged++
     return { ref: row.ref, active }
   })
+  phase('sidecar.match')
   const answer: ExchangeAnswer = {
     exchange_id: req.exchange_id,
     isa_digest: isa.digest,
@@ -97,7 +102,10 @@ export async function answerNow(ctx: SidecarContext, isa: IsaVersion, req: Excha
     results,
     answered_at: ctx.now().toISOString(),
   }
-  const signed = signAnswer(answer, ctx.party, ctx.keys.signing.privateKey)
+  // One canonical pass serves the signature and the ledger's digest of the signed answer.
+  const canonical = canonicalAnswer(answer)
+  const signed = signAnswer(answer, ctx.party, ctx.keys.signing.privateKey, canonical)
+  phase('sidecar.sign')
   await ctx.db.transaction().execute(async (trx) => {
     const values = {
       isa_id: isa.doc.id,
@@ -118,6 +126,7 @@ export async function answerNow(ctx: SidecarContext, isa: IsaVersion, req: Excha
       await trx.insertInto('exchange').values({ id: req.exchange_id, ...values, received_at: ctx.now() }).execute()
     }
   })
+  phase('sidecar.stored')
   await appendAndRemember(ctx, {
     type: 'exchange.answered',
     isa_id: isa.doc.id,
@@ -125,9 +134,10 @@ export async function answerNow(ctx: SidecarContext, isa: IsaVersion, req: Excha
     clause_id: req.clause_id,
     exchange_id: req.exchange_id,
     counts: { rows: req.rows.length, flagged, ambiguous },
-    digests: { request: requestDigest, answer: jsonDigest(signed) },
+    digests: { request: requestDigest, answer: signedAnswerDigest(signed, canonical) },
     key_kcv: live.kcv,
   })
+  phase('sidecar.ledger_answered')
   return signed
 }
 

@@ -5,6 +5,7 @@
  * Matching rules are untouched: matchCandidate sees the same lookup/patient/nameFrequency answers as from
  * buildMemoryIndex over the same patients.
  */
+import { writeBase64Url16 } from '@healthflag/protocol/encoding'
 import { TOKEN_BYTES, type IndexedPatient, type MatchKeyKind, type PatientIndex, type TokenSet } from '@healthflag/tokens'
 
 export const FLAG_ACTIVE = 1
@@ -24,6 +25,8 @@ export interface PackedChunk {
 }
 
 const EMPTY: readonly string[] = Object.freeze([])
+/** a token's length in base64url (16 bytes, no padding) */
+const TOKEN_CHARS = 22
 
 /** Builds a CompactIndex from chunks given in patient order; `totals` sizes the arrays once. */
 export class CompactIndexBuilder {
@@ -188,13 +191,24 @@ export class CompactIndex implements PatientIndex {
     return built
   }
 
+  /** base64url text of one patient's tokens, written before it becomes one string */
+  private text = Buffer.alloc(64 * TOKEN_CHARS)
+
   private buildPatient(id: string): IndexedPatient | undefined {
     const p = this.seqOf.get(id)
     if (p === undefined) return undefined
+    const from = this.start[p]!
+    const to = this.start[p + 1]!
+    // One string of every token's 22 characters, cut into tokens (V8 slices it without copying): not a Buffer and a
+    // string per token. Matching asks for a patient on every row that selects one.
+    if (this.text.length < (to - from) * TOKEN_CHARS) this.text = Buffer.alloc((to - from) * TOKEN_CHARS)
+    for (let e = from; e < to; e++) writeBase64Url16(this.tokens, e * TOKEN_BYTES, this.text, (e - from) * TOKEN_CHARS)
+    const all = this.text.toString('latin1', 0, (to - from) * TOKEN_CHARS)
     const tokens: TokenSet = {}
-    for (let e = this.start[p]!; e < this.start[p + 1]!; e++) {
+    for (let e = from; e < to; e++) {
       const kind = this.kindNames[this.kinds[e]!]!
-      ;(tokens[kind] ??= []).push(Buffer.from(this.tokens.buffer, this.tokens.byteOffset + e * TOKEN_BYTES, TOKEN_BYTES).toString('base64url'))
+      const at = (e - from) * TOKEN_CHARS
+      ;(tokens[kind] ??= []).push(all.slice(at, at + TOKEN_CHARS))
     }
     const f = this.flags[p]!
     for (const list of Object.values(tokens)) Object.freeze(list)

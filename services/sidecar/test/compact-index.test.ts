@@ -1,0 +1,56 @@
+/**
+ * The compact index hands matching the same patients as the memory index of the same people: ids, flags, and each
+ * kind's tokens spelled as base64url in the order they were stored.
+ */
+import { describe, expect, it } from 'vitest'
+import { generatePopulation } from '@healthflag/synth'
+import { buildMemoryIndex, createFastTokeniser, normalisePerson, type IndexedPatient, type MatchKeyKind } from '@healthflag/tokens'
+import { CompactIndexBuilder, FLAG_ACTIVE, FLAG_RESTRICTED } from '../src/import/compact-index.js'
+
+const epochKey = new Uint8Array(32).fill(3)
+
+function people(n: number): IndexedPatient[] {
+  const pop = generatePopulation({ seed: 21, patients: n, candidates: 1, tier: 'realistic' })
+  const tokeniser = createFastTokeniser(epochKey)
+  return pop.patients.map((p, i) => ({ id: `P${i}`, tokens: tokeniser.tokens(normalisePerson(p).person), active: i % 3 === 0, restricted: i % 7 === 0 }))
+}
+
+function compact(patients: IndexedPatient[]) {
+  const kindNames = [...new Set(patients.flatMap((p) => Object.keys(p.tokens)))] as MatchKeyKind[]
+  const kinds: number[] = []
+  const tokens: Buffer[] = []
+  const counts = patients.map((p) => {
+    let n = 0
+    for (const [kind, list] of Object.entries(p.tokens)) {
+      for (const t of list) {
+        kinds.push(kindNames.indexOf(kind as MatchKeyKind))
+        tokens.push(Buffer.from(t, 'base64url'))
+        n++
+      }
+    }
+    return n
+  })
+  const builder = new CompactIndexBuilder(kindNames, { patients: patients.length, tokens: kinds.length })
+  builder.add({
+    ids: patients.map((p) => p.id),
+    flags: Uint8Array.from(patients, (p) => (p.active ? FLAG_ACTIVE : 0) | (p.restricted ? FLAG_RESTRICTED : 0)),
+    counts: Uint16Array.from(counts),
+    kinds: Uint8Array.from(kinds),
+    tokens: new Uint8Array(Buffer.concat(tokens)),
+  })
+  return builder.build()
+}
+
+describe('CompactIndex', () => {
+  it('gives each patient the memory index\'s tokens, flags and lookups', () => {
+    const patients = people(400)
+    const index = compact(patients)
+    const memory = buildMemoryIndex(patients)
+    for (const p of patients) {
+      // Asked twice: the second answer comes from the recent-patients cache.
+      for (let k = 0; k < 2; k++) expect(index.patient(p.id)).toEqual(memory.patient(p.id))
+      for (const [kind, list] of Object.entries(p.tokens)) for (const t of list) expect(index.lookup(kind as MatchKeyKind, t)).toEqual(memory.lookup(kind as MatchKeyKind, t))
+    }
+    expect(index.patient('nobody')).toBeUndefined()
+  })
+})
