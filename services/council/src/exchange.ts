@@ -229,7 +229,8 @@ export async function acceptAnswer(ctx: CouncilContext, isa: IsaVersion, exchang
   }
   // The refs sent: in hand when the answer comes at once, else (an approved exchange) from the stored rows.
   const sent = sentRefs ?? (await ctx.db.selectFrom('exchange_row').select('row_ref').where('exchange_id', '=', exchangeId).execute()).map((r) => r.row_ref)
-  const flags = new Map(a.results.map((r) => [r.ref, r.active]))
+  const flags = new Map<string, boolean>()
+  for (const r of a.results) flags.set(r.ref, r.active)
   if (flags.size !== sent.length || a.results.length !== sent.length || !sent.every((ref) => flags.has(ref))) {
     throw await fail('The side-car answer does not have exactly one flag per row sent; it was discarded.')
   }

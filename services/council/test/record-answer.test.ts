@@ -1,0 +1,41 @@
+/** Storing an answer's flags: every row gets its flag, and the join setting it uses stays inside its transaction. */
+import { randomBytes, randomUUID } from 'node:crypto'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { sql, type Kysely } from 'kysely'
+import { createTestTarget, migrateToLatest, openDatabase, type TestTarget } from '@healthflag/db'
+import type { CouncilDB } from '../src/db/schema.js'
+import * as store from '../src/store.js'
+
+let target: TestTarget
+let handle: Awaited<ReturnType<typeof openDatabase<CouncilDB>>>
+let db: Kysely<CouncilDB>
+
+beforeAll(async () => {
+  target = await createTestTarget('council_record_answer')
+  handle = await openDatabase<CouncilDB>(target.target)
+  db = handle.db
+  await migrateToLatest(db, 'council')
+})
+afterAll(async () => {
+  await handle.close()
+  await target.drop()
+})
+
+describe('recordAnswer', () => {
+  it('sets each row\'s flag from the answer and leaves the planner setting of the connection as it was', async () => {
+    const uploadId = randomUUID()
+    const exchangeId = randomUUID()
+    await db.insertInto('upload').values({ id: uploadId, file_digest: randomBytes(32).toString('hex'), filename: 'f.csv', uploaded_by: 'a', rows_read: 0, rows_accepted: 0, rows_excluded: 0, rows_warned: 0 }).execute()
+    await store.insertExchange(db, { id: exchangeId, uploadId, isaId: 'isa', isaVersion: 1, isaDigest: 'a'.repeat(64), clauseId: 'c', epoch: 1, kcv: '0'.repeat(16), rowsSent: 3000, requestedBy: 'a', requestDigest: 'b'.repeat(64) })
+    const rows = Array.from({ length: 3000 }, (_, i) => ({ ref: randomBytes(16).toString('base64url'), rowNo: i + 2 }))
+    await store.insertExchangeRows(db, { id: exchangeId, uploadId, rows })
+    const flags = new Map(rows.map((r, i) => [r.ref, i % 7 === 0]))
+    const flagged = await db.transaction().execute((trx) => store.recordAnswer(trx, exchangeId, { flags, indexAsOf: '2026-11-01', signedAnswer: { x: 1 }, answeredAt: new Date() }))
+    expect(flagged).toBe(rows.filter((_, i) => i % 7 === 0).length)
+    const stored = await db.selectFrom('exchange_row').select(['row_ref', 'active']).where('exchange_id', '=', exchangeId).execute()
+    expect(new Map(stored.map((r) => [r.row_ref, r.active]))).toEqual(flags)
+    // Every connection of the pool: none kept the transaction's setting.
+    const settings = await Promise.all(Array.from({ length: 4 }, () => sql<{ enable_nestloop: string }>`SHOW enable_nestloop`.execute(db)))
+    expect(settings.map((s) => s.rows[0]!.enable_nestloop)).toEqual(['on', 'on', 'on', 'on'])
+  })
+})
