@@ -59,6 +59,9 @@ class PrekeyedMacs {
   private readonly ob = new Uint8Array(BLOCK)
   private readonly ov = new DataView(this.ob.buffer)
   private readonly res = new Uint8Array(32)
+  /** The previous message's length and padded end: the bytes up to it (and its 0x80) are what a shorter one clears. */
+  private lastLen = 0
+  private lastEnd = 0
 
   constructor(readonly keys: readonly Uint8Array[]) {
     this.inner = new Int32Array(keys.length * 8)
@@ -86,8 +89,13 @@ class PrekeyedMacs {
     const buf = this.msg
     const view = this.view
     const end = (((len + 8) >>> 6) + 1) * BLOCK
-    for (let i = len + 1; i < end - 4; i++) buf[i] = 0
+    // Padding: zeros up to the length word. Past the previous message (and its 0x80) the block is still zero from the
+    // previous call when it ended at the same place, so only that message's leftover bytes are cleared.
+    const dirty = end === this.lastEnd ? Math.min(this.lastLen + 1, end - 4) : end - 4
+    for (let i = len + 1; i < dirty; i++) buf[i] = 0
     buf[len] = 0x80
+    this.lastLen = len
+    this.lastEnd = end
     // Message length in bits, inner pad block included; messages here are far below 2^29 bytes.
     view.setUint32(end - 4, (BLOCK + len) * 8)
     const e = this.engine
@@ -251,10 +259,21 @@ function sourcePerson(p: NormalisedPerson, source: MemoSource): NormalisedPerson
 const EMPTY: readonly string[] = Object.freeze([])
 const encoder = new TextEncoder()
 
+/**
+ * A memo entry: the values of each field derived from one name or date (by field code, filled as first asked for),
+ * and the tokens of each kind made from that source alone (given_freq, family_freq: by kind code), deduplicated, in
+ * order.
+ */
+interface MemoEntry {
+  values: (readonly string[] | undefined)[]
+  tokens: (Uint8Array | undefined)[]
+}
+
 /** A tokeniser writing raw 16-byte tokens with kind codes: the import's path (no base64 strings, no allocation per token). */
-export function createBinaryTokeniser(epochKey: Uint8Array, opts?: { kinds?: readonly MatchKeyKind[] }): BinaryTokeniser {
+export function createBinaryTokeniser(epochKey: Uint8Array, opts?: { kinds?: readonly MatchKeyKind[]; memoLimit?: number }): BinaryTokeniser {
   const kinds = opts?.kinds ?? CANDIDATE_TOKEN_KINDS
   for (const kind of kinds) if (!isMatchKeyKind(kind)) throw new RangeError('kinds contains an unknown key kind')
+  const memoLimit = opts?.memoLimit ?? MEMO_LIMIT
   const keys = kinds.map((kind) => deriveKindKey(epochKey, keyMaterialKind(kind)))
   const engine = new PrekeyedMacs(keys)
   const fallback = selfCheck(engine) ? undefined : keys.map((k) => nodeMacInto(k))
@@ -269,23 +288,32 @@ export function createBinaryTokeniser(epochKey: Uint8Array, opts?: { kinds?: rea
     }),
   )
   for (const fs of kindFields) if (fs.length > 255) throw new RangeError('a key has at most 255 fields')
-  // One memo per source: a name or date maps to the values of every field derived from it (by field code), filled as
-  // they are first asked for; a person costs one lookup per source.
+  // One memo per source: a name or date maps to the values of every field derived from it, filled as they are first
+  // asked for; a person costs one lookup per source.
   const sourceOf = fieldNames.map((f) => MEMO_SOURCE[f])
-  const memos = MEMO_SOURCES.map(() => new Map<string, (readonly string[] | undefined)[]>())
+  // A kind made of fields of one source only (given_freq, family_freq: one name each, and names recur) keeps its tokens
+  // in that source's memo entry: a population pays its HMACs once per distinct name, not once per person.
+  const kindSource = kindFields.map((fs) => {
+    const first = sourceOf[fs[0]!]
+    return fs.length > 0 && fs.every((c) => sourceOf[c] === first) ? first : undefined
+  })
+  const memos = MEMO_SOURCES.map(() => new Map<string, MemoEntry>())
   /** per person: each source's memo entry, null when the person's field cannot be keyed, undefined until looked up */
-  const entries: ((readonly string[] | undefined)[] | null | undefined)[] = MEMO_SOURCES.map(() => undefined)
+  const entries: (MemoEntry | null | undefined)[] = MEMO_SOURCES.map(() => undefined)
   const values: (readonly string[] | undefined)[] = fieldNames.map(() => undefined)
-  // given_freq and family_freq are made of one name each, and names recur (a few thousand given names, tens of thousands
-  // of family names in a county): their tokens are remembered by value (bounded), so a population pays one HMAC per
-  // distinct name instead of two per person. (Full names, name_freq, recur too little to repay the memo.)
-  const tokenMemos = kinds.map((kind) => (REMEMBERED_KINDS.includes(kind) ? new Map<string, Uint8Array>() : undefined))
   const maxFields = Math.max(1, ...kindFields.map((fs) => fs.length))
   const lists: (readonly string[])[] = new Array<readonly string[]>(maxFields).fill(EMPTY)
   const at = new Int32Array(maxFields)
-  const offsets = new Int32Array(maxFields)
+  // What the message buffer holds from byte 1: field slot j holds the encoding of slotValue[j] at [slotAt[j], slotEnd[j])
+  // for every j < validSlots (the previous message's field count: its padding overwrote what lay past it). A message
+  // whose field j has the same value at the same place is not written again: the kinds sharing given, family, DOB and
+  // sex, and a kind's combinations, write each value once.
+  const slotValue: (string | undefined)[] = new Array<string | undefined>(maxFields).fill(undefined)
+  const slotAt = new Int32Array(maxFields)
+  const slotEnd = new Int32Array(maxFields)
+  let validSlots = 0
 
-  const entryOf = (p: NormalisedPerson, si: number): (readonly string[] | undefined)[] | null => {
+  const entryOf = (p: NormalisedPerson, si: number): MemoEntry | null => {
     let e = entries[si]
     if (e !== undefined) return e
     const key = memoKey(p, MEMO_SOURCES[si]!)
@@ -294,8 +322,8 @@ export function createBinaryTokeniser(epochKey: Uint8Array, opts?: { kinds?: rea
       const memo = memos[si]!
       e = memo.get(key)
       if (e === undefined) {
-        e = new Array<readonly string[] | undefined>(fieldNames.length).fill(undefined)
-        if (memo.size >= MEMO_LIMIT) memo.clear()
+        e = { values: new Array<readonly string[] | undefined>(fieldNames.length).fill(undefined), tokens: new Array<Uint8Array | undefined>(kinds.length).fill(undefined) }
+        if (memo.size >= memoLimit) memo.clear()
         memo.set(key, e)
       }
     }
@@ -310,8 +338,8 @@ export function createBinaryTokeniser(epochKey: Uint8Array, opts?: { kinds?: rea
     const e = source === undefined ? null : entryOf(p, source)
     if (e === null) v = fieldValues(p, fieldNames[code]!)
     else {
-      v = e[code]
-      if (v === undefined) e[code] = v = fieldValues(sourcePerson(p, MEMO_SOURCES[source!]!), fieldNames[code]!)
+      v = e.values[code]
+      if (v === undefined) e.values[code] = v = fieldValues(sourcePerson(p, MEMO_SOURCES[source!]!), fieldNames[code]!)
     }
     values[code] = v
     return v
@@ -339,6 +367,41 @@ export function createBinaryTokeniser(epochKey: Uint8Array, opts?: { kinds?: rea
     return pos + 2 + n
   }
 
+  /**
+   * Appends kind k's tokens: every combination of the fields' values in `lists`, the first field varying slowest
+   * (keyCombinations' order), each distinct token once.
+   */
+  const tokeniseKind = (k: number, m: number, total: number, cols: TokenColumns): void => {
+    const kindStart = cols.reserve(total)
+    for (let j = 0; j < m; j++) at[j] = 0
+    for (;;) {
+      engine.msg[0] = m
+      let pos = 1
+      for (let j = 0; j < m; j++) {
+        const s = lists[j]![at[j]!]!
+        if (j < validSlots && slotAt[j] === pos && slotValue[j] === s) {
+          pos = slotEnd[j]!
+          continue
+        }
+        slotValue[j] = s
+        slotAt[j] = pos
+        pos = writeValue(s, pos)
+        slotEnd[j] = pos
+      }
+      validSlots = m
+      const t = cols.length
+      if (fallback) fallback[k]!(engine.msg.subarray(0, pos), cols.tokens, t * TOKEN_BYTES, TOKEN_BYTES)
+      else engine.mac(k, pos, cols.tokens, t * TOKEN_BYTES, TOKEN_BYTES)
+      if (!seenBefore(cols.tokens, kindStart, t)) {
+        cols.kinds[t] = k
+        cols.length++
+      }
+      let j = m - 1
+      while (j >= 0 && ++at[j]! === lists[j]!.length) at[j--] = 0
+      if (j < 0) break
+    }
+  }
+
   return {
     kinds,
     tokenise(person, cols) {
@@ -346,6 +409,19 @@ export function createBinaryTokeniser(epochKey: Uint8Array, opts?: { kinds?: rea
       entries.fill(undefined)
       const start = cols.length
       for (let k = 0; k < kinds.length; k++) {
+        const source = kindSource[k]
+        const e = source === undefined ? null : entryOf(person, source)
+        if (e !== null) {
+          const known = e.tokens[k]
+          if (known !== undefined) {
+            const n = known.length / TOKEN_BYTES
+            const t = cols.reserve(n)
+            cols.tokens.set(known, t * TOKEN_BYTES)
+            for (let i = 0; i < n; i++) cols.kinds[t + i] = k
+            cols.length += n
+            continue
+          }
+        }
         const fs = kindFields[k]!
         const m = fs.length
         let total = 1
@@ -355,76 +431,14 @@ export function createBinaryTokeniser(epochKey: Uint8Array, opts?: { kinds?: rea
           total *= v.length
           if (total === 0) break
         }
-        if (total === 0) continue
-        const kindStart = cols.reserve(total)
-        const tokenMemo = tokenMemos[k]
-        if (tokenMemo) {
-          tokeniseRemembered(k, m, kindStart, tokenMemo, cols)
-          continue
-        }
-        // Every combination of the fields' values, the first field varying slowest (keyCombinations' order); only the
-        // fields from the one that changed onwards are rewritten.
-        for (let j = 0; j < m; j++) at[j] = 0
-        engine.msg[0] = m
-        let from = 0
-        let pos = 1
-        for (;;) {
-          pos = from === 0 ? 1 : offsets[from]!
-          for (let j = from; j < m; j++) {
-            offsets[j] = pos
-            pos = writeValue(lists[j]![at[j]!]!, pos)
-          }
-          const t = cols.length
-          if (fallback) fallback[k]!(engine.msg.subarray(0, pos), cols.tokens, t * TOKEN_BYTES, TOKEN_BYTES)
-          else engine.mac(k, pos, cols.tokens, t * TOKEN_BYTES, TOKEN_BYTES)
-          if (!seenBefore(cols.tokens, kindStart, t)) {
-            cols.kinds[t] = k
-            cols.length++
-          }
-          let j = m - 1
-          while (j >= 0 && ++at[j]! === lists[j]!.length) at[j--] = 0
-          if (j < 0) break
-          from = j
-        }
+        const from = cols.length
+        if (total > 0) tokeniseKind(k, m, total, cols)
+        if (e !== null) e.tokens[k] = cols.tokens.slice(from * TOKEN_BYTES, cols.length * TOKEN_BYTES)
       }
       return cols.length - start
     },
   }
-
-  /** One kind's combinations (at most two fields: the frequency kinds), each token from the memo or made and kept. */
-  function tokeniseRemembered(k: number, m: number, kindStart: number, memo: Map<string, Uint8Array>, cols: TokenColumns): void {
-    if (m > 2) throw new RangeError('remembered kinds have at most two fields')
-    const first = lists[0]!
-    const second = m === 2 ? lists[1]! : ONE_EMPTY
-    for (const a of first) {
-      for (const b of second) {
-        const key = m === 1 ? a : `${a}\u0000${b}`
-        const t = cols.length
-        const at16 = t * TOKEN_BYTES
-        const known = memo.get(key)
-        if (known) cols.tokens.set(known, at16)
-        else {
-          engine.msg[0] = m
-          let pos = writeValue(a, 1)
-          if (m === 2) pos = writeValue(b, pos)
-          if (fallback) fallback[k]!(engine.msg.subarray(0, pos), cols.tokens, at16, TOKEN_BYTES)
-          else engine.mac(k, pos, cols.tokens, at16, TOKEN_BYTES)
-          if (memo.size >= MEMO_LIMIT) memo.clear()
-          memo.set(key, cols.tokens.slice(at16, at16 + TOKEN_BYTES))
-        }
-        if (!seenBefore(cols.tokens, kindStart, t)) {
-          cols.kinds[t] = k
-          cols.length++
-        }
-      }
-    }
-  }
 }
-
-const REMEMBERED_KINDS: readonly MatchKeyKind[] = ['given_freq', 'family_freq']
-
-/** The one "value" of an absent second field, so one loop serves one- and two-field kinds. */
-const ONE_EMPTY: readonly string[] = Object.freeze([''])
 
 function seenBefore(tokens: Uint8Array, from: number, at: number): boolean {
   const a = at * TOKEN_BYTES

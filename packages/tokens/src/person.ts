@@ -1,7 +1,7 @@
 // normalisePerson: every field rule applied to one raw record, with issues that name the field and never the value.
-import { normaliseDateOfBirth, type DobProblem } from './date-of-birth.js'
+import { EARLIEST_BIRTH_YEAR, daysInMonth, isoDate, normaliseDateOfBirth, type DobProblem } from './date-of-birth.js'
 import { canonicalGivenNames, normaliseFamilyName, normaliseGivenName, type FamilyName } from './names.js'
-import { normaliseNhsNumber, type FieldResult, type NhsNumberProblem } from './nhs-number.js'
+import { nhsCheckDigit, normaliseNhsNumber, type FieldResult, type NhsNumberProblem } from './nhs-number.js'
 import { normalisePostcode, type PostcodeProblem } from './postcode.js'
 import { normaliseSex, type Sex, type SexProblem } from './sex.js'
 
@@ -72,7 +72,7 @@ const SEX_MESSAGES: Record<SexProblem, string> = {
 export function normalisePerson(raw: RawPerson, opts?: { today?: Date }): { person: NormalisedPerson; issues: FieldIssue[] } {
   const issues: FieldIssue[] = []
 
-  const nhs = normaliseNhsNumber(raw.nhs_number)
+  const nhs = nhsNumber(raw.nhs_number)
   if (!nhs.ok) warn(issues, 'nhs_number', nhs.problem, NHS_MESSAGES[nhs.problem])
 
   const given = raw.given_name == null ? null : memoised(givenMemo, raw.given_name, normaliseGivenName)
@@ -84,7 +84,7 @@ export function normalisePerson(raw: RawPerson, opts?: { today?: Date }): { pers
   const dob = dateOfBirth(raw.date_of_birth, opts?.today ?? new Date())
   if (!dob.ok) issues.push({ field: 'date_of_birth', severity: 'error', code: dob.problem, message: DOB_MESSAGES[dob.problem] })
 
-  const sex = normaliseSex(raw.sex)
+  const sex = raw.sex == null ? normaliseSex(raw.sex) : memoised(sexMemo, raw.sex, normaliseSex)
   if (!sex.ok) warn(issues, 'sex', sex.problem, SEX_MESSAGES[sex.problem])
 
   const postcode = normalisePostcode(raw.postcode)
@@ -95,7 +95,7 @@ export function normalisePerson(raw: RawPerson, opts?: { today?: Date }): { pers
     given_name: given,
     given_canonical: given === null ? [] : canonicalGivenNames(given, sex.ok ? sex.value : null),
     family_name: family?.full ?? null,
-    family_parts: family === null ? [] : [...family.parts],
+    family_parts: family === null || family.parts.length === 0 ? [] : [...family.parts],
     date_of_birth: dob.ok ? dob.value : null,
     sex: sex.ok ? sex.value : null,
     postcode: postcode.ok ? postcode.value : null,
@@ -109,15 +109,18 @@ function warn(issues: FieldIssue[], field: PersonField, code: string, message: s
 
 /*
  * Names and dates repeat heavily in a population (a few thousand given names, tens of thousands of family names and
- * dates), so a bulk import normalises each distinct text once. The memos are bounded (cleared when full) and hold only
- * what the pure functions return for a text; a memoised FamilyName is never handed out itself (its parts are copied).
+ * dates), so a bulk import normalises each distinct text once; sex codes are a handful of texts. The memos are bounded
+ * (cleared when full) and hold only what the pure functions return for a text; a memoised FamilyName is never handed
+ * out itself (its parts are copied).
  */
 const MEMO_LIMIT = 1 << 15
 const givenMemo = new Map<string, string | null>()
 const familyMemo = new Map<string, FamilyName | null>()
+const sexMemo = new Map<string, FieldResult<Sex, SexProblem>>()
 const dobMemo = new Map<string, FieldResult<string, DobProblem>>()
-/** the UTC day (days since 1970) the date memo holds answers for */
+/** the UTC day (days since 1970) the date memo holds answers for, and that day as yyyy-mm-dd */
 let dobMemoDay = Number.NaN
+let dobMemoToday = ''
 
 function memoised<T>(memo: Map<string, T>, raw: string, f: (raw: string) => T): T {
   let v = memo.get(raw)
@@ -130,8 +133,36 @@ function memoised<T>(memo: Map<string, T>, raw: string, f: (raw: string) => T): 
 }
 
 /**
- * normaliseDateOfBirth, memoised per text for one UTC day: the answer depends on `today` only through the future-date
- * check, which compares UTC calendar dates.
+ * normaliseNhsNumber, answered directly for what nearly every extract holds, ten digits and nothing else, when they
+ * pass its checks (not one digit repeated, modulus 11); anything else goes to normaliseNhsNumber, which names the
+ * problem. Same answers (test/normalise.test.ts compares them).
+ */
+function nhsNumber(raw: string | null | undefined): FieldResult<string, NhsNumberProblem> {
+  if (raw != null && raw.length === 10) {
+    const first = raw.charCodeAt(0)
+    let repeated = true
+    let digits = true
+    for (let i = 0; i < 10; i++) {
+      const c = raw.charCodeAt(i)
+      if (c < 48 || c > 57) {
+        digits = false
+        break
+      }
+      if (c !== first) repeated = false
+    }
+    if (digits && !repeated) {
+      const check = nhsCheckDigit(raw.slice(0, 9))
+      if (check !== null && check === raw.charCodeAt(9) - 48) return { ok: true, value: raw }
+    }
+  }
+  return normaliseNhsNumber(raw)
+}
+
+/**
+ * normaliseDateOfBirth for one UTC day: the answer depends on `today` only through the future-date check, which
+ * compares UTC calendar dates. A date already written yyyy-mm-dd (digits only) is judged directly by the same rules
+ * (a calendar date, not after today, not before EARLIEST_BIRTH_YEAR; test/normalise.test.ts compares the answers);
+ * other texts are memoised per text.
  */
 function dateOfBirth(raw: string | null | undefined, today: Date): FieldResult<string, DobProblem> {
   const day = Math.floor(today.getTime() / 86_400_000)
@@ -139,6 +170,18 @@ function dateOfBirth(raw: string | null | undefined, today: Date): FieldResult<s
   if (day !== dobMemoDay) {
     dobMemo.clear()
     dobMemoDay = day
+    dobMemoToday = isoDate(today.getUTCFullYear(), today.getUTCMonth() + 1, today.getUTCDate())
+  }
+  if (raw.length === 10 && raw.charCodeAt(4) === 45 && raw.charCodeAt(7) === 45) {
+    const year = digits(raw, 0, 4)
+    const month = digits(raw, 5, 7)
+    const d = digits(raw, 8, 10)
+    if (year >= 0 && month >= 0 && d >= 0) {
+      if (month < 1 || month > 12 || d < 1 || d > daysInMonth(year, month)) return { ok: false, problem: 'impossible_date' }
+      if (raw > dobMemoToday) return { ok: false, problem: 'future_date' }
+      if (year < EARLIEST_BIRTH_YEAR) return { ok: false, problem: 'implausible_date' }
+      return { ok: true, value: raw }
+    }
   }
   let v = dobMemo.get(raw)
   if (v === undefined) {
@@ -147,6 +190,17 @@ function dateOfBirth(raw: string | null | undefined, today: Date): FieldResult<s
     dobMemo.set(raw, v)
   }
   return v
+}
+
+/** The number written by s[from, to) when it is ASCII digits only, else -1. */
+function digits(s: string, from: number, to: number): number {
+  let n = 0
+  for (let i = from; i < to; i++) {
+    const c = s.charCodeAt(i) - 48
+    if (c < 0 || c > 9) return -1
+    n = n * 10 + c
+  }
+  return n
 }
 
 function hasText(s: string | null | undefined): boolean {

@@ -83,13 +83,13 @@ export function forEachPlainPatient(header: string, body: string, bodyFirstLine:
     }
     let active: boolean | null = null
     if (hasActive) {
-      active = parseFlag(field(f, at.active_service))
+      active = flag(field(f, at.active_service))
       if (active === null) {
         onRow({ line: lineNo, code: 'active_service_invalid', message: 'active_service must be true/false, 1/0 or Y/N.' })
         continue
       }
     }
-    const restricted = parseFlag(field(f, at.restricted)) ?? true // an unreadable restriction marker is treated as restricted
+    const restricted = flag(field(f, at.restricted)) ?? true // an unreadable restriction marker is treated as restricted
     const service = at.service >= 0 ? field(f, at.service) : ''
     onRow({
       line: lineNo,
@@ -107,4 +107,16 @@ export function forEachPlainPatient(header: string, body: string, bodyFirstLine:
  * cost a wrapper call each under tsx.) */
 function field(f: readonly string[], i: number): string {
   return i < 0 ? '' : f[i]!.trim()
+}
+
+/** parseFlag, memoised by text: a file's flag columns hold a handful of distinct texts. */
+const flags = new Map<string, boolean | null>()
+function flag(text: string): boolean | null {
+  let v = flags.get(text)
+  if (v === undefined) {
+    v = parseFlag(text)
+    if (flags.size >= 256) flags.clear()
+    flags.set(text, v)
+  }
+  return v
 }
