@@ -4,7 +4,7 @@
  * per-call overhead, not SHA-256: the HMAC key's inner and outer pad blocks are compressed once per kind, so a token is
  * the compression of its message block(s) from the inner state plus one compression from the outer state, run by
  * @noble/hashes' own SHA-256 engine. Canonical bytes are written straight into the engine's block buffer, each key
- * prefix once for all the combinations that share it, and the values derived from a name or a date (phonetic codes,
+ * prefix once for all the combinations that share it, and the values derived from a name (phonetic codes,
  * one-deletion variants, the known-name check) are memoised per tokeniser, since names repeat heavily in a population:
  * no allocation per token. Measured against node:crypto createHmac and the plain noble `hmac` in bench/tokens.ts; the
  * reference (`createTokeniser(..., { impl: 'noble' })`) is what the vectors check, and test/fast.test.ts checks this
@@ -203,11 +203,13 @@ export interface BinaryTokeniser {
 }
 
 /**
- * Which person field a key field's values are derived from, for the fields worth memoising (derived from a name or a
- * date, which repeat across a population). fieldValues stays the one definition of every value: a memo entry is
- * fieldValues of a person holding only that field. A field not listed here (or added later) is computed per person.
+ * Which person field a key field's values are derived from, for the fields worth memoising (derived from a name, which
+ * repeat across a population, and costly: phonetic codes, deletion variants). fieldValues stays the one definition of
+ * every value: a memo entry is fieldValues of a person holding only that field. A field not listed here (or added
+ * later) is computed per person. Dates are not memoised: their values are cheap to make, and a lookup among ~35 k dates
+ * cost more than making them (single-thread import chunks, paired runs: ~5 % of a patient's CPU).
  */
-const MEMO_SOURCES = ['given', 'family', 'dob'] as const
+const MEMO_SOURCES = ['given', 'family'] as const
 type MemoSource = (typeof MEMO_SOURCES)[number]
 /** index into MEMO_SOURCES */
 const MEMO_SOURCE: Partial<Record<KeyField, number>> = {
@@ -219,12 +221,9 @@ const MEMO_SOURCE: Partial<Record<KeyField, number>> = {
   family: 1,
   family_full: 1,
   family_phonetic: 1,
-  dob: 2,
-  dob_unordered: 2,
-  birth_year: 2,
 }
 
-/** Distinct names or dates remembered per source before a memo starts again (bounds a worker's memory). */
+/** Distinct names remembered per source before a memo starts again (bounds a worker's memory). */
 const MEMO_LIMIT = 1 << 16
 
 const NOBODY: NormalisedPerson = {
@@ -241,7 +240,6 @@ const NOBODY: NormalisedPerson = {
 /** The memo key of the person field a MemoSource names, or undefined when the field is absent or cannot be keyed. */
 function memoKey(p: NormalisedPerson, source: MemoSource): string | undefined {
   if (source === 'given') return p.given_name ?? undefined
-  if (source === 'dob') return p.date_of_birth ?? undefined
   const full = p.family_name
   if (full === null) return undefined
   if (p.family_parts.length === 0) return full
@@ -252,7 +250,6 @@ function memoKey(p: NormalisedPerson, source: MemoSource): string | undefined {
 
 function sourcePerson(p: NormalisedPerson, source: MemoSource): NormalisedPerson {
   if (source === 'given') return { ...NOBODY, given_name: p.given_name }
-  if (source === 'dob') return { ...NOBODY, date_of_birth: p.date_of_birth }
   return { ...NOBODY, family_name: p.family_name, family_parts: p.family_parts }
 }
 
@@ -260,7 +257,7 @@ const EMPTY: readonly string[] = Object.freeze([])
 const encoder = new TextEncoder()
 
 /**
- * A memo entry: the values of each field derived from one name or date (by field code, filled as first asked for),
+ * A memo entry: the values of each field derived from one name (by field code, filled as first asked for),
  * and the tokens of each kind made from that source alone (given_freq, family_freq: by kind code), deduplicated, in
  * order.
  */
@@ -288,7 +285,7 @@ export function createBinaryTokeniser(epochKey: Uint8Array, opts?: { kinds?: rea
     }),
   )
   for (const fs of kindFields) if (fs.length > 255) throw new RangeError('a key has at most 255 fields')
-  // One memo per source: a name or date maps to the values of every field derived from it, filled as they are first
+  // One memo per source: a name maps to the values of every field derived from it, filled as they are first
   // asked for; a person costs one lookup per source.
   const sourceOf = fieldNames.map((f) => MEMO_SOURCE[f])
   // A kind made of fields of one source only (given_freq, family_freq: one name each, and names recur) keeps its tokens
