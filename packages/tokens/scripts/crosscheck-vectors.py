@@ -61,7 +61,7 @@ def fields(p, known_given):
         'outward': one(p['postcode'].split(' ')[0] if p['postcode'] else None),
         'family_full': one(p['family_name']),
         'given_edits': deletions(p['given_name']) if p['given_name'] else [],
-        # known-name membership comes from data files the spec names; the vectors record it as `given_known`
+        # whether typo tokens are sent comes from data files the spec names; the vectors record it as `given_typo`
         'given_typo': deletions(p['given_name']) if p['given_name'] and not known_given else [],
     }
 KEYS = {
@@ -81,7 +81,7 @@ n_tokens = 0
 for case in doc['cases']:
     if case['tokens'] is None:
         continue
-    f = fields(case['normalised'], case['given_known'])
+    f = fields(case['normalised'], not case['given_typo'])
     for kind, names in KEYS.items():
         combos = [canonical(list(c)).hex() for c in itertools.product(*(f[n] for n in names))]
         check(f"{case['name']} canonical {kind}", combos, case['canonical_bytes'].get(kind, []))

@@ -8,6 +8,7 @@ import { bytesToHex, hexToBytes } from '@noble/hashes/utils.js'
 import {
   ALL_TOKEN_KINDS,
   isKnownGivenName,
+  isLikelyTypo,
   canonicalBytes,
   createTokeniser,
   deriveEpochKey,
@@ -51,6 +52,8 @@ const cases = CASES.map((vc) => {
     normalised: vc.normalised,
     // whether the given name is a known name (data files named in docs/token-spec.md): only an unknown one gets typo tokens
     given_known: person.given_name !== null && isKnownGivenName(person.given_name),
+    // whether the council sends typo tokens for it (§3.1, v2): not known, and one edit from at most one common name
+    given_typo: person.given_name !== null && isLikelyTypo(person.given_name),
     issues: vc.issues.map(([field, severity, code]) => ({ field, severity, code })),
     // A row with an error is excluded before tokenising; its tokens are not part of the vectors.
     canonical_bytes: valid ? canonical : null,

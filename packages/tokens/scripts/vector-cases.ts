@@ -51,7 +51,8 @@ export const CASES: VectorCase[] = [
   c('second given name is dropped', { given_name: 'John Paul' }, { given_name: 'JOHN' }),
   // Apostrophes and dots
   c('apostrophe in family name', { family_name: "O'Brien" }, { family_name: 'OBRIEN' }),
-  c('given name that is not a known name (a typo): typo tokens from its one-letter deletions', { given_name: 'Jhon' }, { given_name: 'JHON' }),
+  c('given name that is not a known name but one edit from two common names (John, Jon): no typo tokens (v2)', { given_name: 'Jhon' }, { given_name: 'JHON' }),
+  c('given name that is not a known name, one edit from one common name (Thomas): typo tokens from its one-letter deletions', { given_name: 'Thomsa' }, { given_name: 'THOMSA' }),
   c('short unknown given name: typo tokens from the name alone', { given_name: 'Jhn' }, { given_name: 'JHN' }),
   c('long unknown given name with a double-barrelled surname: at most 16 typo tokens, full surname only', { given_name: 'Wolfeschlegelstein', family_name: 'Smith-Jones' }, { given_name: 'WOLFESCHLEGELSTEIN', family_name: 'SMITHJONES', family_parts: ['SMITH', 'JONES'] }),
   c('typographic apostrophe in family name', { family_name: 'O’Brien' }, { family_name: 'OBRIEN' }),

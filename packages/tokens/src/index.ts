@@ -22,6 +22,8 @@ export {
   ALL_TOKEN_KINDS,
   indexTokenKinds,
   oneDeletionVariants,
+  isLikelyTypo,
+  commonNeighbours,
   KEY_FIELDS,
   MATCH_KEYS,
   fieldValues,

@@ -6,7 +6,7 @@ import nicknameTable from '../data/nicknames.json' with { type: 'json' }
 import { normaliseGivenName } from './names.js'
 
 let known: Set<string> | undefined
-let compoundParts: Set<string> | undefined
+let compoundPartSet: Set<string> | undefined
 
 /**
  * The names a compound given name is made of (MARY + ANNE): data/given-names-extra.json's `compound_parts` and `names`,
@@ -14,11 +14,11 @@ let compoundParts: Set<string> | undefined
  * would make a mistyped NATAALIE look like two names run together.
  */
 function compoundPartNames(): Set<string> {
-  if (compoundParts) return compoundParts
+  if (compoundPartSet) return compoundPartSet
   const raw: string[] = [...extraNames.compound_parts, ...extraNames.names, ...nicknameTable.excluded]
   for (const [formal, diminutives] of Object.entries(nicknameTable.canonical as Record<string, string[]>)) raw.push(formal, ...diminutives)
-  compoundParts = new Set(raw.map((n) => normaliseGivenName(n)).filter((n): n is string => n !== null))
-  return compoundParts
+  compoundPartSet = new Set(raw.map((n) => normaliseGivenName(n)).filter((n): n is string => n !== null))
+  return compoundPartSet
 }
 
 /**
@@ -32,6 +32,31 @@ function knownNames(): Set<string> {
   for (const [formal, diminutives] of Object.entries(nicknameTable.canonical as Record<string, string[]>)) raw.push(formal, ...diminutives)
   known = new Set(raw.map((n) => normaliseGivenName(n)).filter((n): n is string => n !== null))
   return known
+}
+
+/** The set K of known given names (docs/token-spec.md §3.1), compounds not included. */
+export function knownGivenNames(): ReadonlySet<string> {
+  return knownNames()
+}
+
+let common: Set<string> | undefined
+
+/**
+ * The common given names of §3.1 (v2): data/given-names-extra.json's `common`, `names` and `compound_parts`, and every
+ * name of data/nicknames.json: names common enough in England and Wales to be a twin's.
+ */
+export function commonGivenNames(): ReadonlySet<string> {
+  if (common) return common
+  common = new Set([...compoundPartNames(), ...extraNames.common.map((n) => normaliseGivenName(n)).filter((n): n is string => n !== null)])
+  return common
+}
+
+let listedParts: Set<string> | undefined
+
+/** data/given-names-extra.json's `compound_parts` alone (ANN, MARY, JANE, …): the typo rule's compound check. */
+export function listedCompoundParts(): ReadonlySet<string> {
+  listedParts ??= new Set(extraNames.compound_parts.map((n) => normaliseGivenName(n)).filter((n): n is string => n !== null))
+  return listedParts
 }
 
 /**

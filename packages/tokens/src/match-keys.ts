@@ -1,7 +1,7 @@
 // The named match keys: which normalised fields each one is computed over, in precedence order.
 import { doubleMetaphone } from 'double-metaphone'
 import { dayMonthUnordered } from './date-of-birth.js'
-import { isKnownGivenName } from './known-names.js'
+import { commonGivenNames, isKnownGivenName, listedCompoundParts } from './known-names.js'
 import { familyVariants } from './names.js'
 import type { NormalisedPerson } from './person.js'
 
@@ -172,7 +172,7 @@ export function fieldValues(p: NormalisedPerson, field: KeyField): string[] {
     case 'given_edits':
       return p.given_name === null ? [] : oneDeletionVariants(p.given_name)
     case 'given_typo':
-      return p.given_name === null || isKnownGivenName(p.given_name) ? [] : oneDeletionVariants(p.given_name)
+      return p.given_name === null || !isLikelyTypo(p.given_name) ? [] : oneDeletionVariants(p.given_name)
     case 'family':
       return p.family_name === null ? [] : familyVariants({ full: p.family_name, parts: p.family_parts })
     case 'family_full':
@@ -236,6 +236,53 @@ export function oneDeletionVariants(name: string): string[] {
   const out = [name]
   for (let i = 0; i < chars.length; i++) out.push(chars.slice(0, i).join('') + chars.slice(i + 1).join(''))
   return uniq(out).slice(0, MAX_DELETION_VARIANTS)
+}
+
+let commonByVariant: Map<string, string[]> | undefined
+
+/** The common given names (§3.1) that share a one-deletion variant with a normalised name (v2). */
+export function commonNeighbours(name: string): string[] {
+  if (!commonByVariant) {
+    const m = new Map<string, string[]>()
+    for (const c of commonGivenNames()) {
+      for (const v of oneDeletionVariants(c)) {
+        const list = m.get(v)
+        if (list === undefined) m.set(v, [c])
+        else if (list[list.length - 1] !== c) list.push(c)
+      }
+    }
+    commonByVariant = m
+  }
+  const out = new Set<string>()
+  for (const v of oneDeletionVariants(name)) for (const c of commonByVariant.get(v) ?? []) out.add(c)
+  return [...out]
+}
+
+/**
+ * Whether a name is within one edit of a compound of two listed compound parts (MARYANE from Mary-Anne or Mary-Jane):
+ * one side of some split (each side at least 3 letters) is a listed part and the other is one, or shares a one-deletion
+ * variant with one.
+ */
+function nearCompound(name: string): boolean {
+  const parts = listedCompoundParts()
+  const nearPart = (s: string): boolean => parts.has(s) || [...parts].some((p) => p.length >= 3 && oneDeletionVariants(p).some((v) => oneDeletionVariants(s).includes(v)))
+  for (let i = 3; i <= name.length - 3; i++) {
+    const left = name.slice(0, i)
+    const right = name.slice(i)
+    if ((parts.has(left) && nearPart(right)) || (parts.has(right) && nearPart(left))) return true
+  }
+  return false
+}
+
+/**
+ * A given name the council sends typo tokens for (`given_typo`, v2): not a known name, within one edit of at most one
+ * common name, and not within one edit of a compound name. AIADN is one edit from Aidan and (a deletion on each side)
+ * from Aiden: twins are named Aidan and Aiden (and Mary-Anne and Mary-Jane), and a typo of one must not reach the
+ * other, so a typo that could have come from two names confirms neither. The synthetic hard tier matched a twin this
+ * way under v1.
+ */
+export function isLikelyTypo(name: string): boolean {
+  return !isKnownGivenName(name) && commonNeighbours(name).length <= 1 && !nearCompound(name)
 }
 
 /** A request carries at most 16 tokens of a kind (packages/protocol): the name and its first 15 deletions. */

@@ -3,6 +3,7 @@ import { describe, expect, it } from 'vitest'
 import {
   ALL_TOKEN_KINDS,
   isKnownGivenName,
+  isLikelyTypo,
   agreementPublicKey,
   canonicalBytes,
   createTokeniser,
@@ -36,6 +37,7 @@ interface VectorFile {
     input: RawPerson
     normalised: NormalisedPerson
     given_known: boolean
+    given_typo: boolean
     issues: { field: string; severity: string; code: string }[]
     canonical_bytes: Partial<Record<MatchKeyKind, string[]>> | null
     tokens: TokenSet | null
@@ -79,6 +81,7 @@ describe('test vectors: cases', () => {
       const { person, issues } = normalisePerson(vc.input, { today })
       expect(person).toEqual(vc.normalised)
       expect(person.given_name !== null && isKnownGivenName(person.given_name)).toBe(vc.given_known)
+      expect(person.given_name !== null && isLikelyTypo(person.given_name)).toBe(vc.given_typo)
       expect(issues.map(({ field, severity, code }) => ({ field, severity, code }))).toEqual(vc.issues)
       if (vc.tokens === null || vc.canonical_bytes === null) {
         expect(issues.some((i) => i.severity === 'error')).toBe(true)
