@@ -239,7 +239,9 @@ const NOBODY: NormalisedPerson = {
 
 /** The memo key of the person field a MemoSource names, or undefined when the field is absent or cannot be keyed. */
 function memoKey(p: NormalisedPerson, source: MemoSource): string | undefined {
-  if (source === 'given') return p.given_name ?? undefined
+  // given_typo depends on the sex too (token spec v2 §3.1: common names of the person's sex), so a given name is
+  // remembered per sex.
+  if (source === 'given') return p.given_name === null ? undefined : `${p.given_name}\0${p.sex ?? ''}`
   const full = p.family_name
   if (full === null) return undefined
   if (p.family_parts.length === 0) return full
@@ -249,7 +251,7 @@ function memoKey(p: NormalisedPerson, source: MemoSource): string | undefined {
 }
 
 function sourcePerson(p: NormalisedPerson, source: MemoSource): NormalisedPerson {
-  if (source === 'given') return { ...NOBODY, given_name: p.given_name }
+  if (source === 'given') return { ...NOBODY, given_name: p.given_name, sex: p.sex }
   return { ...NOBODY, family_name: p.family_name, family_parts: p.family_parts }
 }
 

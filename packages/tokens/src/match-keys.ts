@@ -172,7 +172,7 @@ export function fieldValues(p: NormalisedPerson, field: KeyField): string[] {
     case 'given_edits':
       return p.given_name === null ? [] : oneDeletionVariants(p.given_name)
     case 'given_typo':
-      return p.given_name === null || !isLikelyTypo(p.given_name) ? [] : oneDeletionVariants(p.given_name)
+      return p.given_name === null || !isLikelyTypo(p.given_name, p.sex) ? [] : oneDeletionVariants(p.given_name)
     case 'family':
       return p.family_name === null ? [] : familyVariants({ full: p.family_name, parts: p.family_parts })
     case 'family_full':
@@ -238,23 +238,25 @@ export function oneDeletionVariants(name: string): string[] {
   return uniq(out).slice(0, MAX_DELETION_VARIANTS)
 }
 
-let commonByVariant: Map<string, string[]> | undefined
+const commonByVariant = new Map<'M' | 'F' | 'U', Map<string, string[]>>()
 
-/** The common given names (§3.1) that share a one-deletion variant with a normalised name (v2). */
-export function commonNeighbours(name: string): string[] {
-  if (!commonByVariant) {
-    const m = new Map<string, string[]>()
-    for (const c of commonGivenNames()) {
+/** The common given names (§3.1) of a sex that share a one-deletion variant with a normalised name (v2). */
+export function commonNeighbours(name: string, sex: 'M' | 'F' | null = null): string[] {
+  const slot = sex ?? 'U'
+  let byVariant = commonByVariant.get(slot)
+  if (!byVariant) {
+    byVariant = new Map<string, string[]>()
+    for (const c of commonGivenNames(sex)) {
       for (const v of oneDeletionVariants(c)) {
-        const list = m.get(v)
-        if (list === undefined) m.set(v, [c])
+        const list = byVariant.get(v)
+        if (list === undefined) byVariant.set(v, [c])
         else if (list[list.length - 1] !== c) list.push(c)
       }
     }
-    commonByVariant = m
+    commonByVariant.set(slot, byVariant)
   }
   const out = new Set<string>()
-  for (const v of oneDeletionVariants(name)) for (const c of commonByVariant.get(v) ?? []) out.add(c)
+  for (const v of oneDeletionVariants(name)) for (const c of byVariant.get(v) ?? []) out.add(c)
   return [...out]
 }
 
@@ -276,13 +278,14 @@ function nearCompound(name: string): boolean {
 
 /**
  * A given name the council sends typo tokens for (`given_typo`, v2): not a known name, within one edit of at most one
- * common name, and not within one edit of a compound name. AIADN is one edit from Aidan and (a deletion on each side)
+ * common name of the person's sex (the typo key carries sex, so a twin of the other sex is never reached), and not
+ * within one edit of a compound name. AIADN is one edit from Aidan and (a deletion on each side)
  * from Aiden: twins are named Aidan and Aiden (and Mary-Anne and Mary-Jane), and a typo of one must not reach the
  * other, so a typo that could have come from two names confirms neither. The synthetic hard tier matched a twin this
  * way under v1.
  */
-export function isLikelyTypo(name: string): boolean {
-  return !isKnownGivenName(name) && commonNeighbours(name).length <= 1 && !nearCompound(name)
+export function isLikelyTypo(name: string, sex: 'M' | 'F' | null = null): boolean {
+  return !isKnownGivenName(name) && commonNeighbours(name, sex).length <= 1 && !nearCompound(name)
 }
 
 /** A request carries at most 16 tokens of a kind (packages/protocol): the name and its first 15 deletions. */
