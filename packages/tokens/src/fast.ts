@@ -237,17 +237,24 @@ const NOBODY: NormalisedPerson = {
   postcode: null,
 }
 
-/** The memo key of the person field a MemoSource names, or undefined when the field is absent or cannot be keyed. */
+/**
+ * The memo key of the person field a MemoSource names, or undefined when the field is absent or cannot be keyed. A
+ * given name's entry is also chosen by sex (sexSlot): given_typo depends on the sex too (token spec v2 §3.1: common
+ * names of the person's sex).
+ */
 function memoKey(p: NormalisedPerson, source: MemoSource): string | undefined {
-  // given_typo depends on the sex too (token spec v2 §3.1: common names of the person's sex), so a given name is
-  // remembered per sex.
-  if (source === 'given') return p.given_name === null ? undefined : `${p.given_name}\0${p.sex ?? ''}`
+  if (source === 'given') return p.given_name === null || sexSlot(p.sex) < 0 ? undefined : p.given_name
   const full = p.family_name
   if (full === null) return undefined
   if (p.family_parts.length === 0) return full
   // NUL never survives normalisation (letters only); a person built otherwise is simply not memoised.
   if (full.includes('\0') || p.family_parts.some((x) => x.includes('\0'))) return undefined
   return `${full}\0${p.family_parts.join('\0')}`
+}
+
+/** Which of a memo key's entries a person's sex selects (M, F, absent); -1 for anything else (not memoised). */
+function sexSlot(sex: string | null): number {
+  return sex === 'M' ? 0 : sex === 'F' ? 1 : sex === null ? 2 : -1
 }
 
 function sourcePerson(p: NormalisedPerson, source: MemoSource): NormalisedPerson {
@@ -296,7 +303,9 @@ export function createBinaryTokeniser(epochKey: Uint8Array, opts?: { kinds?: rea
     const first = sourceOf[fs[0]!]
     return fs.length > 0 && fs.every((c) => sourceOf[c] === first) ? first : undefined
   })
-  const memos = MEMO_SOURCES.map(() => new Map<string, MemoEntry>())
+  // A key's entries: one for the family source, one per sex slot for the given source (a name is looked up once, not
+  // joined with the sex into a new string per person).
+  const memos = MEMO_SOURCES.map(() => new Map<string, (MemoEntry | undefined)[]>())
   /** per person: each source's memo entry, null when the person's field cannot be keyed, undefined until looked up */
   const entries: (MemoEntry | null | undefined)[] = MEMO_SOURCES.map(() => undefined)
   const values: (readonly string[] | undefined)[] = fieldNames.map(() => undefined)
@@ -315,15 +324,21 @@ export function createBinaryTokeniser(epochKey: Uint8Array, opts?: { kinds?: rea
   const entryOf = (p: NormalisedPerson, si: number): MemoEntry | null => {
     let e = entries[si]
     if (e !== undefined) return e
-    const key = memoKey(p, MEMO_SOURCES[si]!)
+    const source = MEMO_SOURCES[si]!
+    const key = memoKey(p, source)
     if (key === undefined) e = null
     else {
       const memo = memos[si]!
-      e = memo.get(key)
+      let slots = memo.get(key)
+      if (slots === undefined) {
+        if (memo.size >= memoLimit) memo.clear()
+        memo.set(key, (slots = [undefined, undefined, undefined]))
+      }
+      const slot = source === 'given' ? sexSlot(p.sex) : 0
+      e = slots[slot]
       if (e === undefined) {
         e = { values: new Array<readonly string[] | undefined>(fieldNames.length).fill(undefined), tokens: new Array<Uint8Array | undefined>(kinds.length).fill(undefined) }
-        if (memo.size >= memoLimit) memo.clear()
-        memo.set(key, e)
+        slots[slot] = e
       }
     }
     entries[si] = e

@@ -10,6 +10,7 @@ import {
   createBinaryTokeniser,
   createFastTokeniser,
   createTokeniser,
+  isLikelyTypo,
   nhsCheckDigit,
   normaliseDateOfBirth,
   normaliseNhsNumber,
@@ -114,6 +115,26 @@ describe('fast tokeniser', () => {
       const fromCols: TokenSet = {}
       for (let t = 0; t < n; t++) (fromCols[bin.kinds[cols.kinds[t]!]!] ??= []).push(Buffer.from(cols.tokens.subarray(t * 16, t * 16 + 16)).toString('base64url'))
       expect(fromCols).toEqual(reference.tokens(person))
+    }
+  })
+
+  it('gives the reference tokens for one given name met with each sex (a likely typo depends on the sex)', () => {
+    // Names whose typo tokens differ by sex: a one-letter change of a common name of one sex only.
+    const names = ['EANNA', 'ANONA', 'AJANE', 'JANAE', 'JOEAN', 'AMELIAX', 'GEORGEX'].filter(
+      (n) => isLikelyTypo(n, 'M') !== isLikelyTypo(n, 'F') || isLikelyTypo(n, 'M') !== isLikelyTypo(n, null),
+    )
+    expect(names.length).toBeGreaterThan(0)
+    const bin = createBinaryTokeniser(epochKey, { kinds: ALL_TOKEN_KINDS })
+    const cols = new TokenColumns(1)
+    for (const given of names) {
+      for (const sex of ['F', 'M', null, 'M', 'F']) {
+        const { person } = normalisePerson({ given_name: given, family_name: 'Smith', date_of_birth: '1970-02-02', sex, postcode: 'ST4 7AB', nhs_number: null }, { today })
+        cols.length = 0
+        const n = bin.tokenise(person, cols)
+        const fromCols: TokenSet = {}
+        for (let t = 0; t < n; t++) (fromCols[bin.kinds[cols.kinds[t]!]!] ??= []).push(Buffer.from(cols.tokens.subarray(t * 16, t * 16 + 16)).toString('base64url'))
+        expect(fromCols, `${given} ${sex}`).toEqual(reference.tokens(person))
+      }
     }
   })
 
