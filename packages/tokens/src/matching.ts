@@ -97,11 +97,20 @@ export interface MatchPolicy {
    * (default 0.1; Staffordshire's districts each hold 1-6 % of the county). See docs/token-spec.md §8.3.
    */
   districtShare?: number
+  /**
+   * The share of house moves that stay within the postcode district (default 0.34: the CDRC found 34 % of 2014 moves in
+   * England and Wales within one district). A district match is the likelier explanation only when look-alikes in the
+   * district are rarer than people who moved within it, so the district path asks
+   * λ · districtShare / localMoveShare < maxExpectedStrangers: the same odds as the area-wide rule, whose movers are
+   * all movers. See docs/token-spec.md §8.3.
+   */
+  localMoveShare?: number
 }
 
 export const DEFAULT_AREA_POPULATION = 1_100_000
 export const DEFAULT_MAX_EXPECTED_STRANGERS = 1e-3
 export const DEFAULT_DISTRICT_SHARE = 0.1
+export const DEFAULT_LOCAL_MOVE_SHARE = 0.34
 /**
  * Probability that two people of the area share one exact date of birth: births spread over ~90 years of living
  * cohorts (UK crude birth rate ~1.04 % of the population a year gives 2.85e-5 a day; 1/(90 × 365.25) = 3.04e-5).
@@ -277,7 +286,8 @@ export function matchCandidate(tokens: TokenSet, index: PatientIndex, policy?: M
   // (name_dob_sex_out agrees): only the district's people could be look-alikes.
   if (f.has('outward') && f.has('dob') && f.has('sex')) {
     const share = policy?.districtShare ?? DEFAULT_DISTRICT_SHARE
-    if (share > 0 && share <= 1 && rareEnough(index, id, policy, share)) return matched
+    const local = policy?.localMoveShare ?? DEFAULT_LOCAL_MOVE_SHARE
+    if (share > 0 && share <= 1 && local > 0 && local <= 1 && rareEnough(index, id, policy, share / local)) return matched
   }
   return rareEnough(index, id, policy, f.has('dob') ? 1 : 2) ? matched : unconfirmed
 }

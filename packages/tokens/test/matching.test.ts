@@ -16,7 +16,7 @@ import {
   type PatientIndex,
   type RawPerson,
 } from '../src/index.js'
-import { CORRELATION_P, TYPO_NEIGHBOURHOOD_FACTOR, poissonTail } from '../src/matching.js'
+import { CORRELATION_P, DEFAULT_LOCAL_MOVE_SHARE, TYPO_NEIGHBOURHOOD_FACTOR, poissonTail } from '../src/matching.js'
 
 const KEY = new Uint8Array(32).map((_, i) => i + 1)
 const council = createTokeniser(KEY)
@@ -203,22 +203,24 @@ describe('matching: weak keys and name frequency', () => {
     const idx = withFiller({ id: 'c', ...common, postcode: 'ST1 9ZZ' })
     const lambda = expectedNamesakes(idx, 'c')!
     expect(lambda).toBeGreaterThan(DEFAULT_MAX_EXPECTED_STRANGERS)
-    const fits = (0.5 * DEFAULT_MAX_EXPECTED_STRANGERS) / lambda
+    // look-alikes expected in the district (λ × share) must be rarer than the people who moved within it (× 1 / localMoveShare)
+    const fits = (0.5 * DEFAULT_MAX_EXPECTED_STRANGERS * DEFAULT_LOCAL_MOVE_SHARE) / lambda
     expect(match(common, idx, { districtShare: fits })).toEqual({ patientId: 'c', key: 'name_dob_sex_out', reason: 'matched' })
     expect(match(common, idx, { districtShare: 2 * fits })).toEqual({ patientId: null, key: 'name_dob_sex_out', reason: 'weak_unconfirmed' })
+    expect(match(common, idx, { districtShare: fits, localMoveShare: DEFAULT_LOCAL_MOVE_SHARE / 4 }).reason).toBe('weak_unconfirmed')
     // no share, or a nonsense one, turns the district path off
     expect(match(common, idx, { districtShare: 0 }).reason).toBe('weak_unconfirmed')
     expect(match(common, idx, { districtShare: 2 }).reason).toBe('weak_unconfirmed')
   })
   it('does not use the district path when the person moved to another district', () => {
     const idx = withFiller({ id: 'c', ...common, postcode: 'ST2 2BB' })
-    const fits = (0.5 * DEFAULT_MAX_EXPECTED_STRANGERS) / expectedNamesakes(idx, 'c')!
+    const fits = (0.5 * DEFAULT_MAX_EXPECTED_STRANGERS * DEFAULT_LOCAL_MOVE_SHARE) / expectedNamesakes(idx, 'c')!
     expect(match(common, idx, { districtShare: fits })).toEqual({ patientId: null, key: 'name_dob_sex', reason: 'weak_unconfirmed' })
   })
   it('lets a twin at the council row address veto a district match of the other twin', () => {
     const twin: P = { id: 't', ...common, given_name: GIVEN[1]!, postcode: 'ST1 1AA' }
     const idx = withFiller({ id: 'c', ...common, postcode: 'ST1 9ZZ' }, twin)
-    const fits = (0.5 * DEFAULT_MAX_EXPECTED_STRANGERS) / expectedNamesakes(idx, 'c')!
+    const fits = (0.5 * DEFAULT_MAX_EXPECTED_STRANGERS * DEFAULT_LOCAL_MOVE_SHARE) / expectedNamesakes(idx, 'c')!
     expect(match(common, idx, { districtShare: fits })).toEqual({ patientId: null, key: 'name_dob_sex_out', reason: 'vetoed' })
   })
   it('computes the Poisson tail', () => {
