@@ -135,7 +135,7 @@ function memoised<T>(memo: Map<string, T>, raw: string, f: (raw: string) => T): 
 /**
  * normaliseNhsNumber, answered directly for what nearly every extract holds, ten digits and nothing else, when they
  * pass its checks (not one digit repeated, modulus 11); anything else goes to normaliseNhsNumber, which names the
- * problem. Same answers (test/normalise.test.ts compares them).
+ * problem. Same answers (test/fast.test.ts compares them).
  */
 function nhsNumber(raw: string | null | undefined): FieldResult<string, NhsNumberProblem> {
   if (raw != null && raw.length === 10) {
@@ -161,7 +161,7 @@ function nhsNumber(raw: string | null | undefined): FieldResult<string, NhsNumbe
 /**
  * normaliseDateOfBirth for one UTC day: the answer depends on `today` only through the future-date check, which
  * compares UTC calendar dates. A date already written yyyy-mm-dd (digits only) is judged directly by the same rules
- * (a calendar date, not after today, not before EARLIEST_BIRTH_YEAR; test/normalise.test.ts compares the answers);
+ * (a calendar date, not after today, not before EARLIEST_BIRTH_YEAR; test/fast.test.ts compares the answers);
  * other texts are memoised per text.
  */
 function dateOfBirth(raw: string | null | undefined, today: Date): FieldResult<string, DobProblem> {
