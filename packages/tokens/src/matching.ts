@@ -13,6 +13,8 @@ export interface PatientIndex {
   size: number
   /** ids of the patients holding this token under this kind (each id once) */
   lookup(kind: MatchKeyKind, token: string): readonly string[]
+  /** How many patients hold this token under this kind: lookup(kind, token).length without making the list (optional). */
+  count?(kind: MatchKeyKind, token: string): number
   patient(id: string): IndexedPatient | undefined
   /**
    * How many patients in the index share this patient's name (given + family, from its `name_freq` tokens; the most
@@ -58,6 +60,7 @@ export function buildMemoryIndex(patients: Iterable<IndexedPatient>, _opts?: Mem
       const ids = byKind.get(kind)?.get(token)
       return ids === undefined ? EMPTY : typeof ids === 'string' ? [ids] : ids
     },
+    count: (kind, token) => count(byKind.get(kind)?.get(token)),
     patient: (id) => byId.get(id),
     nameFrequency(id) {
       const tokens = byId.get(id)?.tokens.name_freq
@@ -121,7 +124,7 @@ export const SAME_DOB_PROBABILITY = 1 / (90 * 365.25)
 function tokenCount(index: PatientIndex, kind: MatchKeyKind, tokens: readonly string[] | undefined): number | undefined {
   if (!tokens || tokens.length === 0) return undefined
   let max = 0
-  for (const t of tokens) max = Math.max(max, index.lookup(kind, t).length)
+  for (const t of tokens) max = Math.max(max, index.count ? index.count(kind, t) : index.lookup(kind, t).length)
   return max
 }
 

@@ -251,6 +251,16 @@ describe('matching: weak keys and name frequency', () => {
     const idx = withFiller({ id: 'r', ...moved, date_of_birth: '1999-04-21' })
     expect(match(moved, idx)).toEqual({ patientId: null, key: 'name_year_pc', reason: 'weak_unconfirmed' })
   })
+  it('counts the holders of a token without listing them, as lookup would', () => {
+    const twin = { ...JOHN, id: 'p-twin', given_name: 'Jake', nhs_number: '4857773457' }
+    const idx = index([JOHN, twin, STRANGER])
+    const fam = sidecar.tokens(person(JOHN)).family_freq![0]!
+    const own = sidecar.tokens(person(JOHN)).nhs![0]!
+    expect(idx.count!('family_freq', fam)).toBe(2)
+    expect(idx.count!('nhs', own)).toBe(1)
+    expect(idx.count!('nhs', 'AAAAAAAAAAAAAAAAAAAAAA')).toBe(0)
+    for (const [kind, t] of [['family_freq', fam], ['nhs', own]] as const) expect(idx.count!(kind, t)).toBe(idx.lookup(kind, t).length)
+  })
   it('counts name frequency from the index own name_freq tokens', () => {
     const commons: P[] = Array.from({ length: 5 }, (_, i) => ({ id: `c${i}`, given_name: 'John', family_name: 'Smith', date_of_birth: `19${60 + i}-01-01`, sex: 'M', postcode: 'ST3 3CC' }))
     const idx = index([...commons, JOHN, { id: 'r', ...moved }])
