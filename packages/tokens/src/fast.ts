@@ -239,8 +239,8 @@ const NOBODY: NormalisedPerson = {
 
 /**
  * The memo key of the person field a MemoSource names, or undefined when the field is absent or cannot be keyed. A
- * given name's entry is also chosen by sex (sexSlot): given_typo depends on the sex too (token spec v2 §3.1: common
- * names of the person's sex).
+ * given name's entry is also chosen by sex (sexSlot), so a value that depends on the sex stays right. (None does
+ * today: the likely-typo test of token spec v2 §3.1 counts the common names of both sexes.)
  */
 function memoKey(p: NormalisedPerson, source: MemoSource): string | undefined {
   if (source === 'given') return p.given_name === null || sexSlot(p.sex) < 0 ? undefined : p.given_name

@@ -118,12 +118,10 @@ describe('fast tokeniser', () => {
     }
   })
 
-  it('gives the reference tokens for one given name met with each sex (a likely typo depends on the sex)', () => {
-    // Names whose typo tokens differ by sex: a one-letter change of a common name of one sex only.
-    const names = ['EANNA', 'ANONA', 'AJANE', 'JANAE', 'JOEAN', 'AMELIAX', 'GEORGEX'].filter(
-      (n) => isLikelyTypo(n, 'M') !== isLikelyTypo(n, 'F') || isLikelyTypo(n, 'M') !== isLikelyTypo(n, null),
-    )
-    expect(names.length).toBeGreaterThan(0)
+  it('gives the reference tokens for one given name met with each sex (the memo keeps an entry per sex)', () => {
+    // Typo-like names and diminutives whose formal names depend on the sex (Alex, Sam, Bernie).
+    const names = ['EANNA', 'ANONA', 'AJANE', 'JANAE', 'JOEAN', 'AMELIAX', 'GEORGEX', 'ALEX', 'SAM', 'BERNIE']
+    expect(names.some((n) => isLikelyTypo(n))).toBe(true)
     const bin = createBinaryTokeniser(epochKey, { kinds: ALL_TOKEN_KINDS })
     const cols = new TokenColumns(1)
     for (const given of names) {

@@ -4,14 +4,15 @@
  */
 import { describe, expect, it } from 'vitest'
 import { generatePopulation } from '@healthflag/synth'
-import { buildMemoryIndex, createFastTokeniser, normalisePerson, type IndexedPatient, type MatchKeyKind } from '@healthflag/tokens'
+import { INDEX_TOKEN_KINDS, buildMemoryIndex, createFastTokeniser, normalisePerson, type IndexedPatient, type MatchKeyKind } from '@healthflag/tokens'
 import { CompactIndexBuilder, FLAG_ACTIVE, FLAG_RESTRICTED } from '../src/import/compact-index.js'
 
 const epochKey = new Uint8Array(32).fill(3)
 
 function people(n: number): IndexedPatient[] {
   const pop = generatePopulation({ seed: 21, patients: n, candidates: 1, tier: 'realistic' })
-  const tokeniser = createFastTokeniser(epochKey)
+  // the side-car's kinds, frequency kinds included: their tokens are shared by many patients
+  const tokeniser = createFastTokeniser(epochKey, { kinds: INDEX_TOKEN_KINDS })
   return pop.patients.map((p, i) => ({ id: `P${i}`, tokens: tokeniser.tokens(normalisePerson(p).person), active: i % 3 === 0, restricted: i % 7 === 0 }))
 }
 
@@ -49,8 +50,16 @@ describe('CompactIndex', () => {
     for (const p of patients) {
       // Asked twice: the second answer comes from the recent-patients cache.
       for (let k = 0; k < 2; k++) expect(index.patient(p.id)).toEqual(memory.patient(p.id))
-      for (const [kind, list] of Object.entries(p.tokens)) for (const t of list) expect(index.lookup(kind as MatchKeyKind, t)).toEqual(memory.lookup(kind as MatchKeyKind, t))
+      for (const [kind, list] of Object.entries(p.tokens)) {
+        for (const t of list) {
+          expect(index.lookup(kind as MatchKeyKind, t)).toEqual(memory.lookup(kind as MatchKeyKind, t))
+          expect(index.count(kind as MatchKeyKind, t)).toBe(memory.lookup(kind as MatchKeyKind, t).length)
+        }
+      }
     }
     expect(index.patient('nobody')).toBeUndefined()
+    expect(index.count('nhs', 'AAAAAAAAAAAAAAAAAAAAAA')).toBe(0)
+    // shared tokens (family names) count every holder
+    expect(patients.some((p) => (p.tokens.family_freq ?? []).some((t) => index.count('family_freq', t) > 1))).toBe(true)
   })
 })

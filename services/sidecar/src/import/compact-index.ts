@@ -173,6 +173,13 @@ export class CompactIndex implements PatientIndex {
     return this.idsOf(this.head(code, this.scratch, 0))
   }
 
+  /** How many patients hold the token: lookup(kind, token).length without making the list (the rare-name rule). */
+  count(kind: MatchKeyKind, token: string): number {
+    const code = this.kindCode.get(kind)
+    if (code === undefined || !decodeTokenInto(token, this.scratch)) return 0
+    return this.holders(this.head(code, this.scratch, 0))
+  }
+
   /** Decoded lookup token (lookups are synchronous, so one buffer serves them all). */
   private readonly scratch = new Uint8Array(TOKEN_BYTES)
   /**
