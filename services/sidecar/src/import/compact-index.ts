@@ -177,8 +177,21 @@ export class CompactIndex implements PatientIndex {
   count(kind: MatchKeyKind, token: string): number {
     const code = this.kindCode.get(kind)
     if (code === undefined || !decodeTokenInto(token, this.scratch)) return 0
-    return this.holders(this.head(code, this.scratch, 0))
+    const head = this.head(code, this.scratch, 0)
+    if (head < 0) return 0
+    // A common given or family name has tens of thousands of holders: walk its chain once.
+    const listed = this.shared.get(head)
+    if (listed) return listed.length
+    let n = this.counted.get(head)
+    if (n === undefined) {
+      n = this.holders(head)
+      if (n > 8) this.counted.set(head, n)
+    }
+    return n
   }
+
+  /** Holder counts of long chains, by chain head (count). */
+  private readonly counted = new Map<number, number>()
 
   /** Decoded lookup token (lookups are synchronous, so one buffer serves them all). */
   private readonly scratch = new Uint8Array(TOKEN_BYTES)
