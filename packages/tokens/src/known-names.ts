@@ -39,28 +39,18 @@ export function knownGivenNames(): ReadonlySet<string> {
   return knownNames()
 }
 
-const commonBySex = new Map<'M' | 'F' | 'U', Set<string>>()
+let common: Set<string> | undefined
 
 /**
- * The common given names of §3.1 (v2) for a person of this sex (both sexes when unknown): data/given-names-extra.json's
- * `common` names of that sex, its unsexed `names` and `compound_parts`, the `excluded` diminutives, and the nickname
- * table's formal names and diminutives of that sex: names common enough in England and Wales to be a twin's.
+ * The common given names of §3.1 (v2): the compound parts' names (data/given-names-extra.json's `compound_parts` and
+ * `names`, every name of data/nicknames.json) and its `common` boys' and girls' names: names common enough in England
+ * and Wales to be a twin's. Both sexes count (§3.1 says why).
  */
-export function commonGivenNames(sex: 'M' | 'F' | null): ReadonlySet<string> {
-  const slot = sex ?? 'U'
-  let set = commonBySex.get(slot)
-  if (set) return set
-  const norm = (xs: readonly string[]) => xs.map((n) => normaliseGivenName(n)).filter((n): n is string => n !== null)
-  const sexes: ('M' | 'F')[] = sex === null ? ['M', 'F'] : [sex]
-  const raw: string[] = [...extraNames.compound_parts, ...extraNames.names, ...nicknameTable.excluded]
-  for (const s of sexes) raw.push(...extraNames.common[s])
-  const formalSex = nicknameTable.sex as Record<string, string>
-  for (const [formal, diminutives] of Object.entries(nicknameTable.canonical as Record<string, string[]>)) {
-    if (sexes.includes(formalSex[formal] as 'M' | 'F')) raw.push(formal, ...diminutives)
-  }
-  set = new Set(norm(raw))
-  commonBySex.set(slot, set)
-  return set
+export function commonGivenNames(): ReadonlySet<string> {
+  if (common) return common
+  const listed = [...extraNames.common.M, ...extraNames.common.F].map((n) => normaliseGivenName(n)).filter((n): n is string => n !== null)
+  common = new Set([...compoundPartNames(), ...listed])
+  return common
 }
 
 let listedParts: Set<string> | undefined

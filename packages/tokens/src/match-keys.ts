@@ -238,27 +238,27 @@ export function oneDeletionVariants(name: string): string[] {
   return uniq(out).slice(0, MAX_DELETION_VARIANTS)
 }
 
-const commonByVariant = new Map<'M' | 'F' | 'U', Map<string, string[]>>()
+let commonByVariant: Map<string, string[]> | undefined
 
-/** The common given names (§3.1) of a sex that share a one-deletion variant with a normalised name (v2). */
-export function commonNeighbours(name: string, sex: 'M' | 'F' | null = null): string[] {
-  const slot = sex ?? 'U'
-  let byVariant = commonByVariant.get(slot)
-  if (!byVariant) {
-    byVariant = new Map<string, string[]>()
-    for (const c of commonGivenNames(sex)) {
+/** The common given names (§3.1) that share a one-deletion variant with a normalised name (v2). */
+export function commonNeighbours(name: string): string[] {
+  if (!commonByVariant) {
+    commonByVariant = new Map<string, string[]>()
+    for (const c of commonGivenNames()) {
       for (const v of oneDeletionVariants(c)) {
-        const list = byVariant.get(v)
-        if (list === undefined) byVariant.set(v, [c])
+        const list = commonByVariant.get(v)
+        if (list === undefined) commonByVariant.set(v, [c])
         else if (list[list.length - 1] !== c) list.push(c)
       }
     }
-    commonByVariant.set(slot, byVariant)
   }
   const out = new Set<string>()
-  for (const v of oneDeletionVariants(name)) for (const c of byVariant.get(v) ?? []) out.add(c)
+  for (const v of oneDeletionVariants(name)) for (const c of commonByVariant.get(v) ?? []) out.add(c)
   return [...out]
 }
+
+/** One-deletion variants of the listed compound parts of at least 3 letters (nearCompound). */
+let partVariants: Set<string> | undefined
 
 /**
  * Whether a name is within one edit of a compound of two listed compound parts (MARYANE from Mary-Anne or Mary-Jane):
@@ -267,7 +267,9 @@ export function commonNeighbours(name: string, sex: 'M' | 'F' | null = null): st
  */
 function nearCompound(name: string): boolean {
   const parts = listedCompoundParts()
-  const nearPart = (s: string): boolean => parts.has(s) || [...parts].some((p) => p.length >= 3 && oneDeletionVariants(p).some((v) => oneDeletionVariants(s).includes(v)))
+  partVariants ??= new Set([...parts].filter((p) => p.length >= 3).flatMap((p) => oneDeletionVariants(p)))
+  const variants = partVariants
+  const nearPart = (s: string): boolean => parts.has(s) || oneDeletionVariants(s).some((v) => variants.has(v))
   for (let i = 3; i <= name.length - 3; i++) {
     const left = name.slice(0, i)
     const right = name.slice(i)
