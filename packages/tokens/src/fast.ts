@@ -238,12 +238,12 @@ const NOBODY: NormalisedPerson = {
 }
 
 /**
- * The memo key of the person field a MemoSource names, or undefined when the field is absent or cannot be keyed. A
- * given name's entry is also chosen by sex (sexSlot), so a value that depends on the sex stays right. (None does
- * today: the likely-typo test of token spec v2 §3.1 counts the common names of both sexes.)
+ * The memo key of the person field a MemoSource names, or undefined when the field is absent or cannot be keyed. The
+ * values a memo entry holds are fieldValues of a person holding that field alone, so none may depend on another field
+ * (the likely-typo test of token spec v2 §3.1 depends on the given name only; fast.test checks a name met with each sex).
  */
 function memoKey(p: NormalisedPerson, source: MemoSource): string | undefined {
-  if (source === 'given') return p.given_name === null || sexSlot(p.sex) < 0 ? undefined : p.given_name
+  if (source === 'given') return p.given_name ?? undefined
   const full = p.family_name
   if (full === null) return undefined
   if (p.family_parts.length === 0) return full
@@ -252,13 +252,8 @@ function memoKey(p: NormalisedPerson, source: MemoSource): string | undefined {
   return `${full}\0${p.family_parts.join('\0')}`
 }
 
-/** Which of a memo key's entries a person's sex selects (M, F, absent); -1 for anything else (not memoised). */
-function sexSlot(sex: string | null): number {
-  return sex === 'M' ? 0 : sex === 'F' ? 1 : sex === null ? 2 : -1
-}
-
 function sourcePerson(p: NormalisedPerson, source: MemoSource): NormalisedPerson {
-  if (source === 'given') return { ...NOBODY, given_name: p.given_name, sex: p.sex }
+  if (source === 'given') return { ...NOBODY, given_name: p.given_name }
   return { ...NOBODY, family_name: p.family_name, family_parts: p.family_parts }
 }
 
@@ -303,9 +298,7 @@ export function createBinaryTokeniser(epochKey: Uint8Array, opts?: { kinds?: rea
     const first = sourceOf[fs[0]!]
     return fs.length > 0 && fs.every((c) => sourceOf[c] === first) ? first : undefined
   })
-  // A key's entries: one for the family source, one per sex slot for the given source (a name is looked up once, not
-  // joined with the sex into a new string per person).
-  const memos = MEMO_SOURCES.map(() => new Map<string, (MemoEntry | undefined)[]>())
+  const memos = MEMO_SOURCES.map(() => new Map<string, MemoEntry>())
   /** per person: each source's memo entry, null when the person's field cannot be keyed, undefined until looked up */
   const entries: (MemoEntry | null | undefined)[] = MEMO_SOURCES.map(() => undefined)
   const values: (readonly string[] | undefined)[] = fieldNames.map(() => undefined)
@@ -329,16 +322,11 @@ export function createBinaryTokeniser(epochKey: Uint8Array, opts?: { kinds?: rea
     if (key === undefined) e = null
     else {
       const memo = memos[si]!
-      let slots = memo.get(key)
-      if (slots === undefined) {
-        if (memo.size >= memoLimit) memo.clear()
-        memo.set(key, (slots = [undefined, undefined, undefined]))
-      }
-      const slot = source === 'given' ? sexSlot(p.sex) : 0
-      e = slots[slot]
+      e = memo.get(key)
       if (e === undefined) {
+        if (memo.size >= memoLimit) memo.clear()
         e = { values: new Array<readonly string[] | undefined>(fieldNames.length).fill(undefined), tokens: new Array<Uint8Array | undefined>(kinds.length).fill(undefined) }
-        slots[slot] = e
+        memo.set(key, e)
       }
     }
     entries[si] = e
