@@ -20,8 +20,8 @@ import {
 } from '@healthflag/protocol'
 import { checkExchange, frequencyWindowStart, isaInEffect, type IsaVersion } from '@healthflag/isa'
 import { deriveEpochKey, keyCheckValue, MATCH_KEYS } from '@healthflag/tokens'
+import { signedFetch } from '@healthflag/service-kit'
 import type { CouncilContext } from './context.js'
-import { postSigned } from './send-request.js'
 import * as store from './store.js'
 import { joinRows, tokeniseRowsParallel } from './tokenise/pool.js'
 
@@ -190,7 +190,7 @@ export async function startExchange(ctx: CouncilContext, p: { uploadId: string; 
       key_kcv: kcv,
     })
     phase('council.ledger_requested')
-    res = await postSigned<unknown>(ctx.sidecarUrl, { party: ctx.party, privateKey: ctx.keys.signing.privateKey }, '/v1/exchanges', body)
+    res = await signedFetch<unknown>(ctx.sidecarUrl, { party: ctx.party, privateKey: ctx.keys.signing.privateKey }, 'POST', '/v1/exchanges', body)
   } catch (e) {
     await stored()
     const err = isHealthflagError(e) ? e : errors.upstreamFailed('The trust side-car did not answer.')
