@@ -258,10 +258,16 @@ export function matchCandidate(tokens: TokenSet, index: PatientIndex, policy?: M
   // The candidate's own NHS number and confirmed given name name the patient: a twin at the candidate's address who
   // agrees on neither (a patient moved, the twin did not) is no evidence against them.
   const namedByNhs = f.has('nhs') && f.has('given_canonical')
+  // The row's confirmed full name, DOB and sex name the patient, who is not at the row's address. Another patient who
+  // shares family, DOB and that address but nothing of the given name is a twin at home (a family that moved, one
+  // twin's record updated): no evidence against the patient. It is no evidence for them either (the row's twin could
+  // as well have a same-day namesake elsewhere), so the rules below still decide.
+  const namedAway = f.has('given_canonical') && f.has('family') && f.has('dob') && f.has('sex') && !f.has('postcode')
   for (const [other, kinds] of agreeing) {
     if (other === id) continue
     const g = evidenceFields(kinds)
     if (namedByNhs && !g.has('nhs') && !g.has('given_canonical')) continue
+    if (namedAway && isTwinAtAddress(g)) continue
     if (!strictlyWeaker(g, f)) return vetoed
   }
 
@@ -293,6 +299,17 @@ export function matchCandidate(tokens: TokenSet, index: PatientIndex, policy?: M
     if (share > 0 && share <= 1 && local > 0 && local <= 1 && rareEnough(index, id, policy, share / local)) return matched
   }
   return rareEnough(index, id, policy, f.has('dob') ? 1 : 2) ? matched : unconfirmed
+}
+
+/**
+ * Evidence of a patient who agrees with the row on family, DOB and postcode and on nothing of the given name, not even
+ * its initial or sound (a row for Jack could carry John, his formal name and his twin's), nor the NHS number: a twin
+ * living at the row's address (§8 step 3).
+ */
+function isTwinAtAddress(g: ReadonlySet<KeyField>): boolean {
+  if (!g.has('family') || !g.has('dob') || !g.has('postcode') || g.has('nhs')) return false
+  for (const field of g) if (field.startsWith('given')) return false
+  return true
 }
 
 /**

@@ -217,11 +217,36 @@ describe('matching: weak keys and name frequency', () => {
     const fits = (0.5 * DEFAULT_MAX_EXPECTED_STRANGERS * DEFAULT_LOCAL_MOVE_SHARE) / expectedNamesakes(idx, 'c')!
     expect(match(common, idx, { districtShare: fits })).toEqual({ patientId: null, key: 'name_dob_sex', reason: 'weak_unconfirmed' })
   })
-  it('lets a twin at the council row address veto a district match of the other twin', () => {
-    const twin: P = { id: 't', ...common, given_name: GIVEN[1]!, postcode: 'ST1 1AA' }
-    const idx = withFiller({ id: 'c', ...common, postcode: 'ST1 9ZZ' }, twin)
+  it("leaves a moved twin named in full to the rare-name rule when the other twin lives at the row's address", () => {
+    // The trust holds r at an old address and r's twin t at the row's. t agrees on nothing of the given name: no
+    // evidence against r (a family that moved, one record updated), and none for r either.
+    const twin: P = { id: 't', ...moved, given_name: 'Quentin', postcode: 'ST1 1AA' }
+    expect(match(moved, withFiller({ id: 'r', ...moved, postcode: 'ST2 2BB' }, twin))).toEqual({ patientId: 'r', key: 'name_dob_sex', reason: 'matched' })
+    const commonTwin: P = { ...twin, ...common, given_name: 'Quentin' }
+    expect(match(common, withFiller({ id: 'c', ...common, postcode: 'ST2 2BB' }, commonTwin))).toEqual({ patientId: null, key: 'name_dob_sex', reason: 'weak_unconfirmed' })
+    // moved within the district: the district rule decides, as without the twin
+    const idx = withFiller({ id: 'c', ...common, postcode: 'ST1 9ZZ' }, commonTwin)
     const fits = (0.5 * DEFAULT_MAX_EXPECTED_STRANGERS * DEFAULT_LOCAL_MOVE_SHARE) / expectedNamesakes(idx, 'c')!
-    expect(match(common, idx, { districtShare: fits })).toEqual({ patientId: null, key: 'name_dob_sex_out', reason: 'vetoed' })
+    expect(match(common, idx, { districtShare: fits })).toEqual({ patientId: 'c', key: 'name_dob_sex_out', reason: 'matched' })
+    expect(match(common, idx, { districtShare: 2 * fits }).reason).toBe('weak_unconfirmed')
+    // t, at home under its own name, is matched to t
+    expect(match({ ...moved, given_name: 'Quentin' }, withFiller({ id: 'r', ...moved, postcode: 'ST2 2BB' }, twin)).patientId).toBe('t')
+    // a twin of the same initial still vetoes (John and Jack: 'still vetoes the moved twin without the NHS number')
+    expect(match(moved, withFiller({ id: 'r', ...moved, postcode: 'ST2 2BB' }, { ...twin, given_name: 'Oliver' })).reason).toBe('vetoed')
+  })
+  it("still lets a twin at the row's address veto when it agrees on any part of the given name", () => {
+    // William's twin recorded as Bill: Bill's formal-name token agrees with the row's William (given_canonical).
+    const william = { given_name: 'William', family_name: 'Smith', date_of_birth: '2012-03-04', sex: 'M', postcode: 'ST1 1AA' }
+    const idx = withFiller({ id: 'w', ...william, postcode: 'ST2 2BB' }, { id: 'b', ...william, given_name: 'Bill' })
+    expect(match(william, idx)).toEqual({ patientId: null, key: 'name_dob_sex', reason: 'vetoed' })
+    // a twin with the row's NHS number vetoes as before
+    const withNhs = withFiller({ id: 'r', ...moved, postcode: 'ST2 2BB' }, { id: 't', ...moved, given_name: 'Quentin', nhs_number: '9434765919' })
+    expect(match({ ...moved, nhs_number: '9434765919' }, withNhs).reason).toBe('vetoed')
+  })
+  it("is not changed by a sibling at the row's address born another day", () => {
+    // a patient at the address who agrees on family and postcode only is not pointed to by any key: nothing changes
+    const sibling: P = { id: 's', ...moved, given_name: 'Quentin', date_of_birth: '2003-02-03', postcode: 'ST1 1AA' }
+    expect(match(moved, withFiller({ id: 'r', ...moved, postcode: 'ST2 2BB' }, sibling))).toEqual({ patientId: 'r', key: 'name_dob_sex', reason: 'matched' })
   })
   it('computes the Poisson tail', () => {
     expect(poissonTail(0.5, 0)).toBe(1)

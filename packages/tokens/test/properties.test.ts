@@ -184,6 +184,7 @@ describe('matching never confuses twins', () => {
   /** A diminutive the council might record instead of the formal name, from the same table the code uses. */
   const diminutiveOf: Record<string, string> = { Stephen: 'Steve', Steven: 'Stevie', Katherine: 'Kate', Catherine: 'Cathy', William: 'Bill', Alexander: 'Alex', Alexandra: 'Alex', Christine: 'Chris', Christina: 'Tina', Daniel: 'Danny' }
 
+  const OLD_ADDRESS = 'SY1 1AA'
   const typo = (name: string, t: { op: number; at: number; ch: string }): string => {
     const w = normaliseGivenName(name)!
     const i = t.at % w.length
@@ -200,9 +201,13 @@ describe('matching never confuses twins', () => {
         given, given, nameWord, date, postcode, fc.constantFrom('M', 'F'), validNhs, validNhs,
         fc.record({
           useTwinNhs: fc.boolean(),
+          dropNhs: fc.boolean(),
           dropSex: fc.boolean(),
           dropPostcode: fc.boolean(),
           bothInIndex: fc.boolean(),
+          // the trust holds a twin at an older address (a family that moved, one record updated)
+          aMoved: fc.boolean(),
+          bMoved: fc.boolean(),
           diminutive: fc.boolean(),
           // a one-letter typo of the recorded name: 0 none, 1 substitution, 2 insertion, 3 deletion, 4 adjacent swap
           typo: fc.record({ op: fc.integer({ min: 0, max: 4 }), at: fc.nat(), ch: fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZ'.split('')) }),
@@ -228,13 +233,14 @@ describe('matching never confuses twins', () => {
           const twinA: RawPerson = { nhs_number: nhsA, given_name: ga, family_name: fam, date_of_birth: dob, sex, postcode: pc }
           const twinB: RawPerson = { ...twinA, nhs_number: nhsB, given_name: gb }
           const tok = (r: RawPerson) => normalisePerson(r, { today: TODAY }).person
-          const patients = [{ id: 'B', tokens: sidecar.tokens(tok(twinB)), active: true, restricted: false }]
-          if (opt.bothInIndex) patients.push({ id: 'A', tokens: sidecar.tokens(tok(twinA)), active: true, restricted: false })
+          const away = (r: RawPerson, moved: boolean): RawPerson => (moved ? { ...r, postcode: pc === OLD_ADDRESS ? 'SY2 2BB' : OLD_ADDRESS } : r)
+          const patients = [{ id: 'B', tokens: sidecar.tokens(tok(away(twinB, opt.bMoved))), active: true, restricted: false }]
+          if (opt.bothInIndex) patients.push({ id: 'A', tokens: sidecar.tokens(tok(away(twinA, opt.aMoved))), active: true, restricted: false })
           const idx = buildMemoryIndex(patients)
           const candidate: RawPerson = {
             ...twinA,
             given_name: recorded,
-            nhs_number: opt.useTwinNhs ? nhsB : nhsA,
+            nhs_number: opt.dropNhs ? null : opt.useTwinNhs ? nhsB : nhsA,
             sex: opt.dropSex ? '' : sex,
             postcode: opt.dropPostcode ? 'ZZ99 3VZ' : pc,
           }
