@@ -31,7 +31,9 @@ export const CheckpointRef = Type.Object(
 export const ExchangeRow = Type.Object(
   {
     ref: RowRef,
-    tokens: Type.Record(MatchKeyName, Type.Array(Token, { minItems: 1, maxItems: 16 })),
+    // Closed like every object here: a member whose name is not a match-key name (a "given name" with a plaintext
+    // value, say) is refused by the schema, not only by the side-car's check of the declared kinds.
+    tokens: Type.Record(MatchKeyName, Type.Array(Token, { minItems: 1, maxItems: 16 }), { ...Closed, maxProperties: 32 }),
   },
   Closed,
 )
