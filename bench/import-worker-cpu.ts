@@ -22,7 +22,7 @@ const limit = Number(args[1] ?? Number.POSITIVE_INFINITY)
 const settings: ChunkSettings = {
   epochKey: new Uint8Array(32).fill(3),
   kinds: process.env.NOEDIT ? INDEX_TOKEN_KINDS.filter((k) => k !== 'edit_name_dob_sex') : INDEX_TOKEN_KINDS,
-  activeDefinition: { mode: 'explicit' },
+  activeDefinition: { services: [], max_index_age_days: 365 },
   asOf: '2026-11-01',
   today: '2026-11-01T12:00:00Z',
 }
