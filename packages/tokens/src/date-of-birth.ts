@@ -57,6 +57,13 @@ export function normaliseDateOfBirth(raw: string | null | undefined, today: Date
 
 /** The date with day and month in ascending order ("1990-03-07" and "1990-07-03" both give "1990-03-07"). */
 export function dayMonthUnordered(isoDob: string): string {
+  // Day not before month: the date itself, when it is written yyyy-mm-dd (no new strings; two-digit fields compare
+  // as their character codes do).
+  if (isoDob.length === 10 && isoDob.charCodeAt(4) === 45 && isoDob.charCodeAt(7) === 45) {
+    const month = isoDob.charCodeAt(5) * 65536 + isoDob.charCodeAt(6)
+    const day = isoDob.charCodeAt(8) * 65536 + isoDob.charCodeAt(9)
+    if (month <= day) return isoDob
+  }
   const y = isoDob.slice(0, 4)
   const m = isoDob.slice(5, 7)
   const d = isoDob.slice(8, 10)

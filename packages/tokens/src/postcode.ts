@@ -9,8 +9,16 @@ export type PostcodeProblem = 'invalid_format' | 'pseudo_postcode' | 'no_fixed_a
  */
 const POSTCODE = /^(?:([A-PR-UWYZ][0-9][0-9A-HJKPSTUW]?|[A-PR-UWYZ][A-HK-Y][0-9][0-9ABEHMNPRVWXY]?)([0-9][ABD-HJLNP-UW-Z]{2})|(GIR)(0AA))$/
 
+/**
+ * POSTCODE written as normalisePostcode writes it, "OUTWARD INWARD": a text it matches is its own normal form unless
+ * its letters spell a no-fixed-abode phrase ("N1 0FA" spells NFA). Its outward code never starts ZZ99 (the pattern's
+ * second letter is never Z), and its inward code is the last three characters either way, so the split is the same.
+ */
+const NORMAL_POSTCODE = /^(?:(?:[A-PR-UWYZ][0-9][0-9A-HJKPSTUW]?|[A-PR-UWYZ][A-HK-Y][0-9][0-9ABEHMNPRVWXY]?) [0-9][ABD-HJLNP-UW-Z]{2}|GIR 0AA)$/
+
 /** Free-text ways of saying "no fixed abode", compared after upper-casing and dropping everything but letters. */
 const NO_FIXED_ABODE: ReadonlySet<string> = new Set(['NFA', 'NOFIXEDABODE', 'NOFIXEDADDRESS', 'HOMELESS'])
+const NO_FIXED_ABODE_PHRASES: readonly string[] = [...NO_FIXED_ABODE]
 
 /** Upper-cases and removes every space, so "st4 7ab", "ST47AB" and " ST4  7AB " compare equal. */
 export function compactPostcode(raw: string): string {
@@ -23,6 +31,9 @@ export function compactPostcode(raw: string): string {
  */
 export function normalisePostcode(raw: string | null | undefined): FieldResult<string, PostcodeProblem> {
   if (raw == null) return { ok: true, value: null }
+  // Most extracts hold postcodes already in normal form: the same answer without the upper-casing, replacing and
+  // second match below (test/normalise.test.ts compares both ways on generated postcodes).
+  if (NORMAL_POSTCODE.test(raw) && !spellsNoFixedAbode(raw)) return { ok: true, value: raw }
   const compact = compactPostcode(raw.trim())
   if (compact === '') return { ok: true, value: null }
   if (NO_FIXED_ABODE.has(compact.replace(/[^A-Z]/g, ''))) return { ok: false, problem: 'no_fixed_abode' }
@@ -32,4 +43,22 @@ export function normalisePostcode(raw: string | null | undefined): FieldResult<s
   const outward = m[1] ?? m[3]
   const inward = m[2] ?? m[4]
   return { ok: true, value: `${outward} ${inward}` }
+}
+
+/** Whether the capital letters of `s`, in order, spell a NO_FIXED_ABODE phrase (its letters-only test, no new string). */
+function spellsNoFixedAbode(s: string): boolean {
+  for (const phrase of NO_FIXED_ABODE_PHRASES) {
+    let n = 0
+    for (let i = 0; i < s.length; i++) {
+      const c = s.charCodeAt(i)
+      if (c < 65 || c > 90) continue
+      if (n === phrase.length || c !== phrase.charCodeAt(n)) {
+        n = -1
+        break
+      }
+      n++
+    }
+    if (n === phrase.length) return true
+  }
+  return false
 }

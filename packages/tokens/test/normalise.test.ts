@@ -1,3 +1,4 @@
+import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
 import {
   canonicalGivenNames,
@@ -151,6 +152,21 @@ describe('date of birth', () => {
     expect(dayMonthUnordered('1990-03-07')).toBe('1990-03-07')
     expect(dayMonthUnordered('1990-07-03')).toBe('1990-03-07')
     expect(dayMonthUnordered('1990-12-25')).toBe('1990-12-25')
+    expect(dayMonthUnordered('1990-07-07')).toBe('1990-07-07')
+  })
+  it('orders day and month as a comparison of their texts would, for any text of ten characters', () => {
+    const reference = (s: string): string => {
+      const [y, m, d] = [s.slice(0, 4), s.slice(5, 7), s.slice(8, 10)]
+      return m <= d ? `${y}-${m}-${d}` : `${y}-${d}-${m}`
+    }
+    const date = fc.date({ min: new Date('1880-01-01'), max: new Date('2030-12-31'), noInvalidDate: true }).map((d) => d.toISOString().slice(0, 10))
+    const odd = fc.tuple(fc.string({ minLength: 4, maxLength: 4 }), fc.string({ minLength: 2, maxLength: 2 }), fc.string({ minLength: 2, maxLength: 2 })).map(([y, m, d]) => `${y}-${m}-${d}`)
+    fc.assert(
+      fc.property(fc.oneof(date, odd), (s) => {
+        expect(dayMonthUnordered(s)).toBe(reference(s))
+      }),
+      { numRuns: 3000 },
+    )
   })
 })
 
@@ -171,6 +187,20 @@ describe('postcode', () => {
     expect(normalisePostcode('NFA')).toEqual({ ok: false, problem: 'no_fixed_abode' })
     expect(normalisePostcode('N.F.A.')).toEqual({ ok: false, problem: 'no_fixed_abode' })
     expect(normalisePostcode('No Fixed Abode')).toEqual({ ok: false, problem: 'no_fixed_abode' })
+  })
+  it('gives a postcode in normal form the answer it gives the same text padded and in lower case', () => {
+    // The padded lower-case text always takes the full path (trim, upper-case, compact, match); the text itself may
+    // be answered directly. Valid-shaped postcodes (with the single space) and any text of their characters.
+    const normal = fc.stringMatching(/^(?:[A-PR-UWYZ][0-9][0-9A-HJKPSTUW]?|[A-PR-UWYZ][A-HK-Y][0-9][0-9ABEHMNPRVWXY]?) [0-9][ABD-HJLNP-UW-Z]{2}$/)
+    const loose = fc.string({ unit: fc.constantFrom(...'ABCDEFGHIJKLMNOPQRSTUVWXYZ0123456789 '), maxLength: 10 })
+    fc.assert(
+      fc.property(fc.oneof(normal, loose), (s) => {
+        expect(normalisePostcode(s)).toEqual(normalisePostcode(` ${s.toLowerCase()} `))
+      }),
+      { numRuns: 3000 },
+    )
+    for (const s of ['N1 0FA', 'GIR 0AA', 'ZZ99 3VZ', 'ZZ9 9AB']) expect(normalisePostcode(s)).toEqual(normalisePostcode(` ${s.toLowerCase()} `))
+    expect(normalisePostcode('N1 0FA')).toEqual({ ok: false, problem: 'no_fixed_abode' })
   })
   it('rejects strings that are not UK postcodes', () => {
     for (const s of ['ST4', '7AB', 'ST4 7A', 'QT4 7AB', 'ST4 7AC', '12345', 'ST4-7AB']) {
