@@ -205,7 +205,7 @@ export interface BinaryTokeniser {
 /**
  * Which person field a key field's values are derived from, for the fields worth memoising (derived from a name, which
  * repeat across a population, and costly: phonetic codes, deletion variants). fieldValues stays the one definition of
- * every value: a memo entry is fieldValues of a person holding only that field. A field not listed here (or added
+ * every value: a memo record holds fieldValues of a person holding only that field. A field not listed here (or added
  * later) is computed per person. Dates are not memoised: their values are cheap to make, and a lookup among ~35 k dates
  * cost more than making them (single-thread import chunks, paired runs: ~5 % of a patient's CPU).
  */
@@ -239,7 +239,7 @@ const NOBODY: NormalisedPerson = {
 
 /**
  * The memo key of the person field a MemoSource names, or undefined when the field is absent or cannot be keyed. The
- * values a memo entry holds are fieldValues of a person holding that field alone, so none may depend on another field
+ * values a memo record holds are fieldValues of a person holding that field alone, so none may depend on another field
  * (the likely-typo test of token spec v2 §3.1 depends on the given name only; fast.test checks a name met with each sex).
  */
 function memoKey(p: NormalisedPerson, source: MemoSource): string | undefined {
@@ -261,13 +261,91 @@ const EMPTY: readonly string[] = Object.freeze([])
 const encoder = new TextEncoder()
 
 /**
- * A memo entry: the values of each field derived from one name (by field code, filled as first asked for),
- * and the tokens of each kind made from that source alone (given_freq, family_freq: by kind code), deduplicated, in
- * order.
+ * Writes u16be(len(UTF-8(s))) || UTF-8(s) into `buf` at `pos`, which has room for 2 + 3 × s.length bytes; returns the
+ * position after it.
  */
-interface MemoEntry {
-  values: (readonly string[] | undefined)[]
-  tokens: (Uint8Array | undefined)[]
+function encodeValue(s: string, buf: Uint8Array, pos: number): number {
+  const l = s.length
+  let ascii = true
+  for (let j = 0; j < l; j++) {
+    const c = s.charCodeAt(j)
+    if (c > 0x7f) {
+      ascii = false
+      break
+    }
+    buf[pos + 2 + j] = c
+  }
+  let n = l
+  if (!ascii) n = encoder.encodeInto(s, buf.subarray(pos + 2)).written
+  if (n > 0xffff) throw new RangeError('a key field is at most 65535 bytes')
+  buf[pos] = n >>> 8
+  buf[pos + 1] = n & 0xff
+  return pos + 2 + n
+}
+
+/**
+ * One name source's memo, laid out for the cache. A name's memo key maps to a record number; a record is a row of
+ * `head` saying where in `bytes` each field derived from the name has its values (start, end, count) and where the
+ * tokens of each kind made from that source alone are (start, end; -1 until first made). `bytes` holds the values as
+ * they go into canonical bytes (u16be length, UTF-8), so a message takes a name's value by a byte copy, and a person's
+ * name data is a few adjacent cache lines, not a tree of arrays and strings: the memo entries of ~10k names (as objects) do not stay
+ * in a core's cache, and waiting on them was ~1.5 µs of a patient's non-MAC time (paired runs with 40 names vs all).
+ */
+class NameMemo {
+  readonly records = new Map<string, number>()
+  bytes = new Uint8Array(1 << 16)
+  used = 0
+  head: Int32Array
+  private count = 0
+
+  /** `stride`: head entries per record (3 per field, 2 per kind) */
+  constructor(readonly stride: number) {
+    this.head = new Int32Array(Math.max(1, stride) * 256)
+  }
+
+  clear(): void {
+    this.records.clear()
+    this.used = 0
+    this.count = 0
+  }
+
+  /** A new record's number (not yet findable by key), its head row all -1. */
+  add(): number {
+    const stride = this.stride
+    if ((this.count + 1) * stride > this.head.length) {
+      const grown = new Int32Array(this.head.length * 2)
+      grown.set(this.head.subarray(0, this.count * stride))
+      this.head = grown
+    }
+    const r = this.count++
+    this.head.fill(-1, r * stride, (r + 1) * stride)
+    return r
+  }
+
+  /** Appends the encodings of `values` to `bytes`. */
+  appendValues(values: readonly string[]): void {
+    for (let i = 0; i < values.length; i++) {
+      const s = values[i]!
+      this.reserve(2 + 3 * s.length)
+      this.used = encodeValue(s, this.bytes, this.used)
+    }
+  }
+
+  /** Appends src[from, to) to `bytes`. */
+  appendBytes(src: Uint8Array, from: number, to: number): void {
+    this.reserve(to - from)
+    const b = this.bytes
+    let at = this.used
+    for (let i = from; i < to; i++) b[at++] = src[i]!
+    this.used = at
+  }
+
+  private reserve(n: number): void {
+    if (this.used + n <= this.bytes.length) return
+    const grown = new Uint8Array(Math.max(this.bytes.length * 2, this.used + n))
+    grown.set(this.bytes.subarray(0, this.used))
+    this.bytes = grown
+  }
 }
 
 /** A tokeniser writing raw 16-byte tokens with kind codes: the import's path (no base64 strings, no allocation per token). */
@@ -289,105 +367,173 @@ export function createBinaryTokeniser(epochKey: Uint8Array, opts?: { kinds?: rea
     }),
   )
   for (const fs of kindFields) if (fs.length > 255) throw new RangeError('a key has at most 255 fields')
-  // One memo per source: a name maps to the values of every field derived from it, filled as they are first
-  // asked for; a person costs one lookup per source.
+  const fieldCount = fieldNames.length
+  // One memo per source: a name maps to the values of every field derived from it (made when the name is first met);
+  // a person costs one lookup per source.
   const sourceOf = fieldNames.map((f) => MEMO_SOURCE[f])
   // A kind made of fields of one source only (given_freq, family_freq: one name each, and names recur) keeps its tokens
-  // in that source's memo entry: a population pays its HMACs once per distinct name, not once per person.
+  // in that source's memo: a population pays its HMACs once per distinct name, not once per person.
   const kindSource = kindFields.map((fs) => {
     const first = sourceOf[fs[0]!]
     return fs.length > 0 && fs.every((c) => sourceOf[c] === first) ? first : undefined
   })
-  const memos = MEMO_SOURCES.map(() => new Map<string, MemoEntry>())
-  /** per person: each source's memo entry, null when the person's field cannot be keyed, undefined until looked up */
-  const entries: (MemoEntry | null | undefined)[] = MEMO_SOURCES.map(() => undefined)
-  const values: (readonly string[] | undefined)[] = fieldNames.map(() => undefined)
+  // Each source's memoised fields and kinds, and their columns in its memo's head rows.
+  const memoFields = MEMO_SOURCES.map((_, si) => fieldNames.map((_, code) => code).filter((code) => sourceOf[code] === si))
+  const memoKinds = MEMO_SOURCES.map((_, si) => kinds.map((_, k) => k).filter((k) => kindSource[k] === si))
+  const fieldCol = new Int32Array(fieldCount).fill(-1)
+  const kindCol = new Int32Array(kinds.length).fill(-1)
+  memoFields.forEach((codes) => codes.forEach((code, i) => (fieldCol[code] = 3 * i)))
+  memoKinds.forEach((ks, si) => ks.forEach((k, i) => (kindCol[k] = 3 * memoFields[si]!.length + 2 * i)))
+  const memos = MEMO_SOURCES.map((_, si) => new NameMemo(3 * memoFields[si]!.length + 2 * memoKinds[si]!.length))
+
+  // Per person, stamped with the person's number rather than cleared: each source's memo record (-1 when the person's
+  // field cannot be keyed), and each field's values, either in a memo's bytes (fBytes[code] from fStart to fEnd) or as
+  // strings (fBytes null, fList).
+  let person = 0
+  const recStamp = new Int32Array(MEMO_SOURCES.length).fill(-1)
+  const rec = new Int32Array(MEMO_SOURCES.length)
+  const fieldStamp = new Int32Array(fieldCount).fill(-1)
+  const fBytes: (Uint8Array | null)[] = fieldNames.map(() => null)
+  const fList: (readonly string[])[] = fieldNames.map(() => EMPTY)
+  const fStart = new Int32Array(fieldCount)
+  const fEnd = new Int32Array(fieldCount)
+  const fCount = new Int32Array(fieldCount)
+
+  // The kind being tokenised, per field: where its values are (bytes or list), the current value (offset into the
+  // bytes, or index into the list), and where the values start and end.
   const maxFields = Math.max(1, ...kindFields.map((fs) => fs.length))
-  const lists: (readonly string[])[] = new Array<readonly string[]>(maxFields).fill(EMPTY)
+  const curBytes: (Uint8Array | null)[] = new Array<Uint8Array | null>(maxFields).fill(null)
+  const curList: (readonly string[])[] = new Array<readonly string[]>(maxFields).fill(EMPTY)
   const at = new Int32Array(maxFields)
-  // What the message buffer holds from byte 1: field slot j holds the encoding of slotValue[j] at [slotAt[j], slotEnd[j])
-  // for every j < validSlots (the previous message's field count: its padding overwrote what lay past it). A message
-  // whose field j has the same value at the same place is not written again: the kinds sharing given, family, DOB and
-  // sex, and a kind's combinations, write each value once.
-  const slotValue: (string | undefined)[] = new Array<string | undefined>(maxFields).fill(undefined)
+  const first = new Int32Array(maxFields)
+  const limit = new Int32Array(maxFields)
+  // What the message buffer holds from byte 1: field slot j holds a value at [slotAt[j], slotEnd[j]) for every
+  // j < validSlots (the previous message's field count: its padding overwrote what lay past it; 0 at each person and
+  // whenever a memo starts again): bytes slotOff[j] of slotBytes[j], or when that is null the string slotStr[j]. A
+  // message whose field j is the same value at the same place is not written again: the kinds sharing given, family,
+  // DOB and sex, and a kind's combinations, write each value once.
+  const slotBytes: (Uint8Array | null)[] = new Array<Uint8Array | null>(maxFields).fill(null)
+  const slotStr: (string | undefined)[] = new Array<string | undefined>(maxFields).fill(undefined)
+  const slotOff = new Int32Array(maxFields)
   const slotAt = new Int32Array(maxFields)
   const slotEnd = new Int32Array(maxFields)
   let validSlots = 0
 
-  const entryOf = (p: NormalisedPerson, si: number): MemoEntry | null => {
-    let e = entries[si]
-    if (e !== undefined) return e
+  /** The person's record in source si's memo (made, with all the source's fields, when the name is first met), or -1. */
+  const recordOf = (p: NormalisedPerson, si: number): number => {
+    if (recStamp[si] === person) return rec[si]!
     const source = MEMO_SOURCES[si]!
     const key = memoKey(p, source)
-    if (key === undefined) e = null
-    else {
+    let r = -1
+    if (key !== undefined) {
       const memo = memos[si]!
-      e = memo.get(key)
-      if (e === undefined) {
-        if (memo.size >= memoLimit) memo.clear()
-        e = { values: new Array<readonly string[] | undefined>(fieldNames.length).fill(undefined), tokens: new Array<Uint8Array | undefined>(kinds.length).fill(undefined) }
-        memo.set(key, e)
+      const found = memo.records.get(key)
+      if (found !== undefined) r = found
+      else {
+        if (memo.records.size >= memoLimit) {
+          memo.clear()
+          validSlots = 0
+        }
+        r = memo.add()
+        const sp = sourcePerson(p, source)
+        for (const code of memoFields[si]!) {
+          const v = fieldValues(sp, fieldNames[code]!)
+          const h = r * memo.stride + fieldCol[code]!
+          memo.head[h] = memo.used
+          memo.appendValues(v)
+          memo.head[h + 1] = memo.used
+          memo.head[h + 2] = v.length
+        }
+        memo.records.set(key, r)
       }
     }
-    entries[si] = e
-    return e
+    rec[si] = r
+    recStamp[si] = person
+    return r
   }
 
-  const valuesOf = (p: NormalisedPerson, code: number): readonly string[] => {
-    let v = values[code]
-    if (v !== undefined) return v
-    const source = sourceOf[code]
-    const e = source === undefined ? null : entryOf(p, source)
-    if (e === null) v = fieldValues(p, fieldNames[code]!)
-    else {
-      v = e.values[code]
-      if (v === undefined) e.values[code] = v = fieldValues(sourcePerson(p, MEMO_SOURCES[source!]!), fieldNames[code]!)
+  /** Makes field `code`'s values for the person ready in fBytes/fList, fStart, fEnd, fCount (once per person). */
+  const prepare = (p: NormalisedPerson, code: number): void => {
+    if (fieldStamp[code] === person) return
+    fieldStamp[code] = person
+    const si = sourceOf[code]
+    const r = si === undefined ? -1 : recordOf(p, si)
+    if (r < 0) {
+      const v = fieldValues(p, fieldNames[code]!)
+      fBytes[code] = null
+      fList[code] = v
+      fCount[code] = v.length
+      return
     }
-    values[code] = v
-    return v
+    const memo = memos[si!]!
+    const h = r * memo.stride + fieldCol[code]!
+    fBytes[code] = memo.bytes
+    fStart[code] = memo.head[h]!
+    fEnd[code] = memo.head[h + 1]!
+    fCount[code] = memo.head[h + 2]!
   }
 
-  /** Writes u16be(len(UTF-8(s))) || UTF-8(s) at `pos` of the message; returns the position after it. */
-  const writeValue = (s: string, pos: number): number => {
-    const l = s.length
-    engine.reserve(pos + 2 + 3 * l)
+  /** Copies the encoded value at b[off] into the message at `pos`; returns the position after it. */
+  const copyValue = (b: Uint8Array, off: number, pos: number): number => {
+    const n = 2 + ((b[off]! << 8) | b[off + 1]!)
+    engine.reserve(pos + n)
     const buf = engine.msg
-    let ascii = true
-    for (let j = 0; j < l; j++) {
-      const c = s.charCodeAt(j)
-      if (c > 0x7f) {
-        ascii = false
-        break
-      }
-      buf[pos + 2 + j] = c
-    }
-    let n = l
-    if (!ascii) n = encoder.encodeInto(s, buf.subarray(pos + 2)).written
-    if (n > 0xffff) throw new RangeError('a key field is at most 65535 bytes')
-    buf[pos] = n >>> 8
-    buf[pos + 1] = n & 0xff
-    return pos + 2 + n
+    for (let i = 0; i < n; i++) buf[pos + i] = b[off + i]!
+    return pos + n
+  }
+
+  /** Writes the string value s into the message at `pos`; returns the position after it. */
+  const writeValue = (s: string, pos: number): number => {
+    engine.reserve(pos + 2 + 3 * s.length)
+    return encodeValue(s, engine.msg, pos)
   }
 
   /**
-   * Appends kind k's tokens: every combination of the fields' values in `lists`, the first field varying slowest
-   * (keyCombinations' order), each distinct token once.
+   * Appends kind k's tokens: every combination of its fields' values (each field has at least one), the first field
+   * varying slowest (keyCombinations' order), each distinct token once.
    */
-  const tokeniseKind = (k: number, m: number, total: number, cols: TokenColumns): void => {
+  const tokeniseKind = (k: number, fs: readonly number[], total: number, cols: TokenColumns): void => {
+    const m = fs.length
     const kindStart = cols.reserve(total)
-    for (let j = 0; j < m; j++) at[j] = 0
+    for (let j = 0; j < m; j++) {
+      const code = fs[j]!
+      const b = fBytes[code]!
+      curBytes[j] = b
+      if (b !== null) {
+        first[j] = at[j] = fStart[code]!
+        limit[j] = fEnd[code]!
+      } else {
+        curList[j] = fList[code]!
+        first[j] = at[j] = 0
+        limit[j] = fCount[code]!
+      }
+    }
     for (;;) {
       engine.msg[0] = m
       let pos = 1
       for (let j = 0; j < m; j++) {
-        const s = lists[j]![at[j]!]!
-        if (j < validSlots && slotAt[j] === pos && slotValue[j] === s) {
-          pos = slotEnd[j]!
-          continue
+        const b = curBytes[j]!
+        const a = at[j]!
+        if (b !== null) {
+          if (j < validSlots && slotAt[j] === pos && slotOff[j] === a && slotBytes[j] === b) {
+            pos = slotEnd[j]!
+            continue
+          }
+          slotBytes[j] = b
+          slotOff[j] = a
+          slotAt[j] = pos
+          pos = copyValue(b, a, pos)
+        } else {
+          const s = curList[j]![a]!
+          if (j < validSlots && slotAt[j] === pos && slotBytes[j] === null && slotStr[j] === s) {
+            pos = slotEnd[j]!
+            continue
+          }
+          slotBytes[j] = null
+          slotStr[j] = s
+          slotAt[j] = pos
+          pos = writeValue(s, pos)
         }
-        slotValue[j] = s
-        slotAt[j] = pos
-        pos = writeValue(s, pos)
         slotEnd[j] = pos
       }
       validSlots = m
@@ -398,44 +544,69 @@ export function createBinaryTokeniser(epochKey: Uint8Array, opts?: { kinds?: rea
         cols.kinds[t] = k
         cols.length++
       }
+      // Next combination: the last field steps to its next value, or back to its first, carrying to the one before.
       let j = m - 1
-      while (j >= 0 && ++at[j]! === lists[j]!.length) at[j--] = 0
+      for (; j >= 0; j--) {
+        const b = curBytes[j]!
+        const a = at[j]!
+        const next = b === null ? a + 1 : a + 2 + ((b[a]! << 8) | b[a + 1]!)
+        if (next < limit[j]!) {
+          at[j] = next
+          break
+        }
+        at[j] = first[j]!
+      }
       if (j < 0) break
     }
   }
 
   return {
     kinds,
-    tokenise(person, cols) {
-      values.fill(undefined)
-      entries.fill(undefined)
+    tokenise(p, cols) {
+      if (++person === 0x7fffffff) {
+        // Stamps from two billion people ago could pass for this one's: start them again.
+        person = 0
+        recStamp.fill(-1)
+        fieldStamp.fill(-1)
+      }
+      validSlots = 0
       const start = cols.length
       for (let k = 0; k < kinds.length; k++) {
-        const source = kindSource[k]
-        const e = source === undefined ? null : entryOf(person, source)
-        if (e !== null) {
-          const known = e.tokens[k]
-          if (known !== undefined) {
-            const n = known.length / TOKEN_BYTES
+        const si = kindSource[k]
+        const r = si === undefined ? -1 : recordOf(p, si)
+        if (r >= 0) {
+          // Tokens of a kind made from this name alone, when made before.
+          const memo = memos[si!]!
+          const h = r * memo.stride + kindCol[k]!
+          const from = memo.head[h]!
+          if (from >= 0) {
+            const to = memo.head[h + 1]!
+            const n = (to - from) / TOKEN_BYTES
             const t = cols.reserve(n)
-            cols.tokens.set(known, t * TOKEN_BYTES)
+            const tokens = cols.tokens
+            const b = memo.bytes
+            for (let i = 0, o = t * TOKEN_BYTES; i < to - from; i++) tokens[o + i] = b[from + i]!
             for (let i = 0; i < n; i++) cols.kinds[t + i] = k
             cols.length += n
             continue
           }
         }
         const fs = kindFields[k]!
-        const m = fs.length
         let total = 1
-        for (let j = 0; j < m; j++) {
-          const v = valuesOf(person, fs[j]!)
-          lists[j] = v
-          total *= v.length
-          if (total === 0) break
+        for (let j = 0; j < fs.length && total > 0; j++) {
+          const code = fs[j]!
+          prepare(p, code)
+          total *= fCount[code]!
         }
         const from = cols.length
-        if (total > 0) tokeniseKind(k, m, total, cols)
-        if (e !== null) e.tokens[k] = cols.tokens.slice(from * TOKEN_BYTES, cols.length * TOKEN_BYTES)
+        if (total > 0) tokeniseKind(k, fs, total, cols)
+        if (r >= 0) {
+          const memo = memos[si!]!
+          const h = r * memo.stride + kindCol[k]!
+          memo.head[h] = memo.used
+          memo.appendBytes(cols.tokens, from * TOKEN_BYTES, cols.length * TOKEN_BYTES)
+          memo.head[h + 1] = memo.used
+        }
       }
       return cols.length - start
     },
