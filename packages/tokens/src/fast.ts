@@ -257,7 +257,6 @@ function sourcePerson(p: NormalisedPerson, source: MemoSource): NormalisedPerson
   return { ...NOBODY, family_name: p.family_name, family_parts: p.family_parts }
 }
 
-const EMPTY: readonly string[] = Object.freeze([])
 const encoder = new TextEncoder()
 
 /**
@@ -387,33 +386,32 @@ export function createBinaryTokeniser(epochKey: Uint8Array, opts?: { kinds?: rea
   const memos = MEMO_SOURCES.map((_, si) => new NameMemo(3 * memoFields[si]!.length + 2 * memoKinds[si]!.length))
 
   // Per person, stamped with the person's number rather than cleared: each source's memo record (-1 when the person's
-  // field cannot be keyed), and each field's values, either in a memo's bytes (fBytes[code] from fStart to fEnd) or as
-  // strings (fBytes null, fList).
+  // field cannot be keyed), and each field's values, encoded, at [fStart, fEnd) of fBytes[code]: a memo's bytes, or
+  // the person's own (`own`, for the fields not memoised).
   let person = 0
   const recStamp = new Int32Array(MEMO_SOURCES.length).fill(-1)
   const rec = new Int32Array(MEMO_SOURCES.length)
   const fieldStamp = new Int32Array(fieldCount).fill(-1)
-  const fBytes: (Uint8Array | null)[] = fieldNames.map(() => null)
-  const fList: (readonly string[])[] = fieldNames.map(() => EMPTY)
+  /** the person's own field values (not from a memo), encoded as in a memo, from 0 to ownUsed */
+  let own = new Uint8Array(256)
+  let ownUsed = 0
+  const fBytes: Uint8Array[] = fieldNames.map(() => new Uint8Array(0))
   const fStart = new Int32Array(fieldCount)
   const fEnd = new Int32Array(fieldCount)
   const fCount = new Int32Array(fieldCount)
 
-  // The kind being tokenised, per field: where its values are (bytes or list), the current value (offset into the
-  // bytes, or index into the list), and where the values start and end.
+  // The kind being tokenised, per field: the bytes its values are in, where the current one starts, and where the
+  // values start and end.
   const maxFields = Math.max(1, ...kindFields.map((fs) => fs.length))
-  const curBytes: (Uint8Array | null)[] = new Array<Uint8Array | null>(maxFields).fill(null)
-  const curList: (readonly string[])[] = new Array<readonly string[]>(maxFields).fill(EMPTY)
+  const curBytes: Uint8Array[] = new Array<Uint8Array>(maxFields).fill(new Uint8Array(0))
   const at = new Int32Array(maxFields)
   const first = new Int32Array(maxFields)
   const limit = new Int32Array(maxFields)
   // What the message buffer holds from byte 1: field slot j holds a value at [slotAt[j], slotEnd[j]) for every
   // j < validSlots (the previous message's field count: its padding overwrote what lay past it; 0 at each person and
-  // whenever a memo starts again): bytes slotOff[j] of slotBytes[j], or when that is null the string slotStr[j]. A
-  // message whose field j is the same value at the same place is not written again: the kinds sharing given, family,
+  // whenever a memo starts again): the value at slotOff[j] of slotBytes[j]. A message whose field j is the same value at the same place is not written again: the kinds sharing given, family,
   // DOB and sex, and a kind's combinations, write each value once.
-  const slotBytes: (Uint8Array | null)[] = new Array<Uint8Array | null>(maxFields).fill(null)
-  const slotStr: (string | undefined)[] = new Array<string | undefined>(maxFields).fill(undefined)
+  const slotBytes: Uint8Array[] = new Array<Uint8Array>(maxFields).fill(new Uint8Array(0))
   const slotOff = new Int32Array(maxFields)
   const slotAt = new Int32Array(maxFields)
   const slotEnd = new Int32Array(maxFields)
@@ -452,16 +450,26 @@ export function createBinaryTokeniser(epochKey: Uint8Array, opts?: { kinds?: rea
     return r
   }
 
-  /** Makes field `code`'s values for the person ready in fBytes/fList, fStart, fEnd, fCount (once per person). */
+  /** Makes field `code`'s values for the person ready in fBytes, fStart, fEnd, fCount (once per person). */
   const prepare = (p: NormalisedPerson, code: number): void => {
     if (fieldStamp[code] === person) return
     fieldStamp[code] = person
     const si = sourceOf[code]
     const r = si === undefined ? -1 : recordOf(p, si)
     if (r < 0) {
+      // Not from a memo: encoded once into the person's own bytes, then copied into each message like a memo's value.
       const v = fieldValues(p, fieldNames[code]!)
-      fBytes[code] = null
-      fList[code] = v
+      let room = ownUsed
+      for (let i = 0; i < v.length; i++) room += 2 + 3 * v[i]!.length
+      if (room > own.length) {
+        const grown = new Uint8Array(Math.max(own.length * 2, room))
+        grown.set(own.subarray(0, ownUsed))
+        own = grown
+      }
+      fBytes[code] = own
+      fStart[code] = ownUsed
+      for (let i = 0; i < v.length; i++) ownUsed = encodeValue(v[i]!, own, ownUsed)
+      fEnd[code] = ownUsed
       fCount[code] = v.length
       return
     }
@@ -482,12 +490,6 @@ export function createBinaryTokeniser(epochKey: Uint8Array, opts?: { kinds?: rea
     return pos + n
   }
 
-  /** Writes the string value s into the message at `pos`; returns the position after it. */
-  const writeValue = (s: string, pos: number): number => {
-    engine.reserve(pos + 2 + 3 * s.length)
-    return encodeValue(s, engine.msg, pos)
-  }
-
   /**
    * Appends kind k's tokens: every combination of its fields' values (each field has at least one), the first field
    * varying slowest (keyCombinations' order), each distinct token once.
@@ -497,16 +499,9 @@ export function createBinaryTokeniser(epochKey: Uint8Array, opts?: { kinds?: rea
     const kindStart = cols.reserve(total)
     for (let j = 0; j < m; j++) {
       const code = fs[j]!
-      const b = fBytes[code]!
-      curBytes[j] = b
-      if (b !== null) {
-        first[j] = at[j] = fStart[code]!
-        limit[j] = fEnd[code]!
-      } else {
-        curList[j] = fList[code]!
-        first[j] = at[j] = 0
-        limit[j] = fCount[code]!
-      }
+      curBytes[j] = fBytes[code]!
+      first[j] = at[j] = fStart[code]!
+      limit[j] = fEnd[code]!
     }
     for (;;) {
       engine.msg[0] = m
@@ -514,26 +509,14 @@ export function createBinaryTokeniser(epochKey: Uint8Array, opts?: { kinds?: rea
       for (let j = 0; j < m; j++) {
         const b = curBytes[j]!
         const a = at[j]!
-        if (b !== null) {
-          if (j < validSlots && slotAt[j] === pos && slotOff[j] === a && slotBytes[j] === b) {
-            pos = slotEnd[j]!
-            continue
-          }
-          slotBytes[j] = b
-          slotOff[j] = a
-          slotAt[j] = pos
-          pos = copyValue(b, a, pos)
-        } else {
-          const s = curList[j]![a]!
-          if (j < validSlots && slotAt[j] === pos && slotBytes[j] === null && slotStr[j] === s) {
-            pos = slotEnd[j]!
-            continue
-          }
-          slotBytes[j] = null
-          slotStr[j] = s
-          slotAt[j] = pos
-          pos = writeValue(s, pos)
+        if (j < validSlots && slotAt[j] === pos && slotOff[j] === a && slotBytes[j] === b) {
+          pos = slotEnd[j]!
+          continue
         }
+        slotBytes[j] = b
+        slotOff[j] = a
+        slotAt[j] = pos
+        pos = copyValue(b, a, pos)
         slotEnd[j] = pos
       }
       validSlots = m
@@ -549,7 +532,7 @@ export function createBinaryTokeniser(epochKey: Uint8Array, opts?: { kinds?: rea
       for (; j >= 0; j--) {
         const b = curBytes[j]!
         const a = at[j]!
-        const next = b === null ? a + 1 : a + 2 + ((b[a]! << 8) | b[a + 1]!)
+        const next = a + 2 + ((b[a]! << 8) | b[a + 1]!)
         if (next < limit[j]!) {
           at[j] = next
           break
@@ -570,6 +553,7 @@ export function createBinaryTokeniser(epochKey: Uint8Array, opts?: { kinds?: rea
         fieldStamp.fill(-1)
       }
       validSlots = 0
+      ownUsed = 0
       const start = cols.length
       for (let k = 0; k < kinds.length; k++) {
         const si = kindSource[k]
