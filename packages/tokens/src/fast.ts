@@ -52,7 +52,8 @@ function padState(key: Uint8Array, pad: number): Int32Array {
  */
 class PrekeyedMacs {
   msg = new Uint8Array(4 * BLOCK)
-  private view = new DataView(this.msg.buffer)
+  /** `msg` as a DataView (messages are copied into it a word at a time) */
+  view = new DataView(this.msg.buffer)
   private readonly inner: Int32Array
   private readonly outer: Int32Array
   private readonly engine = new _SHA256() as unknown as Sha256Engine
@@ -286,13 +287,15 @@ function encodeValue(s: string, buf: Uint8Array, pos: number): number {
  * One name source's memo, laid out for the cache. A name's memo key maps to a record number; a record is a row of
  * `head` saying where in `bytes` each field derived from the name has its values (start, end, count) and where the
  * tokens of each kind made from that source alone are (start, end; -1 until first made). `bytes` holds the values as
- * they go into canonical bytes (u16be length, UTF-8), so a message takes a name's value by a byte copy, and a person's
- * name data is a few adjacent cache lines, not a tree of arrays and strings: the memo entries of ~10k names (as objects) do not stay
- * in a core's cache, and waiting on them was ~1.5 µs of a patient's non-MAC time (paired runs with 40 names vs all).
+ * they go into canonical bytes (u16be length, UTF-8), so a message takes a name's value by a copy, and a person's name
+ * data is a few adjacent cache lines, not a tree of arrays and strings: as objects, the entries of ~10k names did not
+ * stay in a core's cache, and waiting on them cost ~1.5 µs of a patient's non-MAC time (paired runs, the same patients
+ * with 40 names against all their names).
  */
 class NameMemo {
   readonly records = new Map<string, number>()
   bytes = new Uint8Array(1 << 16)
+  view = new DataView(this.bytes.buffer)
   used = 0
   head: Int32Array
   private count = 0
@@ -344,6 +347,7 @@ class NameMemo {
     const grown = new Uint8Array(Math.max(this.bytes.length * 2, this.used + n))
     grown.set(this.bytes.subarray(0, this.used))
     this.bytes = grown
+    this.view = new DataView(grown.buffer)
   }
 }
 
@@ -394,23 +398,27 @@ export function createBinaryTokeniser(epochKey: Uint8Array, opts?: { kinds?: rea
   const fieldStamp = new Int32Array(fieldCount).fill(-1)
   /** the person's own field values (not from a memo), encoded as in a memo, from 0 to ownUsed */
   let own = new Uint8Array(256)
+  let ownView = new DataView(own.buffer)
   let ownUsed = 0
   const fBytes: Uint8Array[] = fieldNames.map(() => new Uint8Array(0))
+  const fView: DataView[] = fBytes.map((b) => new DataView(b.buffer))
   const fStart = new Int32Array(fieldCount)
   const fEnd = new Int32Array(fieldCount)
   const fCount = new Int32Array(fieldCount)
 
-  // The kind being tokenised, per field: the bytes its values are in, where the current one starts, and where the
-  // values start and end.
+  // The kind being tokenised, per field: the bytes its values are in (and a DataView of them), where the current one
+  // starts, and where the values start and end.
   const maxFields = Math.max(1, ...kindFields.map((fs) => fs.length))
   const curBytes: Uint8Array[] = new Array<Uint8Array>(maxFields).fill(new Uint8Array(0))
+  const curView: DataView[] = curBytes.map((b) => new DataView(b.buffer))
   const at = new Int32Array(maxFields)
   const first = new Int32Array(maxFields)
   const limit = new Int32Array(maxFields)
   // What the message buffer holds from byte 1: field slot j holds a value at [slotAt[j], slotEnd[j]) for every
   // j < validSlots (the previous message's field count: its padding overwrote what lay past it; 0 at each person and
-  // whenever a memo starts again): the value at slotOff[j] of slotBytes[j]. A message whose field j is the same value at the same place is not written again: the kinds sharing given, family,
-  // DOB and sex, and a kind's combinations, write each value once.
+  // whenever a memo starts again): the value at slotOff[j] of slotBytes[j]. A message whose field j is the same value
+  // at the same place is not written again: the kinds sharing given, family, DOB and sex, and a kind's combinations,
+  // write each value once.
   const slotBytes: Uint8Array[] = new Array<Uint8Array>(maxFields).fill(new Uint8Array(0))
   const slotOff = new Int32Array(maxFields)
   const slotAt = new Int32Array(maxFields)
@@ -465,8 +473,10 @@ export function createBinaryTokeniser(epochKey: Uint8Array, opts?: { kinds?: rea
         const grown = new Uint8Array(Math.max(own.length * 2, room))
         grown.set(own.subarray(0, ownUsed))
         own = grown
+        ownView = new DataView(grown.buffer)
       }
       fBytes[code] = own
+      fView[code] = ownView
       fStart[code] = ownUsed
       for (let i = 0; i < v.length; i++) ownUsed = encodeValue(v[i]!, own, ownUsed)
       fEnd[code] = ownUsed
@@ -476,17 +486,20 @@ export function createBinaryTokeniser(epochKey: Uint8Array, opts?: { kinds?: rea
     const memo = memos[si!]!
     const h = r * memo.stride + fieldCol[code]!
     fBytes[code] = memo.bytes
+    fView[code] = memo.view
     fStart[code] = memo.head[h]!
     fEnd[code] = memo.head[h + 1]!
     fCount[code] = memo.head[h + 2]!
   }
 
-  /** Copies the encoded value at b[off] into the message at `pos`; returns the position after it. */
-  const copyValue = (b: Uint8Array, off: number, pos: number): number => {
-    const n = 2 + ((b[off]! << 8) | b[off + 1]!)
+  /** Copies the encoded value at `off` of `src` into the message at `pos`, a word at a time; returns the end. */
+  const copyValue = (src: DataView, off: number, pos: number): number => {
+    const n = 2 + src.getUint16(off)
     engine.reserve(pos + n)
-    const buf = engine.msg
-    for (let i = 0; i < n; i++) buf[pos + i] = b[off + i]!
+    const dst = engine.view
+    let i = 0
+    for (; i + 4 <= n; i += 4) dst.setUint32(pos + i, src.getUint32(off + i))
+    for (; i < n; i++) dst.setUint8(pos + i, src.getUint8(off + i))
     return pos + n
   }
 
@@ -500,6 +513,7 @@ export function createBinaryTokeniser(epochKey: Uint8Array, opts?: { kinds?: rea
     for (let j = 0; j < m; j++) {
       const code = fs[j]!
       curBytes[j] = fBytes[code]!
+      curView[j] = fView[code]!
       first[j] = at[j] = fStart[code]!
       limit[j] = fEnd[code]!
     }
@@ -516,7 +530,7 @@ export function createBinaryTokeniser(epochKey: Uint8Array, opts?: { kinds?: rea
         slotBytes[j] = b
         slotOff[j] = a
         slotAt[j] = pos
-        pos = copyValue(b, a, pos)
+        pos = copyValue(curView[j]!, a, pos)
         slotEnd[j] = pos
       }
       validSlots = m
@@ -530,9 +544,8 @@ export function createBinaryTokeniser(epochKey: Uint8Array, opts?: { kinds?: rea
       // Next combination: the last field steps to its next value, or back to its first, carrying to the one before.
       let j = m - 1
       for (; j >= 0; j--) {
-        const b = curBytes[j]!
         const a = at[j]!
-        const next = a + 2 + ((b[a]! << 8) | b[a + 1]!)
+        const next = a + 2 + curView[j]!.getUint16(a)
         if (next < limit[j]!) {
           at[j] = next
           break
