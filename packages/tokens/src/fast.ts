@@ -517,7 +517,7 @@ export function createBinaryTokeniser(epochKey: Uint8Array, opts?: { kinds?: rea
       first[j] = at[j] = fStart[code]!
       limit[j] = fEnd[code]!
     }
-    for (;;) {
+    for (let made = 1; ; made++) {
       engine.msg[0] = m
       let pos = 1
       for (let j = 0; j < m; j++) {
@@ -541,6 +541,7 @@ export function createBinaryTokeniser(epochKey: Uint8Array, opts?: { kinds?: rea
         cols.kinds[t] = k
         cols.length++
       }
+      if (made === total) break
       // Next combination: the last field steps to its next value, or back to its first, carrying to the one before.
       let j = m - 1
       for (; j >= 0; j--) {
@@ -552,7 +553,6 @@ export function createBinaryTokeniser(epochKey: Uint8Array, opts?: { kinds?: rea
         }
         at[j] = first[j]!
       }
-      if (j < 0) break
     }
   }
 
