@@ -31,13 +31,16 @@ function copy(buf: Uint8Array, from: number, to: number): Uint8Array {
 }
 
 /**
- * Occurrences of `byte` in [from, to), by a plain loop: bounded (a typed array's indexOf has no end, so counting the
- * quotes of one chunk that way scanned the rest of the held buffer each time, ~2 s per million rows) and without a
- * native call per line feed.
+ * Occurrences of `byte` in [from, to), by Buffer's indexOf (a native byte search) over a view bounded at `to`: a
+ * typed array's own indexOf has no end, so counting the quotes of one chunk that way scanned the rest of the held
+ * buffer each time (~2 s per million rows), and a plain loop over every byte cost ~0.12 µs per row; this is ~4× less
+ * for line feeds (one every ~60 bytes) and ~9× less for quotes (usually none).
  */
 function countByte(buf: Uint8Array, byte: number, from: number, to: number): number {
+  if (to <= from) return 0
+  const view = Buffer.from(buf.buffer, buf.byteOffset + from, to - from)
   let n = 0
-  for (let i = from; i < to; i++) if (buf[i] === byte) n++
+  for (let i = view.indexOf(byte); i !== -1; i = view.indexOf(byte, i + 1)) n++
   return n
 }
 
