@@ -224,6 +224,9 @@ const MEMO_SOURCE: Partial<Record<KeyField, number>> = {
   family_phonetic: 1,
 }
 
+/** The tag of a person's own field values (a memo's are its source's index). */
+const OWN = 3
+
 /** Distinct names remembered per source before a memo starts again (bounds a worker's memory). */
 const MEMO_LIMIT = 1 << 16
 
@@ -390,8 +393,8 @@ export function createBinaryTokeniser(epochKey: Uint8Array, opts?: { kinds?: rea
   const memos = MEMO_SOURCES.map((_, si) => new NameMemo(3 * memoFields[si]!.length + 2 * memoKinds[si]!.length))
 
   // Per person, stamped with the person's number rather than cleared: each source's memo record (-1 when the person's
-  // field cannot be keyed), and each field's values, encoded, at [fStart, fEnd) of fBytes[code]: a memo's bytes, or
-  // the person's own (`own`, for the fields not memoised).
+  // field cannot be keyed), and each field's values, encoded, at [fStart, fEnd) of fView[code]: a memo's bytes (fTag
+  // the source's index), or the person's own (`own`, for the fields not memoised; fTag OWN).
   let person = 0
   const recStamp = new Int32Array(MEMO_SOURCES.length).fill(-1)
   const rec = new Int32Array(MEMO_SOURCES.length)
@@ -400,8 +403,8 @@ export function createBinaryTokeniser(epochKey: Uint8Array, opts?: { kinds?: rea
   let own = new Uint8Array(256)
   let ownView = new DataView(own.buffer)
   let ownUsed = 0
-  const fBytes: Uint8Array[] = fieldNames.map(() => new Uint8Array(0))
-  const fView: DataView[] = fBytes.map((b) => new DataView(b.buffer))
+  const fView: DataView[] = fieldNames.map(() => new DataView(new ArrayBuffer(0)))
+  const fTag = new Int32Array(fieldCount)
   const fStart = new Int32Array(fieldCount)
   const fEnd = new Int32Array(fieldCount)
   const fCount = new Int32Array(fieldCount)
@@ -409,18 +412,18 @@ export function createBinaryTokeniser(epochKey: Uint8Array, opts?: { kinds?: rea
   // The kind being tokenised, per field: the bytes its values are in (and a DataView of them), where the current one
   // starts, and where the values start and end.
   const maxFields = Math.max(1, ...kindFields.map((fs) => fs.length))
-  const curBytes: Uint8Array[] = new Array<Uint8Array>(maxFields).fill(new Uint8Array(0))
-  const curView: DataView[] = curBytes.map((b) => new DataView(b.buffer))
+  const curView: DataView[] = new Array<DataView>(maxFields).fill(new DataView(new ArrayBuffer(0)))
+  const curTag = new Int32Array(maxFields)
   const at = new Int32Array(maxFields)
   const first = new Int32Array(maxFields)
   const limit = new Int32Array(maxFields)
   // What the message buffer holds from byte 1: field slot j holds a value at [slotAt[j], slotEnd[j]) for every
   // j < validSlots (the previous message's field count: its padding overwrote what lay past it; 0 at each person and
-  // whenever a memo starts again): the value at slotOff[j] of slotBytes[j]. A message whose field j is the same value
+  // whenever a memo starts again): the value slotId[j], its offset × 4 + its tag (a memo's bytes keep their offsets
+  // as they grow; the person's own are the person's). A message whose field j is the same value
   // at the same place is not written again: the kinds sharing given, family, DOB and sex, and a kind's combinations,
   // write each value once.
-  const slotBytes: Uint8Array[] = new Array<Uint8Array>(maxFields).fill(new Uint8Array(0))
-  const slotOff = new Int32Array(maxFields)
+  const slotId = new Float64Array(maxFields)
   const slotAt = new Int32Array(maxFields)
   const slotEnd = new Int32Array(maxFields)
   let validSlots = 0
@@ -458,7 +461,7 @@ export function createBinaryTokeniser(epochKey: Uint8Array, opts?: { kinds?: rea
     return r
   }
 
-  /** Makes field `code`'s values for the person ready in fBytes, fStart, fEnd, fCount (once per person). */
+  /** Makes field `code`'s values for the person ready in fView, fTag, fStart, fEnd, fCount (once per person). */
   const prepare = (p: NormalisedPerson, code: number): void => {
     if (fieldStamp[code] === person) return
     fieldStamp[code] = person
@@ -475,8 +478,8 @@ export function createBinaryTokeniser(epochKey: Uint8Array, opts?: { kinds?: rea
         own = grown
         ownView = new DataView(grown.buffer)
       }
-      fBytes[code] = own
       fView[code] = ownView
+      fTag[code] = OWN
       fStart[code] = ownUsed
       for (let i = 0; i < v.length; i++) ownUsed = encodeValue(v[i]!, own, ownUsed)
       fEnd[code] = ownUsed
@@ -485,8 +488,8 @@ export function createBinaryTokeniser(epochKey: Uint8Array, opts?: { kinds?: rea
     }
     const memo = memos[si!]!
     const h = r * memo.stride + fieldCol[code]!
-    fBytes[code] = memo.bytes
     fView[code] = memo.view
+    fTag[code] = si!
     fStart[code] = memo.head[h]!
     fEnd[code] = memo.head[h + 1]!
     fCount[code] = memo.head[h + 2]!
@@ -512,8 +515,8 @@ export function createBinaryTokeniser(epochKey: Uint8Array, opts?: { kinds?: rea
     const kindStart = cols.reserve(total)
     for (let j = 0; j < m; j++) {
       const code = fs[j]!
-      curBytes[j] = fBytes[code]!
       curView[j] = fView[code]!
+      curTag[j] = fTag[code]!
       first[j] = at[j] = fStart[code]!
       limit[j] = fEnd[code]!
     }
@@ -521,14 +524,13 @@ export function createBinaryTokeniser(epochKey: Uint8Array, opts?: { kinds?: rea
       engine.msg[0] = m
       let pos = 1
       for (let j = 0; j < m; j++) {
-        const b = curBytes[j]!
         const a = at[j]!
-        if (j < validSlots && slotAt[j] === pos && slotOff[j] === a && slotBytes[j] === b) {
+        const id = a * 4 + curTag[j]!
+        if (j < validSlots && slotAt[j] === pos && slotId[j] === id) {
           pos = slotEnd[j]!
           continue
         }
-        slotBytes[j] = b
-        slotOff[j] = a
+        slotId[j] = id
         slotAt[j] = pos
         pos = copyValue(curView[j]!, a, pos)
         slotEnd[j] = pos
