@@ -392,13 +392,13 @@ export function createBinaryTokeniser(epochKey: Uint8Array, opts?: { kinds?: rea
   memoKinds.forEach((ks, si) => ks.forEach((k, i) => (kindCol[k] = 3 * memoFields[si]!.length + 2 * i)))
   const memos = MEMO_SOURCES.map((_, si) => new NameMemo(3 * memoFields[si]!.length + 2 * memoKinds[si]!.length))
 
-  // Per person, stamped with the person's number rather than cleared: each source's memo record (-1 when the person's
-  // field cannot be keyed), and each field's values, encoded, at [fStart, fEnd) of fView[code]: a memo's bytes (fTag
-  // the source's index), or the person's own (`own`, for the fields not memoised; fTag OWN).
+  // Per person: each source's memo record (-1 when the person's field cannot be keyed; stamped with the person's
+  // number rather than cleared), and each field's values (made as a person starts), encoded, at [fStart, fEnd) of
+  // fView[code]: a memo's bytes (fTag the source's index), or the person's own (`own`, for the fields not memoised;
+  // fTag OWN).
   let person = 0
   const recStamp = new Int32Array(MEMO_SOURCES.length).fill(-1)
   const rec = new Int32Array(MEMO_SOURCES.length)
-  const fieldStamp = new Int32Array(fieldCount).fill(-1)
   /** the person's own field values (not from a memo), encoded as in a memo, from 0 to ownUsed */
   let own = new Uint8Array(256)
   let ownView = new DataView(own.buffer)
@@ -461,10 +461,8 @@ export function createBinaryTokeniser(epochKey: Uint8Array, opts?: { kinds?: rea
     return r
   }
 
-  /** Makes field `code`'s values for the person ready in fView, fTag, fStart, fEnd, fCount (once per person). */
+  /** Makes field `code`'s values for the person ready in fView, fTag, fStart, fEnd, fCount. */
   const prepare = (p: NormalisedPerson, code: number): void => {
-    if (fieldStamp[code] === person) return
-    fieldStamp[code] = person
     const si = sourceOf[code]
     const r = si === undefined ? -1 : recordOf(p, si)
     if (r < 0) {
@@ -565,10 +563,11 @@ export function createBinaryTokeniser(epochKey: Uint8Array, opts?: { kinds?: rea
         // Stamps from two billion people ago could pass for this one's: start them again.
         person = 0
         recStamp.fill(-1)
-        fieldStamp.fill(-1)
       }
       validSlots = 0
       ownUsed = 0
+      // Every field's values first (all but a rare one are used by some kind): one pass, no check per kind.
+      for (let code = 0; code < fieldCount; code++) prepare(p, code)
       const start = cols.length
       for (let k = 0; k < kinds.length; k++) {
         const si = kindSource[k]
@@ -592,11 +591,7 @@ export function createBinaryTokeniser(epochKey: Uint8Array, opts?: { kinds?: rea
         }
         const fs = kindFields[k]!
         let total = 1
-        for (let j = 0; j < fs.length && total > 0; j++) {
-          const code = fs[j]!
-          prepare(p, code)
-          total *= fCount[code]!
-        }
+        for (let j = 0; j < fs.length && total > 0; j++) total *= fCount[fs[j]!]!
         const from = cols.length
         if (total > 0) tokeniseKind(k, fs, total, cols)
         if (r >= 0) {
