@@ -392,12 +392,9 @@ export function createBinaryTokeniser(epochKey: Uint8Array, opts?: { kinds?: rea
   memoKinds.forEach((ks, si) => ks.forEach((k, i) => (kindCol[k] = 3 * memoFields[si]!.length + 2 * i)))
   const memos = MEMO_SOURCES.map((_, si) => new NameMemo(3 * memoFields[si]!.length + 2 * memoKinds[si]!.length))
 
-  // Per person: each source's memo record (-1 when the person's field cannot be keyed; stamped with the person's
-  // number rather than cleared), and each field's values (made as a person starts), encoded, at [fStart, fEnd) of
-  // fView[code]: a memo's bytes (fTag the source's index), or the person's own (`own`, for the fields not memoised;
-  // fTag OWN).
-  let person = 0
-  const recStamp = new Int32Array(MEMO_SOURCES.length).fill(-1)
+  // Per person, made as the person starts: each source's memo record (-1 when the person's field cannot be keyed), and
+  // each field's values, encoded, at [fStart, fEnd) of fView[code]: a memo's bytes (fTag the source's index), or the
+  // person's own (`own`, for the fields not memoised; fTag OWN).
   const rec = new Int32Array(MEMO_SOURCES.length)
   /** the person's own field values (not from a memo), encoded as in a memo, from 0 to ownUsed */
   let own = new Uint8Array(256)
@@ -430,7 +427,6 @@ export function createBinaryTokeniser(epochKey: Uint8Array, opts?: { kinds?: rea
 
   /** The person's record in source si's memo (made, with all the source's fields, when the name is first met), or -1. */
   const recordOf = (p: NormalisedPerson, si: number): number => {
-    if (recStamp[si] === person) return rec[si]!
     const source = MEMO_SOURCES[si]!
     const key = memoKey(p, source)
     let r = -1
@@ -456,15 +452,13 @@ export function createBinaryTokeniser(epochKey: Uint8Array, opts?: { kinds?: rea
         memo.records.set(key, r)
       }
     }
-    rec[si] = r
-    recStamp[si] = person
     return r
   }
 
   /** Makes field `code`'s values for the person ready in fView, fTag, fStart, fEnd, fCount. */
   const prepare = (p: NormalisedPerson, code: number): void => {
     const si = sourceOf[code]
-    const r = si === undefined ? -1 : recordOf(p, si)
+    const r = si === undefined ? -1 : rec[si]!
     if (r < 0) {
       // Not from a memo: encoded once into the person's own bytes, then copied into each message like a memo's value.
       const v = fieldValues(p, fieldNames[code]!)
@@ -559,19 +553,16 @@ export function createBinaryTokeniser(epochKey: Uint8Array, opts?: { kinds?: rea
   return {
     kinds,
     tokenise(p, cols) {
-      if (++person === 0x7fffffff) {
-        // Stamps from two billion people ago could pass for this one's: start them again.
-        person = 0
-        recStamp.fill(-1)
-      }
       validSlots = 0
       ownUsed = 0
-      // Every field's values first (all but a rare one are used by some kind): one pass, no check per kind.
+      // The person's records and every field's values first (all but a rare field are used by some kind): one pass,
+      // nothing checked per kind.
+      for (let si = 0; si < rec.length; si++) rec[si] = recordOf(p, si)
       for (let code = 0; code < fieldCount; code++) prepare(p, code)
       const start = cols.length
       for (let k = 0; k < kinds.length; k++) {
         const si = kindSource[k]
-        const r = si === undefined ? -1 : recordOf(p, si)
+        const r = si === undefined ? -1 : rec[si]!
         if (r >= 0) {
           // Tokens of a kind made from this name alone, when made before.
           const memo = memos[si!]!
