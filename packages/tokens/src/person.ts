@@ -1,6 +1,6 @@
 // normalisePerson: every field rule applied to one raw record, with issues that name the field and never the value.
 import { EARLIEST_BIRTH_YEAR, daysInMonth, isoDate, normaliseDateOfBirth, type DobProblem } from './date-of-birth.js'
-import { canonicalGivenNames, normaliseFamilyName, normaliseGivenName, type FamilyName } from './names.js'
+import { canonicalGivenNames, normaliseFamilyName, normaliseGivenName } from './names.js'
 import { nhsCheckDigit, normaliseNhsNumber, type FieldResult, type NhsNumberProblem } from './nhs-number.js'
 import { normalisePostcode, type PostcodeProblem } from './postcode.js'
 import { normaliseSex, type Sex, type SexProblem } from './sex.js'
@@ -78,7 +78,7 @@ export function normalisePerson(raw: RawPerson, opts?: { today?: Date }): { pers
   const given = raw.given_name == null ? null : memoised(givenMemo, raw.given_name, givenEntry)
   if (given === null && hasText(raw.given_name)) warn(issues, 'given_name', 'no_letters', 'given name has no letters after titles are removed; treated as absent')
 
-  const family = raw.family_name == null ? null : memoised(familyMemo, raw.family_name, normaliseFamilyName)
+  const family = raw.family_name == null ? null : memoised(familyMemo, raw.family_name, familyEntry)
   if (family === null && hasText(raw.family_name)) warn(issues, 'family_name', 'no_letters', 'family name has no letters; treated as absent')
 
   const dob = dateOfBirth(raw.date_of_birth, opts?.today ?? new Date())
@@ -95,7 +95,7 @@ export function normalisePerson(raw: RawPerson, opts?: { today?: Date }): { pers
     given_name: given === null ? null : given.name,
     given_canonical: given === null ? [] : copyOf(formalNames(given, sex.ok ? sex.value : null)),
     family_name: family?.full ?? null,
-    family_parts: family === null || family.parts.length === 0 ? [] : [...family.parts],
+    family_parts: family === null ? [] : copyOf(family.parts),
     date_of_birth: dob.ok ? dob.value : null,
     sex: sex.ok ? sex.value : null,
     postcode: postcode.ok ? postcode.value : null,
@@ -111,7 +111,7 @@ function warn(issues: FieldIssue[], field: PersonField, code: string, message: s
  * Names and dates repeat heavily in a population (a few thousand given names, tens of thousands of family names and
  * dates), so a bulk import normalises each distinct text once; sex codes are a handful of texts. The memos are bounded
  * (cleared when full) and hold only what the pure functions return for a text (for a given name, also its formal
- * names for each sex, which saves a person a second lookup among thousands: ~50 ns in an import); a memoised FamilyName
+ * names for each sex, which saves a person a second lookup among thousands: ~50 ns in an import); a memoised family name
  * or list is never handed out itself (it is copied).
  */
 const MEMO_LIMIT = 1 << 15
@@ -123,7 +123,12 @@ interface GivenEntry {
   female: readonly string[]
 }
 const givenMemo = new Map<string, GivenEntry | null>()
-const familyMemo = new Map<string, FamilyName | null>()
+/** a family name normalised (its parts NONE when it has one) */
+interface FamilyEntry {
+  full: string
+  parts: readonly string[]
+}
+const familyMemo = new Map<string, FamilyEntry | null>()
 const sexMemo = new Map<string, FieldResult<Sex, SexProblem>>()
 const dobMemo = new Map<string, FieldResult<string, DobProblem>>()
 /** the UTC day (days since 1970) the date memo holds answers for, and that day as yyyy-mm-dd */
@@ -133,7 +138,21 @@ let dobMemoToday = ''
 function givenEntry(raw: string): GivenEntry | null {
   const name = normaliseGivenName(raw)
   if (name === null) return null
-  return { name, either: canonicalGivenNames(name, null), male: canonicalGivenNames(name, 'M'), female: canonicalGivenNames(name, 'F') }
+  return { name, either: listed(canonicalGivenNames(name, null)), male: listed(canonicalGivenNames(name, 'M')), female: listed(canonicalGivenNames(name, 'F')) }
+}
+
+function familyEntry(raw: string): FamilyEntry | null {
+  const family = normaliseFamilyName(raw)
+  return family === null ? null : { full: family.full, parts: listed(family.parts) }
+}
+
+/**
+ * An empty list memoised as NONE, so copyOf tells it without reading the list (most names have no formal names and
+ * one part; a memo's lists lie all over the heap, and reading one cost a cache miss per person).
+ */
+const NONE: readonly string[] = Object.freeze([])
+function listed(xs: readonly string[]): readonly string[] {
+  return xs.length === 0 ? NONE : xs
 }
 
 /** canonicalGivenNames(entry.name, sex), memoised with the entry */
@@ -145,7 +164,7 @@ function formalNames(entry: GivenEntry, sex: Sex | null): readonly string[] {
 
 /** A person's own copy of a memoised list (a person is plain data its holder may change). */
 function copyOf(xs: readonly string[]): string[] {
-  return xs.length === 0 ? [] : [...xs]
+  return xs === NONE ? [] : [...xs]
 }
 
 function memoised<T>(memo: Map<string, T>, raw: string, f: (raw: string) => T): T {
