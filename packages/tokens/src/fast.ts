@@ -3,10 +3,11 @@
  * createTokeniser, bit for bit: HMAC-SHA256(k_kind, canonical_bytes) truncated to 16 bytes. What makes it fast is
  * per-call overhead, not SHA-256: the HMAC key's inner and outer pad blocks are compressed once per kind, so a token is
  * the compression of its message block(s) from the inner state plus one compression from the outer state, run by
- * @noble/hashes' own SHA-256 engine. Canonical bytes are written straight into the engine's block buffer, each key
- * prefix once for all the combinations that share it, and the values derived from a name (phonetic codes,
- * one-deletion variants, the known-name check) are memoised per tokeniser, since names repeat heavily in a population:
- * no allocation per token. Measured against node:crypto createHmac and the plain noble `hmac` in bench/tokens.ts; the
+ * @noble/hashes' own SHA-256 engine. Canonical bytes are copied straight into the engine's block buffer from values
+ * already encoded, each key prefix once for all the combinations that share it: the values derived from a name
+ * (phonetic codes, one-deletion variants, the known-name check) are memoised per tokeniser in a compact byte table
+ * (NameMemo), since names repeat heavily in a population, and a person's other values are encoded once per person.
+ * No allocation per token. Measured against node:crypto createHmac and the plain noble `hmac` in bench/tokens.ts; the
  * reference (`createTokeniser(..., { impl: 'noble' })`) is what the vectors check, and test/fast.test.ts checks this
  * path equals it on the vectors and on random people.
  */
@@ -406,8 +407,8 @@ export function createBinaryTokeniser(epochKey: Uint8Array, opts?: { kinds?: rea
   const fEnd = new Int32Array(fieldCount)
   const fCount = new Int32Array(fieldCount)
 
-  // The kind being tokenised, per field: the bytes its values are in (and a DataView of them), where the current one
-  // starts, and where the values start and end.
+  // The kind being tokenised, per field: the bytes its values are in and their tag, where the current value starts,
+  // and where the values start and end.
   const maxFields = Math.max(1, ...kindFields.map((fs) => fs.length))
   const curView: DataView[] = new Array<DataView>(maxFields).fill(new DataView(new ArrayBuffer(0)))
   const curTag = new Int32Array(maxFields)
@@ -417,9 +418,8 @@ export function createBinaryTokeniser(epochKey: Uint8Array, opts?: { kinds?: rea
   // What the message buffer holds from byte 1: field slot j holds a value at [slotAt[j], slotEnd[j]) for every
   // j < validSlots (the previous message's field count: its padding overwrote what lay past it; 0 at each person and
   // whenever a memo starts again): the value slotId[j], its offset × 4 + its tag (a memo's bytes keep their offsets
-  // as they grow; the person's own are the person's). A message whose field j is the same value
-  // at the same place is not written again: the kinds sharing given, family, DOB and sex, and a kind's combinations,
-  // write each value once.
+  // as they grow; the person's own are the person's). A message whose field j is the same value at the same place is
+  // not written again: the kinds sharing given, family, DOB and sex, and a kind's combinations, write each value once.
   const slotId = new Float64Array(maxFields)
   const slotAt = new Int32Array(maxFields)
   const slotEnd = new Int32Array(maxFields)
