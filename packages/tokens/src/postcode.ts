@@ -3,22 +3,22 @@ import type { FieldResult } from './nhs-number.js'
 
 export type PostcodeProblem = 'invalid_format' | 'pseudo_postcode' | 'no_fixed_abode'
 
-/**
- * Outward code (A9, A99, A9A, AA9, AA99, AA9A) then inward code (9AA), letters restricted as Royal Mail issues them
- * (the well-known UK Government Data Standards pattern), plus the special GIR 0AA.
- */
-const POSTCODE = /^(?:([A-PR-UWYZ][0-9][0-9A-HJKPSTUW]?|[A-PR-UWYZ][A-HK-Y][0-9][0-9ABEHMNPRVWXY]?)([0-9][ABD-HJLNP-UW-Z]{2})|(GIR)(0AA))$/
+/** Outward code (A9, A99, A9A, AA9, AA99, AA9A) and inward code (9AA), letters restricted as Royal Mail issues them. */
+const OUTWARD = '[A-PR-UWYZ][0-9][0-9A-HJKPSTUW]?|[A-PR-UWYZ][A-HK-Y][0-9][0-9ABEHMNPRVWXY]?'
+const INWARD = '[0-9][ABD-HJLNP-UW-Z]{2}'
+
+/** The well-known UK Government Data Standards pattern over a compacted postcode, plus the special GIR 0AA. */
+const POSTCODE = new RegExp(`^(?:(${OUTWARD})(${INWARD})|(GIR)(0AA))$`)
 
 /**
  * POSTCODE written as normalisePostcode writes it, "OUTWARD INWARD": a text it matches is its own normal form unless
  * its letters spell a no-fixed-abode phrase ("N1 0FA" spells NFA). Its outward code never starts ZZ99 (the pattern's
  * second letter is never Z), and its inward code is the last three characters either way, so the split is the same.
  */
-const NORMAL_POSTCODE = /^(?:(?:[A-PR-UWYZ][0-9][0-9A-HJKPSTUW]?|[A-PR-UWYZ][A-HK-Y][0-9][0-9ABEHMNPRVWXY]?) [0-9][ABD-HJLNP-UW-Z]{2}|GIR 0AA)$/
+const NORMAL_POSTCODE = new RegExp(`^(?:(?:${OUTWARD}) ${INWARD}|GIR 0AA)$`)
 
-/** Free-text ways of saying "no fixed abode", compared after upper-casing and dropping everything but letters. */
-const NO_FIXED_ABODE: ReadonlySet<string> = new Set(['NFA', 'NOFIXEDABODE', 'NOFIXEDADDRESS', 'HOMELESS'])
-const NO_FIXED_ABODE_PHRASES: readonly string[] = [...NO_FIXED_ABODE]
+/** Free-text ways of saying "no fixed abode", compared on the capital letters alone (spellsNoFixedAbode). */
+const NO_FIXED_ABODE_PHRASES: readonly string[] = ['NFA', 'NOFIXEDABODE', 'NOFIXEDADDRESS', 'HOMELESS']
 
 /** Upper-cases and removes every space, so "st4 7ab", "ST47AB" and " ST4  7AB " compare equal. */
 export function compactPostcode(raw: string): string {
@@ -36,7 +36,7 @@ export function normalisePostcode(raw: string | null | undefined): FieldResult<s
   if (NORMAL_POSTCODE.test(raw) && !spellsNoFixedAbode(raw)) return { ok: true, value: raw }
   const compact = compactPostcode(raw.trim())
   if (compact === '') return { ok: true, value: null }
-  if (NO_FIXED_ABODE.has(compact.replace(/[^A-Z]/g, ''))) return { ok: false, problem: 'no_fixed_abode' }
+  if (spellsNoFixedAbode(compact)) return { ok: false, problem: 'no_fixed_abode' }
   if (compact.startsWith('ZZ99')) return { ok: false, problem: 'pseudo_postcode' }
   const m = POSTCODE.exec(compact)
   if (!m) return { ok: false, problem: 'invalid_format' }
@@ -45,7 +45,7 @@ export function normalisePostcode(raw: string | null | undefined): FieldResult<s
   return { ok: true, value: `${outward} ${inward}` }
 }
 
-/** Whether the capital letters of `s`, in order, spell a NO_FIXED_ABODE phrase (its letters-only test, no new string). */
+/** Whether the capital letters of `s`, and nothing else of it, spell a NO_FIXED_ABODE_PHRASES phrase (no new string). */
 function spellsNoFixedAbode(s: string): boolean {
   for (const phrase of NO_FIXED_ABODE_PHRASES) {
     let n = 0
