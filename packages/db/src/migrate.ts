@@ -29,11 +29,26 @@ export async function migrateToLatest(db: Kysely<any>, service: string, root = M
   // Name the schema explicitly: otherwise kysely may find a migration table of another schema on the
   // search path (another service's or another test's) and think this one is migrated.
   const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db)
-  const migrator = new Migrator({ db, provider: new SqlFileMigrationProvider(path.join(root, service)), migrationTableSchema: rows[0]!.schema, allowUnorderedMigrations: true })
-  const { error, results } = await migrator.migrateToLatest()
-  const failed = results?.find((r) => r.status === 'Error')
-  if (error) {
+  const schema = rows[0]!.schema
+  const migrator = new Migrator({ db, provider: new SqlFileMigrationProvider(path.join(root, service)), migrationTableSchema: schema, allowUnorderedMigrations: true })
+  for (let attempt = 1; ; attempt++) {
+    const { error, results } = await migrator.migrateToLatest()
+    if (!error) return
+    // kysely looks for its tables among every schema's (pg_get_serial_sequence over the whole catalogue), so another
+    // session dropping its own schema meanwhile fails the look-up; nothing was migrated (each run is one transaction),
+    // so it is run again.
+    if (attempt < MIGRATE_ATTEMPTS && isOtherSchemaDropped(error, schema)) continue
+    const failed = results?.find((r) => r.status === 'Error')
     const reason = error instanceof Error ? error.message : String(error)
     throw new Error(`migration ${failed?.migrationName ?? '(unknown)'} of ${service} failed: ${reason}`)
   }
+}
+
+const MIGRATE_ATTEMPTS = 3
+
+/** Whether a migration error is PostgreSQL's "schema … does not exist" (3F000) for a schema other than `own`. */
+export function isOtherSchemaDropped(error: unknown, own: string): boolean {
+  if (!(error instanceof Error) || (error as { code?: unknown }).code !== '3F000') return false
+  const m = /^schema "(.+)" does not exist$/.exec(error.message)
+  return m !== null && m[1] !== own
 }
