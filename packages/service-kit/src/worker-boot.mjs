@@ -13,3 +13,6 @@ const PRELOAD = ['typebox', 'ajv', 'ajv-formats', 'kysely', 'csv-parse', 'json-c
 await Promise.allSettled(PRELOAD.map((m) => import(m)))
 register()
 await import(workerData.entry)
+// Loaded: tell startWorker (workerLoaded), on the port made for it.
+workerData.loaded.postMessage('loaded')
+workerData.loaded.close()

@@ -74,7 +74,9 @@ export const councilApp = fp(
     // ledger once it is reachable: at start-up, and again with each scheduled run until it succeeds.
     const ledgerIsas = () => ledgerPendingIsaVersions(isaDb, now, recordIsa).catch((e: unknown) => app.log.error({ err: e }, 'ISA version not yet in the ledger; will retry'))
     app.addHook('onReady', async () => {
-      if (opts.warmWorkers) warmTokenisers()
+      // A long-running service is ready when its workers are: its first large exchange does not share the cores with
+      // compiling them.
+      if (opts.warmWorkers) await warmTokenisers()
       await ledgerIsas()
     })
     const sweep = setInterval(() => {

@@ -20,7 +20,7 @@ describe('warming the tokenising workers', () => {
     const pop = generatePopulation({ seed: 4, patients: 50, candidates: WORKER_THRESHOLD + 100, tier: 'realistic' })
     const persons = pop.candidates.map((c) => JSON.stringify(normalisePerson(c).person))
     const job = { epochKey: new Uint8Array(32).fill(5), kinds: MATCH_KEYS, refs: persons.map(() => randomBytes(16).toString('base64url')), persons }
-    warmTokenisers(2)
+    void warmTokenisers(2)
     const two = await tokeniseRowsParallel(job, { threads: 2 })
     const one = tokeniseRows(job)
     expect(Buffer.from(joinRows(two.slices)).toString('utf8')).toBe(Buffer.from(one.bytes).toString('utf8'))

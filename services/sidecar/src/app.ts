@@ -87,7 +87,9 @@ export const sidecarApp = fp(
     // ledger once it is reachable: at start-up, and again with each sweep until it succeeds.
     const ledgerIsas = () => ledgerPendingIsaVersions(isaDb, now, recordIsa).catch((e: unknown) => app.log.error({ err: e }, 'ISA version not yet in the ledger; will retry'))
     app.addHook('onReady', async () => {
-      if (opts.warmWorkers) importPool().warm()
+      // A long-running side-car is ready when its import workers are: its first import does not share the cores with
+      // compiling them.
+      if (opts.warmWorkers) await importPool().warm()
       await ledgerIsas()
     })
     // Held tokens must not outlive the approval window even when nobody opens the console.

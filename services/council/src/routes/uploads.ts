@@ -49,7 +49,7 @@ export async function uploadRoutes(app: FastifyInstance, { ctx }: { ctx: Council
       const id = randomUUID()
       await ctx.db.transaction().execute((trx) => store.insertUpload(trx, { id, digest, filename, by: req.user!.name, file }))
       req.log.info({ upload: id, rows: file.summary }, 'candidate list stored')
-      if (file.summary.accepted >= WORKER_THRESHOLD) warmTokenisers()
+      if (file.summary.accepted >= WORKER_THRESHOLD) void warmTokenisers()
       return reply.status(201).send({ upload_id: id, filename, duplicate: false, summary: file.summary, rows: await store.uploadReport(ctx.db, id) })
     },
   )

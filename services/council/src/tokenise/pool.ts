@@ -6,7 +6,7 @@
  */
 import { availableParallelism } from 'node:os'
 import type { Worker } from 'node:worker_threads'
-import { startWorker } from '@healthflag/service-kit'
+import { startWorker, workerLoaded } from '@healthflag/service-kit'
 import { tokeniseRows, type RowsJob, type RowsResult } from './rows.js'
 import { warmUpJob } from './warm-up.js'
 
@@ -30,18 +30,23 @@ function spawn(): Worker {
 }
 
 /**
- * Starts the workers ahead of need (a worker loads the tokeniser's sources first, ~1–2 s here): called when a list
- * large enough to use them is uploaded, so its exchange does not wait for them.
+ * Starts the workers ahead of need (a worker loads the tokeniser's sources first, ~1–2 s here): at start-up of a
+ * long-running council service (which waits for it), and when a list large enough to use them is uploaded, so its
+ * exchange does not wait for them (not waited for there).
  */
-export function warmTokenisers(threads = availableParallelism()): void {
+export async function warmTokenisers(threads = availableParallelism()): Promise<void> {
   if (idle.length + busy >= threads) return
   // One warm-up job for all (made once); each new worker runs it before anything sent after it, and does not answer it.
   const job = warmUpJob()
+  const started: Worker[] = []
   while (idle.length + busy < threads) {
     const worker = spawn()
     worker.postMessage(job)
     idle.push(worker)
+    started.push(worker)
   }
+  // Resolves when the new workers have loaded their sources (a failed start is dropped by spawn's error handler).
+  await Promise.allSettled(started.map((w) => workerLoaded(w)))
 }
 
 function runOn(job: RowsJob): Promise<RowsResult> {

@@ -4,7 +4,7 @@
  */
 import { availableParallelism } from 'node:os'
 import type { Worker } from 'node:worker_threads'
-import { startWorker } from '@healthflag/service-kit'
+import { startWorker, workerLoaded } from '@healthflag/service-kit'
 import { HealthflagError, type ErrorCode } from '@healthflag/protocol'
 import type { ChunkJob, ChunkResult, ChunkSettings, SerialisedError } from './chunk-work.js'
 
@@ -47,11 +47,14 @@ export class ChunkPool {
   }
 
   /**
-   * Starts every worker now rather than in the first import (each loads the tokeniser's sources, ~1.8 s of CPU here):
-   * a long-running side-car does this at start-up, so an import's wall time is the import's own work.
+   * Starts every worker now rather than in the first import (each loads the tokeniser's sources, ~1.5 s of CPU here,
+   * plus as much again on its loader thread): a long-running side-car does this at start-up and waits for it, so an
+   * import's wall time is the import's own work. Resolves when every worker has loaded; a worker that fails to start
+   * is not an error here (the pool starts another for the next chunk, and that one reports).
    */
-  warm(): void {
+  async warm(): Promise<void> {
     while (this.slots.length < this.size) this.spawn()
+    await Promise.allSettled(this.slots.map((s) => workerLoaded(s.worker)))
   }
 
   /** Forgets an import's settings (its key) in every worker. */
