@@ -114,32 +114,23 @@ export async function importIndex(ctx: SidecarContext, isa: IsaVersion, source: 
   const load = new Loader(ctx, version.id)
   try {
     await failStaleLoads(ctx.db, [...mine])
-    const inFlight = new Map<number, Promise<ChunkResult>>()
-    const sizes = new Map<number, number>()
     const limit = pool ? pool.size * 2 : 1
-    let next = 0
-    let seq = 0
     let bytesDone = 0
-    const drainOne = async (): Promise<void> => {
-      const result = await inFlight.get(next)!
-      inFlight.delete(next)
-      bytesDone += sizes.get(next)!
-      sizes.delete(next)
-      next++
+    const drain = new OrderedDrain(async (result, bytes) => {
+      bytesDone += bytes
       await load.add(result)
       progress.update({ rows_read: load.rowsRead, patients_loaded: load.patients, rows_rejected: load.rejected, bytes_read: bytesDone })
-    }
+    })
+    let seq = 0
     const chunks = splitCsv(input, { targetBytes: chunkBytes, onBytes: (piece) => digest.update(piece) })
     for await (const chunk of chunks) {
+      drain.check()
       const job: ChunkJob = { seq, header: chunk.header, headerLines: chunk.headerLines, body: chunk.body, firstLine: chunk.firstLine }
-      sizes.set(seq, chunk.body.length)
-      const run = pool ? pool.run(settings, job) : processChunk(settings, job)
-      run.catch(() => undefined) // awaited in order by drainOne; this only keeps an early failure from going unhandled
-      inFlight.set(seq, run)
+      drain.track(seq, chunk.body.length, pool ? pool.run(settings, job) : processChunk(settings, job))
       seq++
-      while (inFlight.size >= limit) await drainOne()
+      await drain.room(seq, limit)
     }
-    while (inFlight.size > 0) await drainOne()
+    await drain.room(seq, 1)
     await load.finish()
     if (load.rowsRead === 0) throw errors.fileEmpty('The patient index file has no rows.')
 
@@ -170,6 +161,70 @@ export async function importIndex(ctx: SidecarContext, isa: IsaVersion, source: 
   // Build the new version's in-memory index now rather than in the first exchange that needs it.
   ctx.indexes.live().catch(() => undefined)
   return { version_id: version.id, as_of: opts.asOf, rows_read: load.rowsRead, patients_loaded: load.patients, rows_rejected: load.rejected, rejects: load.rejects, key_kcv: kcv }
+}
+
+/**
+ * Stores chunk results in file order as they complete, while later chunks are still read and worked on: a result is
+ * stored once it and every chunk before it are done, so progress moves even while a slow upload is still arriving. A
+ * failure is reported in file order too (the first failing chunk of the file, not the first to fail), and nothing
+ * after it is stored.
+ */
+class OrderedDrain {
+  private next = 0
+  private readonly done = new Map<number, { result: ChunkResult; bytes: number } | { error: unknown }>()
+  private chain: Promise<void> = Promise.resolve()
+  private failure: { error: unknown } | undefined
+  private waiters: (() => void)[] = []
+
+  constructor(private readonly store: (result: ChunkResult, bytes: number) => Promise<void>) {}
+
+  track(seq: number, bytes: number, run: Promise<ChunkResult>): void {
+    run.then(
+      (result) => this.settle(seq, { result, bytes }),
+      (error: unknown) => this.settle(seq, { error }),
+    )
+  }
+
+  /** Throws the failure, if a chunk has failed. */
+  check(): void {
+    if (this.failure) throw this.failure.error
+  }
+
+  /** Waits until fewer than `limit` of the `submitted` chunks are unstored; throws the first failure. */
+  async room(submitted: number, limit: number): Promise<void> {
+    for (;;) {
+      this.check()
+      if (submitted - this.next < limit) return
+      await new Promise<void>((resolve) => this.waiters.push(resolve))
+    }
+  }
+
+  private settle(seq: number, outcome: { result: ChunkResult; bytes: number } | { error: unknown }): void {
+    this.done.set(seq, outcome)
+    this.chain = this.chain.then(() => this.storeReady())
+  }
+
+  private async storeReady(): Promise<void> {
+    while (!this.failure && this.done.has(this.next)) {
+      const outcome = this.done.get(this.next)!
+      this.done.delete(this.next)
+      try {
+        if ('error' in outcome) throw outcome.error
+        await this.store(outcome.result, outcome.bytes)
+      } catch (e) {
+        this.failure = { error: e }
+        this.done.clear()
+      }
+      this.next++
+      this.wake()
+    }
+  }
+
+  private wake(): void {
+    const waiting = this.waiters
+    this.waiters = []
+    for (const w of waiting) w()
+  }
 }
 
 interface HeldPatient {

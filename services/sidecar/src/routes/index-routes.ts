@@ -1,3 +1,4 @@
+import type { Readable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
 import { Type, type Static } from 'typebox'
 import { ErrorBody, errors } from '@healthflag/protocol'
@@ -50,12 +51,19 @@ const IndexVersionView = Type.Object(
   { additionalProperties: false },
 )
 
+/** The body types an extract may be sent as (the side-car's other routes keep the buffering parser for them). */
+const CSV_TYPES = ['text/csv', 'application/octet-stream', 'text/plain']
+
 export async function indexRoutes(app: FastifyInstance, { ctx, isaId }: { ctx: SidecarContext; isaId: string }): Promise<void> {
+  // The extract is read as it arrives, not gathered first: memory stays bounded by the chunks in flight whatever the
+  // file's size, and the workers start on the first megabytes while the rest is still on the wire. (In this plugin
+  // only: the parser the app registered for these types is replaced here, for these routes.)
+  app.removeContentTypeParser(CSV_TYPES)
+  app.addContentTypeParser(CSV_TYPES, (_req, payload, done) => done(null, payload))
   app.post(
     '/v1/index',
     {
       config: { roles: ['ig_officer', 'admin'] },
-      bodyLimit: 2 * 1024 * 1024 * 1024 - 1,
       schema: {
         summary: 'Import the patient index extract (CSV body); becomes live atomically when fully loaded',
         querystring: Type.Object({ as_of: Type.Optional(Type.String({ format: 'date' })) }),
@@ -63,12 +71,23 @@ export async function indexRoutes(app: FastifyInstance, { ctx, isaId }: { ctx: S
       },
     },
     async (req, reply) => {
-      const body = req.body
-      if (!Buffer.isBuffer(body) || body.length === 0) throw errors.fileEmpty('Send the patient index as the request body with Content-Type: text/csv.')
+      const body = req.body as (AsyncIterable<Uint8Array> & Readable) | undefined
+      const declared = req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length'])
+      if (!body || typeof body[Symbol.asyncIterator] !== 'function' || declared === 0) throw errors.fileEmpty('Send the patient index as the request body with Content-Type: text/csv.')
       const isa = await isaInEffect(ctx.isaDb, isaId, ctx.now())
       if (!isa) throw errors.isaUnknown('No ISA is registered on this side-car; register it first.')
       const asOf = (req.query as { as_of?: string }).as_of ?? ctx.now().toISOString().slice(0, 10)
-      const report = await importIndex(ctx, isa, new Uint8Array(body.buffer, body.byteOffset, body.byteLength), { asOf })
+      let report
+      try {
+        // Not destroyed when the import stops reading early (a refused file): destroying the request would take the
+        // connection, and the answer with it.
+        const source = body.iterator({ destroyOnReturn: false })
+        report = await importIndex(ctx, isa, source, { asOf, ...(declared !== undefined && Number.isSafeInteger(declared) ? { sizeBytes: declared } : {}) })
+      } catch (e) {
+        // The rest of a refused upload is read and dropped, so that a client still sending can finish and read the answer.
+        body.resume()
+        throw e
+      }
       req.log.info({ version: report.version_id, loaded: report.patients_loaded, rejected: report.rows_rejected }, 'patient index loaded')
       return reply.status(201).send(report)
     },
