@@ -10,7 +10,7 @@ import { createTestTarget, testDatabaseKind } from '@healthflag/db'
 import { takePhases, tracePhases } from '@healthflag/protocol'
 import { startStack } from '../scripts/lib/stack.js'
 import { api, type ImportReport } from '../scripts/lib/client.js'
-import { emit, percentile, round, rssSampler } from './lib/figures.js'
+import { cpuBreakdown, emit, percentile, round, rssSampler } from './lib/figures.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -77,10 +77,12 @@ try {
   const rssBefore = Math.round(process.memoryUsage.rss() / 2 ** 20)
   const cpu0 = process.cpuUsage()
   const rss = rssSampler()
+  const breakdown = cpuBreakdown()
   const t0 = performance.now()
   const report = await importFile(args.patients)
   const wall = (performance.now() - t0) / 1000
   const cpu = process.cpuUsage(cpu0)
+  const cpuWhere = breakdown.stop()
   const peak = rss.stop()
   const layout = await (stack.sidecar as unknown as { healthflagDb: { selectFrom(t: string): any } }).healthflagDb
     .selectFrom('index_layout')
@@ -102,6 +104,7 @@ try {
     cpu_s: round((cpu.user + cpu.system) / 1e6),
     peak_rss_mib: peak,
     rss_before_mib: rssBefore,
+    ...(cpuWhere ? { cpu_where: cpuWhere } : {}),
   })
 
   if (args.candidates) {

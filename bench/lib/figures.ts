@@ -1,4 +1,5 @@
 // One JSON line per figure on stdout, each with the machine it was measured on.
+import { readFileSync, readdirSync } from 'node:fs'
 import { availableParallelism, cpus, loadavg } from 'node:os'
 
 export function machine(): { cores: number; cpu: string; node: string; load1: number } {
@@ -29,3 +30,61 @@ export function percentile(xs: readonly number[], p: number): number {
 }
 
 export const round = (x: number, digits = 3): number => Math.round(x * 10 ** digits) / 10 ** digits
+
+/**
+ * Where a timed section's CPU went, read from Linux's /proc (undefined elsewhere): this process's main thread and each
+ * of its other threads (import workers, V8's helper threads, loader threads), the PostgreSQL server's processes
+ * (backends included) and the whole machine's busy and idle core-seconds. Call before, then `stop()` after.
+ */
+export function cpuBreakdown(): { stop(): Record<string, unknown> | undefined } {
+  const TICK = 100 // USER_HZ
+  const ticks = (stat: string): number => {
+    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+    return Number(f[11]) + Number(f[12]) // utime + stime
+  }
+  const read = (path: string): string | undefined => {
+    try {
+      return readFileSync(path, 'utf8')
+    } catch {
+      return undefined
+    }
+  }
+  const snapshot = () => {
+    const threads = new Map<string, number>()
+    for (const t of safeDir('/proc/self/task')) {
+      const s = read(`/proc/self/task/${t}/stat`)
+      if (s) threads.set(t, ticks(s))
+    }
+    const postgres = new Map<string, number>()
+    for (const p of safeDir('/proc')) {
+      if (!/^\d+$/.test(p)) continue
+      const s = read(`/proc/${p}/stat`)
+      if (s?.includes('(postgres)')) postgres.set(p, ticks(s))
+    }
+    const cpu = (read('/proc/stat') ?? '').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number)
+    return { threads, postgres, busy: cpu[0]! + cpu[1]! + cpu[2]! + cpu[5]! + cpu[6]!, idle: cpu[3]! + cpu[4]! }
+  }
+  if (!read('/proc/self/stat')) return { stop: () => undefined }
+  const before = snapshot()
+  return {
+    stop() {
+      const after = snapshot()
+      const delta = (a: Map<string, number>, b: Map<string, number>) => [...a].map(([k, v]) => [k, v - (b.get(k) ?? 0)] as const)
+      const threads = delta(after.threads, before.threads)
+      const main = threads.find(([t]) => t === String(process.pid))?.[1] ?? 0
+      const others = threads.filter(([t, v]) => t !== String(process.pid) && v > 0).map(([, v]) => v).sort((a, b) => b - a)
+      // A PostgreSQL backend that ended within the section is not counted (the bench's connections outlive it).
+      const pg = delta(after.postgres, before.postgres).reduce((s, [, v]) => s + v, 0)
+      const s = (t: number) => round(t / TICK, 2)
+      return { main_thread_s: s(main), other_threads_s: others.map(s), postgres_s: s(pg), machine_busy_s: s(after.busy - before.busy), machine_idle_s: s(after.idle - before.idle) }
+    },
+  }
+}
+
+function safeDir(path: string): string[] {
+  try {
+    return readdirSync(path)
+  } catch {
+    return []
+  }
+}
