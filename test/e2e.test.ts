@@ -91,7 +91,7 @@ describe('the side-car answer', () => {
     const sidecar = await h.stack.sidecar.healthflagDb.selectFrom('exchange').select('request_digest').where('id', '=', exchangeId).executeTakeFirstOrThrow()
     expect(council.request_digest).toMatch(/^[0-9a-f]{64}$/)
     expect(sidecar.request_digest).toBe(council.request_digest)
-    expect((council.signed_answer as SignedAnswer).answer.request_digest).toBe(council.request_digest)
+    expect((JSON.parse(council.signed_answer!) as SignedAnswer).answer.request_digest).toBe(council.request_digest)
     const entries = (await api.ledgerEntries(h.stack.urls.ledger, h.stack.tokens.auditor)).filter((e) => e.entry.entry.exchange_id === exchangeId)
     expect(entries.map((e) => (e.entry.entry.digests as Record<string, string>).request)).toEqual([council.request_digest, council.request_digest, council.request_digest])
     expect(council.signed_request).toBeNull()
@@ -99,7 +99,7 @@ describe('the side-car answer', () => {
 
   it('carries exactly {ref, active} for every row of a real answer', async () => {
     const ex = await h.stack.council.healthflagDb.selectFrom('exchange').select('signed_answer').where('id', '=', exchangeId).executeTakeFirstOrThrow()
-    const signed = ex.signed_answer as SignedAnswer
+    const signed = JSON.parse(ex.signed_answer!) as SignedAnswer
     expect(signed.answer.results.length).toBeGreaterThan(0)
     for (const r of signed.answer.results) expect(Object.keys(r).sort()).toEqual(['active', 'ref'])
   })

@@ -175,9 +175,9 @@ async function refuse(ctx: SidecarContext, req: ExchangeRequest, requestDigest: 
   })
 }
 
-function replay(previous: { status: string; request_digest: string; signed_answer: unknown; error_code: string | null; reason: string | null; id: string; expires_at: Date | null }, requestDigest: string): ExchangeDecision {
+function replay(previous: { status: string; request_digest: string; signed_answer: string | null; error_code: string | null; reason: string | null; id: string; expires_at: Date | null }, requestDigest: string): ExchangeDecision {
   if (previous.request_digest !== requestDigest) throw errors.conflict('This exchange id was already used for a different request; start a new exchange.')
-  if (previous.status === 'answered') return { kind: 'answered', signed: previous.signed_answer as SignedAnswer }
+  if (previous.status === 'answered') return { kind: 'answered', signed: JSON.parse(previous.signed_answer!) as SignedAnswer }
   if (previous.status === 'pending') return { kind: 'pending', exchangeId: previous.id, expiresAt: previous.expires_at ?? new Date() }
   if (previous.status === 'expired') throw errors.approvalExpired('The trust did not decide on this exchange within the approval window; start a new exchange.')
   throw errors.refusedByIg(previous.reason ?? 'The trust refused this exchange.', { code: previous.error_code })

@@ -60,7 +60,7 @@ export async function approveExchange(ctx: SidecarContext, id: string, by: strin
   const held = await claim(ctx, id, by)
   if (!held) throw errors.conflict('This exchange was decided by someone else a moment ago; reload the list.')
   const pending = await ctx.db.selectFrom('pending_request').select('request').where('exchange_id', '=', id).executeTakeFirst()
-  const req = (typeof pending?.request === 'string' ? JSON.parse(pending.request) : pending?.request) as ExchangeRequest | undefined
+  const req = pending ? (JSON.parse(pending.request) as ExchangeRequest) : undefined
   if (!req) {
     await close(ctx, held, 'refused', 'APPROVAL_EXPIRED', 'The held request is no longer available; the council must send a new exchange.')
     throw errors.approvalExpired('The held request is no longer available; ask the council to send a new exchange.')

@@ -64,8 +64,10 @@ export interface ExchangeTable {
   requested_by: string
   created_at: Timestamp
   answered_at: Timestamp | null
-  signed_request: ColumnType<unknown, string | null, string | null> | null
-  signed_answer: ColumnType<unknown, string | null, string | null> | null
+  /** unused (the council keeps only the digest of what it sent); JSON text */
+  signed_request: string | null
+  /** the verified signed answer's JSON text */
+  signed_answer: string | null
   purged_at: ColumnType<Date | null, Date | string | null | undefined, Date | string | null>
 }
 

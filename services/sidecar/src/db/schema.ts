@@ -46,12 +46,14 @@ export interface SidecarExchangeTable {
   decided_by: string | null
   reason: string | null
   error_code: string | null
-  signed_answer: Json | null
+  /** the signed answer's JSON text */
+  signed_answer: string | null
 }
 
 export interface PendingRequestTable {
   exchange_id: string
-  request: Json
+  /** the held request's JSON text */
+  request: string
 }
 
 export interface SeenNonceTable {

@@ -39,7 +39,7 @@ export async function exchangeRoutes(app: FastifyInstance, { ctx }: { ctx: Sidec
       await expirePending(ctx)
       const e = await ctx.db.selectFrom('exchange').selectAll().where('id', '=', (req.params as { id: string }).id).executeTakeFirst()
       if (!e || e.party !== req.signer!.party) throw errors.notFound('No such exchange.')
-      if (e.status === 'answered') return reply.status(200).send(e.signed_answer as SignedAnswerT)
+      if (e.status === 'answered') return reply.status(200).send(JSON.parse(e.signed_answer!) as SignedAnswerT)
       if (e.status === 'pending') return reply.status(202).send({ exchange_id: e.id, status: 'pending_approval', expires_at: (e.expires_at ?? ctx.now()).toISOString() })
       if (e.status === 'expired') throw errors.approvalExpired('The trust did not decide on this exchange within the approval window; start a new exchange.')
       // Refused by an IG officer, or by a check when it was approved: the council sees which.
