@@ -16,7 +16,7 @@ function people(n: number): IndexedPatient[] {
   return pop.patients.map((p, i) => ({ id: `P${i}`, tokens: tokeniser.tokens(normalisePerson(p).person), active: i % 3 === 0, restricted: i % 7 === 0 }))
 }
 
-function compact(patients: IndexedPatient[]) {
+function builderOf(patients: IndexedPatient[]): CompactIndexBuilder {
   const kindNames = [...new Set(patients.flatMap((p) => Object.keys(p.tokens)))] as MatchKeyKind[]
   const kinds: number[] = []
   const tokens: Buffer[] = []
@@ -39,7 +39,11 @@ function compact(patients: IndexedPatient[]) {
     kinds: Uint8Array.from(kinds),
     tokens: new Uint8Array(Buffer.concat(tokens)),
   })
-  return builder.build()
+  return builder
+}
+
+function compact(patients: IndexedPatient[]) {
+  return builderOf(patients).build()
 }
 
 describe('CompactIndex', () => {
@@ -61,5 +65,26 @@ describe('CompactIndex', () => {
     expect(index.count('nhs', 'AAAAAAAAAAAAAAAAAAAAAA')).toBe(0)
     // shared tokens (family names) count every holder
     expect(patients.some((p) => (p.tokens.family_freq ?? []).some((t) => index.count('family_freq', t) > 1))).toBe(true)
+  })
+
+  it('builds the same index in slices with buildAsync, giving the event loop back between them', async () => {
+    const patients = people(8000)
+    const whole = compact(patients)
+    let ticks = 0
+    let ticking = true
+    const tick = (): void => {
+      ticks++
+      if (ticking) setImmediate(tick)
+    }
+    setImmediate(tick)
+    const sliced = await builderOf(patients).buildAsync(0)
+    ticking = false
+    // ~8,000 patients × ~20 tokens is ~160 k table entries, a pause point per 65,536: the loop ran between slices.
+    expect(ticks).toBeGreaterThan(0)
+    for (const p of patients) {
+      expect(sliced.patient(p.id)).toEqual(whole.patient(p.id))
+      for (const [kind, list] of Object.entries(p.tokens)) for (const t of list) expect(sliced.lookup(kind as MatchKeyKind, t)).toEqual(whole.lookup(kind as MatchKeyKind, t))
+    }
+    await expect(new CompactIndexBuilder([], { patients: 1, tokens: 0 }).buildAsync()).rejects.toThrow(/fewer chunks/)
   })
 })

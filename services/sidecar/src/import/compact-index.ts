@@ -66,15 +66,104 @@ export class CompactIndexBuilder {
   }
 
   build(): CompactIndex {
-    if (this.patients !== this.flags.length || this.entries !== this.kinds.length) throw new RangeError('fewer chunks than the layout says')
+    this.checkComplete()
     return new CompactIndex(this.kindNames, this.ids, this.flags, this.start, this.kinds, this.tokens)
   }
+
+  /**
+   * The same index, built in slices that give the event loop back between them (a million patients' table takes
+   * seconds: the side-car keeps answering meanwhile, from the version it is replacing).
+   */
+  async buildAsync(sliceMs = 20): Promise<CompactIndex> {
+    this.checkComplete()
+    const steps = lookupTables(this.ids, this.start, this.kinds, this.tokens)
+    let slice = performance.now()
+    for (;;) {
+      const step = steps.next()
+      if (step.done) return new CompactIndex(this.kindNames, this.ids, this.flags, this.start, this.kinds, this.tokens, step.value)
+      if (performance.now() - slice >= sliceMs) {
+        await new Promise<void>((resolve) => setImmediate(resolve))
+        slice = performance.now()
+      }
+    }
+  }
+
+  private checkComplete(): void {
+    if (this.patients !== this.flags.length || this.entries !== this.kinds.length) throw new RangeError('fewer chunks than the layout says')
+  }
+}
+
+/** The lookup structures of a CompactIndex (see its fields). */
+interface LookupTables {
+  seqOf: Map<string, number>
+  owner: Int32Array
+  next: Int32Array
+  slots: Int32Array
+  mask: number
+}
+
+/** Work items between the points where lookupTables may be paused. */
+const STEP = 1 << 16
+
+/** Tokens are HMAC output: their first four bytes are already uniform. The kind is mixed in so kinds do not cluster. */
+function slotOf(bytes: Uint8Array, at: number, kind: number, mask: number): number {
+  const w = (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) ^ Math.imul(kind + 1, 0x9e3779b1)
+  return w & mask
+}
+
+function sameToken(kinds: Uint8Array, tokens: Uint8Array, e: number, kind: number, t: Uint8Array, tAt: number): boolean {
+  if (kinds[e] !== kind) return false
+  const at = e * TOKEN_BYTES
+  for (let i = 0; i < TOKEN_BYTES; i++) if (tokens[at + i] !== t[tAt + i]) return false
+  return true
+}
+
+/**
+ * Builds the id map and the hash table of (kind, token) entries, yielding every STEP items so that a caller can pause
+ * it (buildAsync); run to the end at once by the constructor.
+ */
+function* lookupTables(ids: readonly string[], start: Uint32Array, kinds: Uint8Array, tokens: Uint8Array): Generator<void, LookupTables> {
+  const seqOf = new Map<string, number>()
+  for (let i = 0; i < ids.length; i++) {
+    if (seqOf.has(ids[i]!)) throw new RangeError('patient ids must be unique in an index')
+    seqOf.set(ids[i]!, i)
+    if ((i & (STEP - 1)) === STEP - 1) yield
+  }
+  const m = kinds.length
+  const owner = new Int32Array(m)
+  for (let p = 0; p < ids.length; p++) {
+    owner.fill(p, start[p]!, start[p + 1]!)
+    if ((p & (STEP - 1)) === STEP - 1) yield
+  }
+  const next = new Int32Array(m)
+  let size = 1024
+  while (size < m * 2) size *= 2
+  const slots = new Int32Array(size)
+  const mask = size - 1
+  for (let e = 0; e < m; e++) {
+    const at = e * TOKEN_BYTES
+    for (let s = slotOf(tokens, at, kinds[e]!, mask); ; s = (s + 1) & mask) {
+      const head = slots[s]! - 1
+      if (head < 0) {
+        next[e] = -1
+        slots[s] = e + 1
+        break
+      }
+      if (sameToken(kinds, tokens, head, kinds[e]!, tokens, at)) {
+        next[e] = head
+        slots[s] = e + 1
+        break
+      }
+    }
+    if ((e & (STEP - 1)) === STEP - 1) yield
+  }
+  return { seqOf, owner, next, slots, mask }
 }
 
 export class CompactIndex implements PatientIndex {
   readonly size: number
   private readonly kindCode = new Map<string, number>()
-  private readonly seqOf = new Map<string, number>()
+  private readonly seqOf: Map<string, number>
   /** entry → patient seq */
   private readonly owner: Int32Array
   /** entry → the previous entry with the same kind and token, -1 for none: a token shared by many patients (a
@@ -94,57 +183,30 @@ export class CompactIndex implements PatientIndex {
     private readonly start: Uint32Array,
     private readonly kinds: Uint8Array,
     private readonly tokens: Uint8Array,
+    /** made by buildAsync; built here when absent */
+    tables?: LookupTables,
   ) {
     this.size = ids.length
     kindNames.forEach((k, i) => this.kindCode.set(k, i))
-    for (let i = 0; i < ids.length; i++) {
-      if (this.seqOf.has(ids[i]!)) throw new RangeError('patient ids must be unique in an index')
-      this.seqOf.set(ids[i]!, i)
+    let t = tables
+    if (!t) {
+      const steps = lookupTables(ids, start, kinds, tokens)
+      let step = steps.next()
+      while (!step.done) step = steps.next()
+      t = step.value
     }
-    const m = kinds.length
-    this.owner = new Int32Array(m)
-    for (let p = 0; p < ids.length; p++) this.owner.fill(p, start[p]!, start[p + 1]!)
-    this.next = new Int32Array(m)
-    let size = 1024
-    while (size < m * 2) size *= 2
-    this.slots = new Int32Array(size)
-    this.mask = size - 1
-    for (let e = 0; e < m; e++) {
-      const at = e * TOKEN_BYTES
-      for (let s = this.hashAt(tokens, at, kinds[e]!); ; s = (s + 1) & this.mask) {
-        const head = this.slots[s]! - 1
-        if (head < 0) {
-          this.next[e] = -1
-          this.slots[s] = e + 1
-          break
-        }
-        if (this.equalAt(head, kinds[e]!, tokens, at)) {
-          this.next[e] = head
-          this.slots[s] = e + 1
-          break
-        }
-      }
-    }
-  }
-
-  /** Tokens are HMAC output: their first four bytes are already uniform. The kind is mixed in so kinds do not cluster. */
-  private hashAt(bytes: Uint8Array, at: number, kind: number): number {
-    const w = (bytes[at]! | (bytes[at + 1]! << 8) | (bytes[at + 2]! << 16) | (bytes[at + 3]! << 24)) ^ Math.imul(kind + 1, 0x9e3779b1)
-    return w & this.mask
-  }
-
-  private equalAt(e: number, kind: number, t: Uint8Array, tAt: number): boolean {
-    if (this.kinds[e] !== kind) return false
-    const at = e * TOKEN_BYTES
-    for (let i = 0; i < TOKEN_BYTES; i++) if (this.tokens[at + i] !== t[tAt + i]) return false
-    return true
+    this.seqOf = t.seqOf
+    this.owner = t.owner
+    this.next = t.next
+    this.slots = t.slots
+    this.mask = t.mask
   }
 
   /** The latest entry holding `t` under kind code `kind`, or -1. */
   private head(kind: number, t: Uint8Array, tAt: number): number {
-    for (let s = this.hashAt(t, tAt, kind); ; s = (s + 1) & this.mask) {
+    for (let s = slotOf(t, tAt, kind, this.mask); ; s = (s + 1) & this.mask) {
       const e = this.slots[s]! - 1
-      if (e < 0 || this.equalAt(e, kind, t, tAt)) return e
+      if (e < 0 || sameToken(this.kinds, this.tokens, e, kind, t, tAt)) return e
     }
   }
 

@@ -117,7 +117,7 @@ export async function loadCompactIndex(db: Db, versionId: number): Promise<Compa
       })
     }
   }
-  return builder.build()
+  return builder.buildAsync()
 }
 
 /**
