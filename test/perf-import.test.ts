@@ -3,6 +3,7 @@
 // buildMemoryIndex — however the file is cut into chunks and whichever thread does the work.
 import fc from 'fast-check'
 import { parse } from 'csv-parse/sync'
+import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { createTestTarget, migrateToLatest, openDatabase, type TestTarget } from '@healthflag/db'
 import { deriveActive, isaVersion, loadExampleIsa, withPartyKeys, type IsaDb, type IsaVersion } from '@healthflag/isa'
@@ -206,5 +207,26 @@ describe('streaming import', () => {
     expect(after?.versionId).toBe(before?.versionId)
     const last = await ctx.db.selectFrom('index_version').select(['status']).orderBy('id', 'desc').executeTakeFirstOrThrow()
     expect(last.status).toBe('failed')
+  })
+
+  it('stores nothing more for an import whose source fails part-way, not even the chunks still on the workers', async () => {
+    const pop = generatePopulation({ seed: 41, patients: 60_000, candidates: 0, tier: 'clean' })
+    const csv = Buffer.from(toCsv(pop.patients, [...PATIENT_COLUMNS] as (keyof PatientRow)[]))
+    // The file in pieces, then the connection drops half-way: chunks stored, and ~4 (a few thousand patients each)
+    // still on the workers, which answer after the import has failed.
+    async function* dropped(): AsyncGenerator<Uint8Array> {
+      for (let at = 0; at < csv.length / 2; at += 65_536) yield csv.subarray(at, at + 65_536)
+      throw new Error('connection reset')
+    }
+    await expect(importIndex(ctx, isa, dropped(), { asOf, chunkBytes: 256 * 1024, workers: 'threads' })).rejects.toThrow('connection reset')
+    const failed = await ctx.db.selectFrom('index_version').select(['id', 'status']).orderBy('id', 'desc').executeTakeFirstOrThrow()
+    expect(failed.status).toBe('failed')
+    const atFailure = importStatus(ctx.db)
+    expect(atFailure).toMatchObject({ state: 'failed', version_id: failed.id })
+    // Time for the workers' last answers to arrive: none of them is taken in.
+    await new Promise((r) => setTimeout(r, 1500))
+    expect(importStatus(ctx.db)).toEqual(atFailure)
+    const rows = await sql<{ n: number }>`select count(*)::int as n from index_chunk where version_id = ${failed.id}`.execute(ctx.db)
+    expect(rows.rows[0]!.n).toBe(0)
   })
 })

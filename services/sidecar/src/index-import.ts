@@ -112,15 +112,15 @@ export async function importIndex(ctx: SidecarContext, isa: IsaVersion, source: 
   progress.update({ version_id: version.id })
 
   const load = new Loader(ctx, version.id)
+  let bytesDone = 0
+  const drain = new OrderedDrain(async (result, bytes) => {
+    bytesDone += bytes
+    await load.add(result)
+    progress.update({ rows_read: load.rowsRead, patients_loaded: load.patients, rows_rejected: load.rejected, bytes_read: bytesDone })
+  })
   try {
     await failStaleLoads(ctx.db, [...mine])
     const limit = pool ? pool.size * 2 : 1
-    let bytesDone = 0
-    const drain = new OrderedDrain(async (result, bytes) => {
-      bytesDone += bytes
-      await load.add(result)
-      progress.update({ rows_read: load.rowsRead, patients_loaded: load.patients, rows_rejected: load.rejected, bytes_read: bytesDone })
-    })
     let seq = 0
     const chunks = splitCsv(input, { targetBytes: chunkBytes, onBytes: (piece) => digest.update(piece) })
     for await (const chunk of chunks) {
@@ -139,6 +139,8 @@ export async function importIndex(ctx: SidecarContext, isa: IsaVersion, source: 
     await insertLayout(ctx.db, version.id, { kinds: settings.kinds, chunks: load.chunks, patients: load.patients, tokens: load.tokens })
     await swapLive(ctx.db, version.id, { rowsRead: load.rowsRead, loaded: load.patients, rejected: load.rejected })
   } catch (e) {
+    // Chunks still being worked on are not stored once the import has failed (nor while it is marked so).
+    await drain.abandon()
     progress.update({ state: 'failed' })
     await ctx.db.updateTable('index_version').set({ status: 'failed' }).where('id', '=', version.id).execute()
     await dropRetiredVersions(ctx.db, ctx.now(), opts.graceMs ?? DEFAULT_GRACE_MS).catch(() => undefined)
@@ -183,6 +185,13 @@ class OrderedDrain {
       (result) => this.settle(seq, { result, bytes }),
       (error: unknown) => this.settle(seq, { error }),
     )
+  }
+
+  /** Stores nothing more; resolves once a store under way has finished. */
+  async abandon(): Promise<void> {
+    this.failure ??= { error: new Error('import abandoned') }
+    this.done.clear()
+    await this.chain
   }
 
   /** Throws the failure, if a chunk has failed. */
