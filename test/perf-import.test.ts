@@ -178,9 +178,15 @@ describe('streaming import', () => {
   })
 
   it('matches every candidate exactly as the memory index of the same patients does', async () => {
-    const pop = generatePopulation({ seed: 8, patients: 6000, candidates: 1500, tier: 'hard' })
+    const pop = generatePopulation({ seed: 8, patients: 20_000, candidates: 1500, tier: 'hard' })
     await importIndex(ctx, isa, Buffer.from(patientsCsv(pop.patients)), { asOf, chunkBytes: 64 * 1024, workers: 'threads' })
+    // Built by the import from the chunks it kept (two stored rows at 20 k patients) ...
+    expect((await ctx.indexes.live())?.builtFrom).toBe('import')
     const compact = await loaded()
+    // ... and read back from the tables, as after a restart.
+    const again = (await new IndexCache(ctx.db).live())!
+    expect(again.builtFrom).toBe('tables')
+    const readBack = again.index
     const key = epochKeyFor(ctx, isa)
     const reference = createTokeniser(key, { kinds: indexKindsFor(isa), impl: 'noble' })
     const patients = []
@@ -194,10 +200,20 @@ describe('streaming import', () => {
       const tokens = reference.tokens(normalisePerson(c, { today }).person)
       const a = matchCandidate(tokens, compact)
       expect(a).toEqual(matchCandidate(tokens, memory))
+      expect(matchCandidate(tokens, readBack)).toEqual(a)
       expect(activeFlag(a, compact)).toBe(activeFlag(a, memory))
+      expect(activeFlag(a, readBack)).toBe(activeFlag(a, memory))
       if (a.reason === 'matched') matched++
     }
     expect(matched).toBeGreaterThan(300)
+  })
+
+  it('reads a version back from its tables when it holds more tokens than an import keeps', async () => {
+    const pop = generatePopulation({ seed: 9, patients: 20_000, candidates: 0, tier: 'clean' })
+    const report = await importIndex(ctx, isa, Buffer.from(patientsCsv(pop.patients)), { asOf, chunkBytes: 64 * 1024, workers: 'threads', keepTokens: 100_000 })
+    const live = (await ctx.indexes.live())!
+    expect(live).toMatchObject({ versionId: report.version_id, builtFrom: 'tables' })
+    expect(live.index.size).toBe(20_000)
   })
 
   it('keeps the live version when an import fails, and marks the failed one', async () => {

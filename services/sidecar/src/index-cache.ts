@@ -14,6 +14,8 @@ export interface LiveIndex {
   kcv: string
   epoch: number
   index: PatientIndex
+  /** built from the chunks the import that made it live had kept, or read back from the tables */
+  builtFrom: 'import' | 'tables'
 }
 
 export class IndexCache {
@@ -21,6 +23,22 @@ export class IndexCache {
   private cachedId: number | undefined
 
   constructor(private readonly db: Kysely<SidecarDB>) {}
+
+  /**
+   * Takes an index version built elsewhere (by the import that has just made it live, from the chunks it stored) as
+   * the cached one, so that the first exchange does not read it back from the database. A build that fails leaves
+   * nothing cached: the next caller loads the version from its tables.
+   */
+  prime(versionId: number, index: Promise<LiveIndex>): void {
+    this.cachedId = versionId
+    this.cached = index
+    index.catch(() => {
+      if (this.cached === index) {
+        this.cached = undefined
+        this.cachedId = undefined
+      }
+    })
+  }
 
   /** The live version, or undefined when no index was ever loaded. */
   async live(): Promise<LiveIndex | undefined> {
@@ -39,7 +57,7 @@ export class IndexCache {
 
   private async load(versionId: number, asOf: string, kcv: string, epoch: number): Promise<LiveIndex> {
     const compact = await loadCompactIndex(this.db, versionId)
-    if (compact) return { versionId, asOf, kcv, epoch, index: compact }
+    if (compact) return { versionId, asOf, kcv, epoch, index: compact, builtFrom: 'tables' }
     const patients: IndexedPatient[] = []
     const PAGE = 20_000
     for (let from = 0; ; from += PAGE) {
@@ -57,7 +75,7 @@ export class IndexCache {
         if (!more) break
       }
     }
-    return { versionId, asOf, kcv, epoch, index: buildMemoryIndex(patients) }
+    return { versionId, asOf, kcv, epoch, index: buildMemoryIndex(patients), builtFrom: 'tables' }
   }
 }
 

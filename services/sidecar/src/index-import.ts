@@ -16,8 +16,9 @@ import { type IsaVersion } from '@healthflag/isa'
 import { errors, fromBase64Url } from '@healthflag/protocol'
 import { TOKEN_BYTES, deriveEpochKey, indexTokenKinds, keyCheckValue, type MatchKeyKind } from '@healthflag/tokens'
 import type { SidecarContext } from './context.js'
+import type { LiveIndex } from './index-cache.js'
 import { processChunk, type ChunkJob, type ChunkResult, type ChunkSettings, type RowReject } from './import/chunk-work.js'
-import { FLAG_ACTIVE, FLAG_RESTRICTED, type PackedChunk } from './import/compact-index.js'
+import { CompactIndexBuilder, FLAG_ACTIVE, FLAG_RESTRICTED, type PackedChunk } from './import/compact-index.js'
 import { importPool } from './import/pool.js'
 import { ProgressTracker, type ImportStatus } from './import/progress.js'
 import { splitCsv } from './import/split.js'
@@ -46,12 +47,21 @@ export interface ImportOptions {
   graceMs?: number
   /** bytes of CSV per worker job (default 2 MiB; tests make it small to cross many chunk boundaries) */
   chunkBytes?: number
+  /** at most this many tokens kept to build the in-memory index from (default KEEP_TOKENS; more: read back) */
+  keepTokens?: number
 }
 
 /** Bytes of CSV per worker job (~15k patient rows). */
 const CHUNK_BYTES = 2 * 1024 * 1024
 /** Patients per stored chunk row (~2.5 MB of tokens; PGlite slows more than linearly with larger values). */
 const STORE_PATIENTS = 16_384
+/**
+ * Tokens of the stored chunks an import keeps in memory to build the new version's in-memory index from once it is
+ * live, rather than reading them back from the database (8 s at a million patients here). ~20 M at a million patients,
+ * 17 bytes each with the kind; kept, they and the index built from them add ~600 MB to the import's peak (1.5 GiB at
+ * 1 M). A larger index is read back instead, so the import's memory stays bounded (the 2 GiB budget).
+ */
+const KEEP_TOKENS = 24 * 1024 * 1024
 const DEFAULT_GRACE_MS = 60 * 60 * 1000
 const MAX_REJECTS_REPORTED = 100
 
@@ -111,7 +121,7 @@ export async function importIndex(ctx: SidecarContext, isa: IsaVersion, source: 
   mine.add(version.id)
   progress.update({ version_id: version.id })
 
-  const load = new Loader(ctx, version.id)
+  const load = new Loader(ctx, version.id, opts.keepTokens ?? KEEP_TOKENS)
   let bytesDone = 0
   const drain = new OrderedDrain(async (result, bytes) => {
     bytesDone += bytes
@@ -159,10 +169,23 @@ export async function importIndex(ctx: SidecarContext, isa: IsaVersion, source: 
     digests: { source: sourceDigest },
     key_kcv: kcv,
   })
+  // Build the new version's in-memory index now rather than in the first exchange that needs it: from the chunks this
+  // import kept, or else by reading them back.
+  const kept = load.takeKept()
+  if (kept) ctx.indexes.prime(version.id, buildKept(version.id, { asOf: opts.asOf, kcv, epoch: ctx.epoch, kinds: settings.kinds, patients: load.patients, tokens: load.tokens }, kept))
+  else ctx.indexes.live().catch(() => undefined)
   await dropRetiredVersions(ctx.db, ctx.now(), opts.graceMs ?? DEFAULT_GRACE_MS)
-  // Build the new version's in-memory index now rather than in the first exchange that needs it.
-  ctx.indexes.live().catch(() => undefined)
   return { version_id: version.id, as_of: opts.asOf, rows_read: load.rowsRead, patients_loaded: load.patients, rows_rejected: load.rejected, rejects: load.rejects, key_kcv: kcv }
+}
+
+async function buildKept(versionId: number, v: { asOf: string; kcv: string; epoch: number; kinds: readonly MatchKeyKind[]; patients: number; tokens: number }, chunks: PackedChunk[]): Promise<LiveIndex> {
+  const builder = new CompactIndexBuilder(v.kinds, { patients: v.patients, tokens: v.tokens })
+  // Each chunk is let go once copied in.
+  for (let i = 0; i < chunks.length; i++) {
+    builder.add(chunks[i]!)
+    chunks[i] = undefined as never
+  }
+  return { versionId, asOf: v.asOf, kcv: v.kcv, epoch: v.epoch, index: await builder.buildAsync(), builtFrom: 'import' }
 }
 
 /**
@@ -263,10 +286,21 @@ class Loader {
   private tokenBytes = new Uint8Array((1 << 16) * TOKEN_BYTES)
   private held = 0
 
+  /** the stored chunks, kept while they hold at most `keepTokens` tokens (then dropped: see KEEP_TOKENS) */
+  private kept: PackedChunk[] | undefined = []
+
   constructor(
     private readonly ctx: SidecarContext,
     private readonly versionId: number,
+    private readonly keepTokens = 0,
   ) {}
+
+  /** The stored chunks, in order, if they were all kept; once. */
+  takeKept(): PackedChunk[] | undefined {
+    const k = this.kept
+    this.kept = undefined
+    return k
+  }
 
   async add(r: ChunkResult): Promise<void> {
     this.rowsRead += r.rowsRead
@@ -382,6 +416,8 @@ class Loader {
       tokens: this.tokenBytes.subarray(0, this.held * TOKEN_BYTES),
     }
     await insertChunk(this.ctx.db, this.versionId, this.chunks, this.patients, chunk)
+    if (this.kept && this.tokens + this.held <= this.keepTokens) this.kept.push({ ...chunk, kinds: chunk.kinds.slice(), tokens: chunk.tokens.slice() })
+    else this.kept = undefined
     this.chunks++
     this.patients += this.ids.length
     this.tokens += this.held
