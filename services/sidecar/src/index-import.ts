@@ -18,7 +18,7 @@ import { TOKEN_BYTES, deriveEpochKey, indexTokenKinds, keyCheckValue, type Match
 import type { SidecarContext } from './context.js'
 import type { LiveIndex } from './index-cache.js'
 import { processChunk, type ChunkJob, type ChunkResult, type ChunkSettings, type RowReject } from './import/chunk-work.js'
-import { CompactIndexBuilder, FLAG_ACTIVE, FLAG_RESTRICTED, type PackedChunk } from './import/compact-index.js'
+import { FLAG_ACTIVE, FLAG_RESTRICTED, buildCompactIndex, type PackedChunk } from './import/compact-index.js'
 import { importPool } from './import/pool.js'
 import { ProgressTracker, type ImportStatus } from './import/progress.js'
 import { splitCsv } from './import/split.js'
@@ -56,10 +56,10 @@ const CHUNK_BYTES = 2 * 1024 * 1024
 /** Patients per stored chunk row (~2.5 MB of tokens; PGlite slows more than linearly with larger values). */
 const STORE_PATIENTS = 16_384
 /**
- * Tokens of the stored chunks an import keeps in memory to build the new version's in-memory index from once it is
- * live, rather than reading them back from the database (8 s at a million patients here). ~20 M at a million patients,
- * 17 bytes each with the kind; kept, they and the index built from them add ~600 MB to the import's peak (1.5 GiB at
- * 1 M). A larger index is read back instead, so the import's memory stays bounded (the 2 GiB budget).
+ * Tokens of the stored chunks an import keeps in memory, in the arrays the new version's in-memory index then uses as
+ * they are, rather than reading them back from the database once it is live (8 s at a million patients here). ~20 M
+ * at a million patients, 17 bytes each with the kind. A larger index is read back instead, so the import's memory
+ * stays bounded (the 2 GiB budget).
  */
 const KEEP_TOKENS = 24 * 1024 * 1024
 const DEFAULT_GRACE_MS = 60 * 60 * 1000
@@ -121,7 +121,12 @@ export async function importIndex(ctx: SidecarContext, isa: IsaVersion, source: 
   mine.add(version.id)
   progress.update({ version_id: version.id })
 
-  const load = new Loader(ctx, version.id, opts.keepTokens ?? KEEP_TOKENS)
+  // Room to keep the tokens: at most KEEP_TOKENS, less for a file of known size (~0.32 tokens per byte in the demo
+  // extract's format, fewer with referral rows or longer fields). Pages of it never written cost no memory; a file
+  // that turns out to hold more is read back instead.
+  const keepLimit = opts.keepTokens ?? KEEP_TOKENS
+  const keepRoom = sizeBytes === null ? keepLimit : Math.min(keepLimit, Math.ceil(sizeBytes * 0.5))
+  const load = new Loader(ctx, version.id, keepRoom)
   let bytesDone = 0
   const drain = new OrderedDrain(async (result, bytes) => {
     bytesDone += bytes
@@ -172,20 +177,30 @@ export async function importIndex(ctx: SidecarContext, isa: IsaVersion, source: 
   // Build the new version's in-memory index now rather than in the first exchange that needs it: from the chunks this
   // import kept, or else by reading them back.
   const kept = load.takeKept()
-  if (kept) ctx.indexes.prime(version.id, buildKept(version.id, { asOf: opts.asOf, kcv, epoch: ctx.epoch, kinds: settings.kinds, patients: load.patients, tokens: load.tokens }, kept))
+  if (kept) ctx.indexes.prime(version.id, buildKept(version.id, { asOf: opts.asOf, kcv, epoch: ctx.epoch, kinds: settings.kinds }, kept))
   else ctx.indexes.live().catch(() => undefined)
   await dropRetiredVersions(ctx.db, ctx.now(), opts.graceMs ?? DEFAULT_GRACE_MS)
   return { version_id: version.id, as_of: opts.asOf, rows_read: load.rowsRead, patients_loaded: load.patients, rows_rejected: load.rejected, rejects: load.rejects, key_kcv: kcv }
 }
 
-async function buildKept(versionId: number, v: { asOf: string; kcv: string; epoch: number; kinds: readonly MatchKeyKind[]; patients: number; tokens: number }, chunks: PackedChunk[]): Promise<LiveIndex> {
-  const builder = new CompactIndexBuilder(v.kinds, { patients: v.patients, tokens: v.tokens })
-  // Each chunk is let go once copied in.
-  for (let i = 0; i < chunks.length; i++) {
-    builder.add(chunks[i]!)
-    chunks[i] = undefined as never
+/** The stored chunks' patients and tokens, kept by the Loader for the in-memory index (see KEEP_TOKENS). */
+interface Kept {
+  patients: { ids: string[]; flags: Uint8Array; counts: Uint16Array }[]
+  kinds: Uint8Array
+  tokens: Uint8Array
+}
+
+/** The new version's in-memory index from what the import kept: the token arrays as they are, no copy. */
+async function buildKept(versionId: number, v: { asOf: string; kcv: string; epoch: number; kinds: readonly MatchKeyKind[] }, kept: Kept): Promise<LiveIndex> {
+  const ids = kept.patients.flatMap((p) => p.ids)
+  const flags = new Uint8Array(ids.length)
+  const start = new Uint32Array(ids.length + 1)
+  let at = 0
+  for (const p of kept.patients) {
+    flags.set(p.flags, at)
+    for (let i = 0; i < p.counts.length; i++, at++) start[at + 1] = start[at]! + p.counts[i]!
   }
-  return { versionId, asOf: v.asOf, kcv: v.kcv, epoch: v.epoch, index: await builder.buildAsync(), builtFrom: 'import' }
+  return { versionId, asOf: v.asOf, kcv: v.kcv, epoch: v.epoch, index: await buildCompactIndex(v.kinds, ids, flags, start, kept.kinds, kept.tokens), builtFrom: 'import' }
 }
 
 /**
@@ -286,20 +301,22 @@ class Loader {
   private tokenBytes = new Uint8Array((1 << 16) * TOKEN_BYTES)
   private held = 0
 
-  /** the stored chunks, kept while they hold at most `keepTokens` tokens (then dropped: see KEEP_TOKENS) */
-  private kept: PackedChunk[] | undefined = []
+  /** the stored chunks' patients and tokens, while they fit the room made for them (see KEEP_TOKENS) */
+  private kept: Kept | undefined
 
   constructor(
     private readonly ctx: SidecarContext,
     private readonly versionId: number,
-    private readonly keepTokens = 0,
-  ) {}
+    keepRoom = 0,
+  ) {
+    if (keepRoom > 0) this.kept = { patients: [], kinds: new Uint8Array(keepRoom), tokens: new Uint8Array(keepRoom * TOKEN_BYTES) }
+  }
 
-  /** The stored chunks, in order, if they were all kept; once. */
-  takeKept(): PackedChunk[] | undefined {
+  /** What was kept of every stored chunk, if all of it fitted; once. */
+  takeKept(): Kept | undefined {
     const k = this.kept
     this.kept = undefined
-    return k
+    return k && { patients: k.patients, kinds: k.kinds.subarray(0, this.tokens), tokens: k.tokens.subarray(0, this.tokens * TOKEN_BYTES) }
   }
 
   async add(r: ChunkResult): Promise<void> {
@@ -416,8 +433,12 @@ class Loader {
       tokens: this.tokenBytes.subarray(0, this.held * TOKEN_BYTES),
     }
     await insertChunk(this.ctx.db, this.versionId, this.chunks, this.patients, chunk)
-    if (this.kept && this.tokens + this.held <= this.keepTokens) this.kept.push({ ...chunk, kinds: chunk.kinds.slice(), tokens: chunk.tokens.slice() })
-    else this.kept = undefined
+    const kept = this.kept
+    if (kept && this.tokens + this.held <= kept.kinds.length) {
+      kept.patients.push({ ids: chunk.ids, flags: chunk.flags, counts: chunk.counts })
+      kept.kinds.set(chunk.kinds, this.tokens)
+      kept.tokens.set(chunk.tokens, this.tokens * TOKEN_BYTES)
+    } else this.kept = undefined
     this.chunks++
     this.patients += this.ids.length
     this.tokens += this.held

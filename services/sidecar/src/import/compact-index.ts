@@ -76,20 +76,40 @@ export class CompactIndexBuilder {
    */
   async buildAsync(sliceMs = 20): Promise<CompactIndex> {
     this.checkComplete()
-    const steps = lookupTables(this.ids, this.start, this.kinds, this.tokens)
-    let slice = performance.now()
-    for (;;) {
-      const step = steps.next()
-      if (step.done) return new CompactIndex(this.kindNames, this.ids, this.flags, this.start, this.kinds, this.tokens, step.value)
-      if (performance.now() - slice >= sliceMs) {
-        await new Promise<void>((resolve) => setImmediate(resolve))
-        slice = performance.now()
-      }
-    }
+    return buildCompactIndex(this.kindNames, this.ids, this.flags, this.start, this.kinds, this.tokens, sliceMs)
   }
 
   private checkComplete(): void {
     if (this.patients !== this.flags.length || this.entries !== this.kinds.length) throw new RangeError('fewer chunks than the layout says')
+  }
+}
+
+/**
+ * A CompactIndex over arrays laid out as CompactIndex keeps them (the patients' ids and flags, each patient's first
+ * token number with the total last, one kind code and 16 bytes per token), which it takes as they are; built in slices
+ * that give the event loop back between them.
+ */
+export async function buildCompactIndex(
+  kindNames: readonly MatchKeyKind[],
+  ids: readonly string[],
+  flags: Uint8Array,
+  start: Uint32Array,
+  kinds: Uint8Array,
+  tokens: Uint8Array,
+  sliceMs = 20,
+): Promise<CompactIndex> {
+  if (flags.length !== ids.length || start.length !== ids.length + 1 || start[ids.length] !== kinds.length || tokens.length !== kinds.length * TOKEN_BYTES) {
+    throw new RangeError('index arrays disagree in length')
+  }
+  const steps = lookupTables(ids, start, kinds, tokens)
+  let slice = performance.now()
+  for (;;) {
+    const step = steps.next()
+    if (step.done) return new CompactIndex(kindNames, ids, flags, start, kinds, tokens, step.value)
+    if (performance.now() - slice >= sliceMs) {
+      await new Promise<void>((resolve) => setImmediate(resolve))
+      slice = performance.now()
+    }
   }
 }
 
