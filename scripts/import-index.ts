@@ -68,7 +68,8 @@ async function run(token: string): Promise<void> {
   try {
     const res = await fetch(new URL(`/v1/index${opts.asOf ? `?as_of=${opts.asOf}` : ''}`, opts.url), {
       method: 'POST',
-      headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv' },
+      // The length lets the side-car give bytes read of a total (and an ETA) while it reads the body as it arrives.
+      headers: { authorization: `Bearer ${token}`, 'content-type': 'text/csv', 'content-length': String(size) },
       body: Readable.toWeb(createReadStream(file).pipe(counter)) as ReadableStream,
       duplex: 'half',
     } as RequestInit)
