@@ -1,14 +1,24 @@
-import { existsSync, rmSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync } from 'node:fs'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import { Worker } from 'node:worker_threads'
-import { afterEach, describe, expect, it } from 'vitest'
+import { afterAll, afterEach, describe, expect, it } from 'vitest'
 import { startWorker, workerLoaded } from '../src/worker.js'
 
-const mark = new URL('./fixtures/loaded.mark', import.meta.url)
+// Where the slow entry leaves its mark (a worker starts with a copy of this process's environment).
+const dir = mkdtempSync(join(tmpdir(), 'hf-worker-'))
+const mark = join(dir, 'loaded.mark')
+process.env.HF_WORKER_TEST_MARK = mark
 const started: Worker[] = []
 
 afterEach(async () => {
   await Promise.all(started.splice(0).map((w) => w.terminate()))
   rmSync(mark, { force: true })
+})
+
+afterAll(() => {
+  rmSync(dir, { recursive: true, force: true })
+  delete process.env.HF_WORKER_TEST_MARK
 })
 
 describe('startWorker / workerLoaded', () => {
