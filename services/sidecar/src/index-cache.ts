@@ -25,9 +25,9 @@ export class IndexCache {
   constructor(private readonly db: Kysely<SidecarDB>) {}
 
   /**
-   * Takes an index version built elsewhere (by the import that has just made it live, from the chunks it stored) as
-   * the cached one, so that the first exchange does not read it back from the database. A build that fails leaves
-   * nothing cached: the next caller loads the version from its tables.
+   * Takes a version's index being built as the cached one: read back from the tables (live), or built by the import
+   * that has just made it live, from the chunks it stored, so that the first exchange does not read it back. A build
+   * that fails leaves nothing cached: the next caller loads the version from its tables.
    */
   prime(versionId: number, index: Promise<LiveIndex>): void {
     this.cachedId = versionId
@@ -44,14 +44,7 @@ export class IndexCache {
   async live(): Promise<LiveIndex | undefined> {
     const v = await this.db.selectFrom('index_version').selectAll().where('status', '=', 'live').executeTakeFirst()
     if (!v) return undefined
-    if (this.cachedId !== v.id || !this.cached) {
-      this.cachedId = v.id
-      this.cached = this.load(v.id, asDate(v.as_of), v.key_kcv, v.epoch)
-      this.cached.catch(() => {
-        this.cached = undefined
-        this.cachedId = undefined
-      })
-    }
+    if (this.cachedId !== v.id || !this.cached) this.prime(v.id, this.load(v.id, asDate(v.as_of), v.key_kcv, v.epoch))
     return this.cached
   }
 

@@ -18,7 +18,7 @@ import { TOKEN_BYTES, deriveEpochKey, indexTokenKinds, keyCheckValue, type Match
 import type { SidecarContext } from './context.js'
 import type { LiveIndex } from './index-cache.js'
 import { processChunk, type ChunkJob, type ChunkResult, type ChunkSettings, type RowReject } from './import/chunk-work.js'
-import { FLAG_ACTIVE, FLAG_RESTRICTED, buildCompactIndex, type PackedChunk } from './import/compact-index.js'
+import { CompactIndexBuilder, FLAG_ACTIVE, FLAG_RESTRICTED, type PackedChunk } from './import/compact-index.js'
 import { importPool } from './import/pool.js'
 import { ProgressTracker, type ImportStatus } from './import/progress.js'
 import { splitCsv } from './import/split.js'
@@ -177,7 +177,7 @@ export async function importIndex(ctx: SidecarContext, isa: IsaVersion, source: 
   // Build the new version's in-memory index now rather than in the first exchange that needs it: from the chunks this
   // import kept, or else by reading them back.
   const kept = load.takeKept()
-  if (kept) ctx.indexes.prime(version.id, buildKept(version.id, { asOf: opts.asOf, kcv, epoch: ctx.epoch, kinds: settings.kinds }, kept))
+  if (kept) ctx.indexes.prime(version.id, buildKept(version.id, { asOf: opts.asOf, kcv, epoch: ctx.epoch, kinds: settings.kinds, patients: load.patients }, kept))
   else ctx.indexes.live().catch(() => undefined)
   await dropRetiredVersions(ctx.db, ctx.now(), opts.graceMs ?? DEFAULT_GRACE_MS)
   return { version_id: version.id, as_of: opts.asOf, rows_read: load.rowsRead, patients_loaded: load.patients, rows_rejected: load.rejected, rejects: load.rejects, key_kcv: kcv }
@@ -191,16 +191,10 @@ interface Kept {
 }
 
 /** The new version's in-memory index from what the import kept: the token arrays as they are, no copy. */
-async function buildKept(versionId: number, v: { asOf: string; kcv: string; epoch: number; kinds: readonly MatchKeyKind[] }, kept: Kept): Promise<LiveIndex> {
-  const ids = kept.patients.flatMap((p) => p.ids)
-  const flags = new Uint8Array(ids.length)
-  const start = new Uint32Array(ids.length + 1)
-  let at = 0
-  for (const p of kept.patients) {
-    flags.set(p.flags, at)
-    for (let i = 0; i < p.counts.length; i++, at++) start[at + 1] = start[at]! + p.counts[i]!
-  }
-  return { versionId, asOf: v.asOf, kcv: v.kcv, epoch: v.epoch, index: await buildCompactIndex(v.kinds, ids, flags, start, kept.kinds, kept.tokens), builtFrom: 'import' }
+async function buildKept(versionId: number, v: { asOf: string; kcv: string; epoch: number; kinds: readonly MatchKeyKind[]; patients: number }, kept: Kept): Promise<LiveIndex> {
+  const builder = new CompactIndexBuilder(v.kinds, { patients: v.patients, tokens: kept.kinds.length }, kept)
+  for (const p of kept.patients) builder.addPatients(p)
+  return { versionId, asOf: v.asOf, kcv: v.kcv, epoch: v.epoch, index: await builder.buildAsync(), builtFrom: 'import' }
 }
 
 /**

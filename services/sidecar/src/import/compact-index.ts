@@ -28,7 +28,11 @@ const EMPTY: readonly string[] = Object.freeze([])
 /** a token's length in base64url (16 bytes, no padding) */
 const TOKEN_CHARS = 22
 
-/** Builds a CompactIndex from chunks given in patient order; `totals` sizes the arrays once. */
+/**
+ * Builds a CompactIndex from chunks given in patient order; `totals` sizes the arrays once. Given `placed`, the
+ * tokens are already in those arrays (in patient order, from the first) and only the chunks' patients are added
+ * (addPatients): the index then uses the arrays as they are.
+ */
 export class CompactIndexBuilder {
   private readonly ids: string[] = []
   private readonly flags: Uint8Array
@@ -41,28 +45,38 @@ export class CompactIndexBuilder {
   constructor(
     private readonly kindNames: readonly MatchKeyKind[],
     totals: { patients: number; tokens: number },
+    placed?: { kinds: Uint8Array; tokens: Uint8Array },
   ) {
     this.flags = new Uint8Array(totals.patients)
     this.start = new Uint32Array(totals.patients + 1)
-    this.kinds = new Uint8Array(totals.tokens)
-    this.tokens = new Uint8Array(totals.tokens * TOKEN_BYTES)
+    if (placed && (placed.kinds.length < totals.tokens || placed.tokens.length < totals.tokens * TOKEN_BYTES)) throw new RangeError('placed tokens are fewer than the layout says')
+    this.kinds = placed ? placed.kinds.subarray(0, totals.tokens) : new Uint8Array(totals.tokens)
+    this.tokens = placed ? placed.tokens.subarray(0, totals.tokens * TOKEN_BYTES) : new Uint8Array(totals.tokens * TOKEN_BYTES)
   }
 
   add(chunk: PackedChunk): void {
+    const at = this.entries
+    const tokenCount = this.addPatients(chunk)
+    if (tokenCount !== chunk.kinds.length) throw new RangeError('chunk token counts disagree with its tokens or the layout')
+    this.kinds.set(chunk.kinds, at)
+    this.tokens.set(chunk.tokens, at * TOKEN_BYTES)
+  }
+
+  /** Adds a chunk's patients, their tokens counted as the next ones (already in place, or copied in by add). */
+  addPatients(chunk: Pick<PackedChunk, 'ids' | 'flags' | 'counts'>): number {
     const n = chunk.ids.length
     if (this.patients + n > this.flags.length) throw new RangeError('chunks hold more patients than the layout says')
     let tokenCount = 0
     for (let i = 0; i < n; i++) tokenCount += chunk.counts[i]!
-    if (tokenCount !== chunk.kinds.length || this.entries + tokenCount > this.kinds.length) throw new RangeError('chunk token counts disagree with its tokens or the layout')
+    if (this.entries + tokenCount > this.kinds.length) throw new RangeError('chunk token counts disagree with its tokens or the layout')
     for (let i = 0; i < n; i++) {
       this.ids.push(chunk.ids[i]!)
       this.flags[this.patients] = chunk.flags[i]!
       this.start[this.patients + 1] = this.start[this.patients]! + chunk.counts[i]!
       this.patients++
     }
-    this.kinds.set(chunk.kinds, this.entries)
-    this.tokens.set(chunk.tokens, this.entries * TOKEN_BYTES)
     this.entries += tokenCount
+    return tokenCount
   }
 
   build(): CompactIndex {
@@ -76,40 +90,20 @@ export class CompactIndexBuilder {
    */
   async buildAsync(sliceMs = 20): Promise<CompactIndex> {
     this.checkComplete()
-    return buildCompactIndex(this.kindNames, this.ids, this.flags, this.start, this.kinds, this.tokens, sliceMs)
+    const steps = lookupTables(this.ids, this.start, this.kinds, this.tokens)
+    let slice = performance.now()
+    for (;;) {
+      const step = steps.next()
+      if (step.done) return new CompactIndex(this.kindNames, this.ids, this.flags, this.start, this.kinds, this.tokens, step.value)
+      if (performance.now() - slice >= sliceMs) {
+        await new Promise<void>((resolve) => setImmediate(resolve))
+        slice = performance.now()
+      }
+    }
   }
 
   private checkComplete(): void {
     if (this.patients !== this.flags.length || this.entries !== this.kinds.length) throw new RangeError('fewer chunks than the layout says')
-  }
-}
-
-/**
- * A CompactIndex over arrays laid out as CompactIndex keeps them (the patients' ids and flags, each patient's first
- * token number with the total last, one kind code and 16 bytes per token), which it takes as they are; built in slices
- * that give the event loop back between them.
- */
-export async function buildCompactIndex(
-  kindNames: readonly MatchKeyKind[],
-  ids: readonly string[],
-  flags: Uint8Array,
-  start: Uint32Array,
-  kinds: Uint8Array,
-  tokens: Uint8Array,
-  sliceMs = 20,
-): Promise<CompactIndex> {
-  if (flags.length !== ids.length || start.length !== ids.length + 1 || start[ids.length] !== kinds.length || tokens.length !== kinds.length * TOKEN_BYTES) {
-    throw new RangeError('index arrays disagree in length')
-  }
-  const steps = lookupTables(ids, start, kinds, tokens)
-  let slice = performance.now()
-  for (;;) {
-    const step = steps.next()
-    if (step.done) return new CompactIndex(kindNames, ids, flags, start, kinds, tokens, step.value)
-    if (performance.now() - slice >= sliceMs) {
-      await new Promise<void>((resolve) => setImmediate(resolve))
-      slice = performance.now()
-    }
   }
 }
 
