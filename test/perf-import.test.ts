@@ -1,6 +1,9 @@
 // Issue 7: the streaming index import gives exactly what the plain definitions give — the same rows as
 // readPatients, the same per-patient grouping and flags as grouping the whole file, the same match outcomes as
 // buildMemoryIndex — however the file is cut into chunks and whichever thread does the work.
+import { chmod, mkdtemp, readFile, readdir, rm, stat, writeFile } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import fc from 'fast-check'
 import { parse } from 'csv-parse/sync'
 import { sql } from 'kysely'
@@ -21,6 +24,7 @@ import { splitCsv } from '../services/sidecar/src/import/split.js'
 import { CompactIndex } from '../services/sidecar/src/import/compact-index.js'
 
 let target: TestTarget
+let indexDir: string
 let close: () => Promise<void>
 let ctx: SidecarContext
 let isa: IsaVersion
@@ -30,6 +34,7 @@ const asOf = today.toISOString().slice(0, 10)
 
 beforeAll(async () => {
   target = await createTestTarget('perfimport')
+  indexDir = await mkdtemp(join(tmpdir(), 'hf-perfimport-'))
   const handle = await openDatabase<SidecarDB>(target.target)
   close = handle.close
   await migrateToLatest(handle.db, 'sidecar')
@@ -42,7 +47,8 @@ beforeAll(async () => {
     party: 'trust',
     ledger: { append: async (e: unknown) => (ledgerEntries.push(e), {}) } as unknown as LedgerClient,
     epoch: 1,
-    indexes: new IndexCache(handle.db),
+    indexes: new IndexCache(handle.db, indexDir),
+    indexDir,
     now: () => today,
   }
 })
@@ -50,6 +56,7 @@ beforeAll(async () => {
 afterAll(async () => {
   await close?.()
   await target?.drop()
+  if (indexDir) await rm(indexDir, { recursive: true, force: true })
 })
 
 const clause = () => isa.doc.clauses[0]!
@@ -184,7 +191,7 @@ describe('streaming import', () => {
     expect((await ctx.indexes.live())?.builtFrom).toBe('import')
     const compact = await loaded()
     // ... and read back from the tables, as after a restart.
-    const again = (await new IndexCache(ctx.db).live())!
+    const again = (await new IndexCache(ctx.db, indexDir).live())!
     expect(again.builtFrom).toBe('tables')
     const readBack = again.index
     const key = epochKeyFor(ctx, isa)
@@ -221,8 +228,9 @@ describe('streaming import', () => {
     await expect(importIndex(ctx, isa, Buffer.from('patient_id,given_name\nP1,Ann\n'), { asOf })).rejects.toMatchObject({ code: 'COLUMN_MISSING' })
     const after = await ctx.indexes.live()
     expect(after?.versionId).toBe(before?.versionId)
-    const last = await ctx.db.selectFrom('index_version').select(['status']).orderBy('id', 'desc').executeTakeFirstOrThrow()
+    const last = await ctx.db.selectFrom('index_version').select(['id', 'status']).orderBy('id', 'desc').executeTakeFirstOrThrow()
     expect(last.status).toBe('failed')
+    expect(await filesOf(last.id)).toEqual([])
   })
 
   it('stores nothing more for an import whose source fails part-way, not even the chunks still on the workers', async () => {
@@ -244,5 +252,107 @@ describe('streaming import', () => {
     expect(importStatus(ctx.db)).toEqual(atFailure)
     const rows = await sql<{ n: number }>`select count(*)::int as n from index_chunk where version_id = ${failed.id}`.execute(ctx.db)
     expect(rows.rows[0]!.n).toBe(0)
+    expect(await filesOf(failed.id)).toEqual([])
+  })
+})
+
+/** The index directory's files of one version (finished or not). */
+async function filesOf(versionId: number): Promise<string[]> {
+  return (await readdir(indexDir)).filter((n) => n.startsWith(`index-v${versionId}-`))
+}
+
+async function layoutOf(versionId: number): Promise<{ file_name: string | null; tokens: number; chunks: number }> {
+  const r = await sql<{ file_name: string | null; tokens: number; chunks: number }>`select file_name, tokens::int as tokens, chunks from index_layout where version_id = ${versionId}`.execute(ctx.db)
+  return r.rows[0]!
+}
+
+describe('token files', () => {
+  const pop = generatePopulation({ seed: 12, patients: 5000, candidates: 400, tier: 'realistic' })
+  const csv = () => Buffer.from(patientsCsv(pop.patients))
+  const key = () => createTokeniser(epochKeyFor(ctx, isa), { kinds: indexKindsFor(isa), impl: 'noble' })
+  /** Every candidate's outcome against an index, to compare two ways of reading one version. */
+  const outcomes = (index: Parameters<typeof matchCandidate>[1]) => pop.candidates.map((c) => matchCandidate(key().tokens(normalisePerson(c, { today }).person), index))
+
+  it("keeps a version's tokens in its own file, not in the database; each chunk names its place and digest", async () => {
+    const report = await importIndex(ctx, isa, csv(), { asOf, chunkBytes: 64 * 1024, workers: 'threads' })
+    const layout = await layoutOf(report.version_id)
+    expect(layout.file_name).toMatch(new RegExp(`^index-v${report.version_id}-[0-9a-f]{12}\\.tokens$`))
+    expect(layout.chunks).toBeGreaterThan(0)
+    expect(await filesOf(report.version_id)).toEqual([layout.file_name])
+    const file = await stat(join(indexDir, layout.file_name!))
+    // one kind code and 16 token bytes per token; only the service's user may read it
+    expect(file.size).toBe(layout.tokens * 17)
+    expect(file.mode & 0o777).toBe(0o600)
+    expect((await stat(indexDir)).mode & 0o777).toBe(0o700)
+    const inRows = await sql<{ n: number; placed: number }>`
+      select count(*) filter (where kinds is not null or token_bytes is not null)::int as n,
+             count(*) filter (where file_offset is not null and length(file_digest) = 32)::int as placed
+      from index_chunk where version_id = ${report.version_id}`.execute(ctx.db)
+    expect(inRows.rows[0]).toEqual({ n: 0, placed: layout.chunks })
+    // Read back from the file (as after a restart), it answers as the index the import built.
+    const fromImport = (await ctx.indexes.live())!
+    expect(fromImport.builtFrom).toBe('import')
+    const readBack = (await new IndexCache(ctx.db, indexDir).live())!
+    expect(readBack.builtFrom).toBe('tables')
+    const expected = outcomes(fromImport.index)
+    expect(expected.filter((o) => o.reason === 'matched').length).toBeGreaterThan(50)
+    expect(outcomes(readBack.index)).toEqual(expected)
+  })
+
+  it('refuses to read a damaged or missing token file, and says to import again', async () => {
+    const live = (await ctx.indexes.live())!
+    const path = join(indexDir, (await layoutOf(live.versionId)).file_name!)
+    const original = await readFile(path)
+    try {
+      const damaged = Buffer.from(original)
+      damaged[Math.floor(damaged.length / 2)]! ^= 1
+      await writeFile(path, damaged)
+      await expect(new IndexCache(ctx.db, indexDir).live()).rejects.toMatchObject({ code: 'INDEX_NOT_LOADED', message: expect.stringMatching(/damaged.*import the patient index again/) })
+      await writeFile(path, original.subarray(0, original.length - 16))
+      await expect(new IndexCache(ctx.db, indexDir).live()).rejects.toMatchObject({ code: 'INDEX_NOT_LOADED', message: expect.stringMatching(/shorter.*import the patient index again/) })
+      await rm(path)
+      await expect(new IndexCache(ctx.db, indexDir).live()).rejects.toMatchObject({ code: 'INDEX_NOT_LOADED', message: expect.stringMatching(/missing.*import the patient index again/) })
+    } finally {
+      await writeFile(path, original)
+      await chmod(path, 0o600)
+    }
+    expect((await new IndexCache(ctx.db, indexDir).live())!.index.size).toBe(live.index.size)
+  })
+
+  it('reads a version stored before the token files from its rows', async () => {
+    const live = (await ctx.indexes.live())!
+    const layout = await layoutOf(live.versionId)
+    const path = join(indexDir, layout.file_name!)
+    const bytes = await readFile(path)
+    // Move each chunk's bytes from the file into its row, as the release before the token files stored them.
+    const chunks = await sql<{ chunk_no: number; tokens: number; file_offset: string }>`select chunk_no, tokens, file_offset from index_chunk where version_id = ${live.versionId}`.execute(ctx.db)
+    await ctx.db.transaction().execute(async (trx) => {
+      for (const c of chunks.rows) {
+        const at = Number(c.file_offset)
+        const kinds = bytes.subarray(at, at + c.tokens).toString('base64')
+        const tokens = bytes.subarray(at + c.tokens, at + c.tokens * 17).toString('base64')
+        await sql`update index_chunk set kinds = decode(${kinds}, 'base64'), token_bytes = decode(${tokens}, 'base64'), file_offset = null, file_digest = null
+                  where version_id = ${live.versionId} and chunk_no = ${c.chunk_no}`.execute(trx)
+      }
+      await sql`update index_layout set file_name = null where version_id = ${live.versionId}`.execute(trx)
+    })
+    await rm(path)
+    const legacy = (await new IndexCache(ctx.db, indexDir).live())!
+    expect(legacy.versionId).toBe(live.versionId)
+    expect(outcomes(legacy.index)).toEqual(outcomes(live.index))
+  })
+
+  it('deletes the files of versions retired longer than the grace period, and keeps the others', async () => {
+    const first = await importIndex(ctx, isa, csv(), { asOf, workers: 'inline' })
+    const second = await importIndex(ctx, isa, csv(), { asOf, workers: 'inline' })
+    // Within the grace period the retired version keeps its file (an exchange may still be reading it back).
+    expect(await filesOf(first.version_id)).toHaveLength(1)
+    // (The file's clock stands at its start; the versions were retired after it by the database's.)
+    const third = await importIndex({ ...ctx, now: () => new Date(Date.now() + 1000) }, isa, csv(), { asOf, workers: 'inline', graceMs: 0 })
+    expect(await filesOf(first.version_id)).toEqual([])
+    expect(await filesOf(second.version_id)).toEqual([])
+    expect(await filesOf(third.version_id)).toHaveLength(1)
+    // Nothing but the live version's file is left, whatever came before.
+    expect((await readdir(indexDir)).filter((n) => !n.startsWith(`index-v${third.version_id}-`))).toEqual([])
   })
 })

@@ -8,7 +8,7 @@ const root = path.resolve(import.meta.dirname, '..')
 const tsx = path.join(root, 'node_modules/.bin/tsx')
 
 function start(service: string, env: Record<string, string>) {
-  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !['DATABASE_URL', 'KEYS_FILE', 'ISA_FILE', 'USERS_FILE'].includes(k))) as Record<string, string>
+  const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => !['DATABASE_URL', 'KEYS_FILE', 'ISA_FILE', 'USERS_FILE', 'INDEX_DIR'].includes(k))) as Record<string, string>
   return spawnSync(tsx, ['scripts/start.ts', service], { cwd: root, env: { ...clean, ...env }, encoding: 'utf8', timeout: 60_000 })
 }
 
@@ -32,6 +32,12 @@ describe('npm start', () => {
     expect(r.status).toBe(1)
     for (const v of ['KEYS_FILE', 'ISA_FILE', 'SIDECAR_URL', 'LEDGER_URL', 'USERS_FILE']) expect(r.stderr).toContain(v)
   })
+
+  it('names the index directory among the side-car\'s missing settings', () => {
+    const r = start('sidecar', { DATABASE_URL: 'postgres://nobody@127.0.0.1:1/none' })
+    expect(r.status).toBe(1)
+    for (const v of ['KEYS_FILE', 'ISA_FILE', 'LEDGER_URL', 'USERS_FILE', 'INDEX_DIR']) expect(r.stderr).toContain(v)
+  })
 })
 
 describe('docker-compose.yml', () => {
@@ -40,6 +46,6 @@ describe('docker-compose.yml', () => {
     const r = spawnSync(bin!, ['-f', 'docker-compose.yml', 'config'], { cwd: root, encoding: 'utf8' })
     expect(r.stderr).toBe('')
     expect(r.status).toBe(0)
-    for (const s of ['postgres:', 'council:', 'sidecar:', 'ledger:', 'healthcheck:', '/council', '/sidecar', '/ledger']) expect(r.stdout).toContain(s)
+    for (const s of ['postgres:', 'council:', 'sidecar:', 'ledger:', 'healthcheck:', '/council', '/sidecar', '/ledger', 'INDEX_DIR', 'sidecar-index:']) expect(r.stdout).toContain(s)
   })
 })

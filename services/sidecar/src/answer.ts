@@ -27,9 +27,11 @@ export async function receiveExchange(ctx: SidecarContext, req: ExchangeRequest,
   livePromise.catch(() => undefined) // awaited below unless this is a replay
   const [previous, isa] = await Promise.all([ctx.db.selectFrom('exchange').selectAll().where('id', '=', req.exchange_id).executeTakeFirst(), isaInEffect(ctx.isaDb, req.isa_id, now)])
   if (previous) return replay(previous, requestDigest)
-  const live = await livePromise
   const recent = await recentExchangeIds(ctx, isa, req, now)
+  let live: Awaited<typeof livePromise>
   try {
+    // An index that cannot be read (its token file lost or damaged) is refused and recorded like any other refusal.
+    live = await livePromise
     if (party !== 'council') throw errors.unknownParty('Only the council party named in the ISA may request an exchange.')
     if (req.checkpoint) await checkCouncilView(ctx, req.checkpoint)
     checkExchange({

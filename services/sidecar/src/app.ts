@@ -1,4 +1,7 @@
 /** The trust side-car as a fastify plugin. It answers signed exchanges and never calls the council. */
+import { mkdtemp, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
 import fp from 'fastify-plugin'
 import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
@@ -19,6 +22,13 @@ import { expirePending } from './approval.js'
 import { appendAndRemember } from './ledger-view.js'
 import { importPool } from './import/pool.js'
 
+declare module 'fastify' {
+  interface FastifyInstance {
+    /** The side-car's index directory (its token files), for operational tooling and the leak tests. */
+    healthflagIndexDir: string
+  }
+}
+
 export interface SidecarOptions {
   database: DatabaseTarget
   keys: PartyKeys
@@ -32,6 +42,11 @@ export interface SidecarOptions {
   approvalSweepMs?: number
   /** Start the index-import worker threads at start-up instead of in the first import (production; off in tests). */
   warmWorkers?: boolean
+  /**
+   * The directory for the index versions' token files (production: INDEX_DIR). Without it (the demo, tests) the app
+   * makes a temporary one and removes it when it closes, so its indexes last as long as the app.
+   */
+  indexDir?: string
 }
 
 export const sidecarApp = fp(
@@ -44,14 +59,22 @@ export const sidecarApp = fp(
     const isaDb = handle.db as unknown as IsaDb
     await saveIsaVersion(isaDb, isaVersion(opts.isa))
     const party = opts.party ?? 'trust'
+    let indexDir = opts.indexDir
+    if (indexDir === undefined) {
+      const temporary = await mkdtemp(join(tmpdir(), 'healthflag-index-'))
+      app.addHook('onClose', () => rm(temporary, { recursive: true, force: true }))
+      indexDir = temporary
+    }
+    app.decorate('healthflagIndexDir', indexDir)
     const ctx: SidecarContext = {
       db: handle.db,
-    isaDb,
+      isaDb,
       keys: opts.keys,
       party,
       ledger: createLedgerClient({ url: opts.ledgerUrl, key: { party, privateKey: opts.keys.signing.privateKey } }),
       epoch: opts.epoch ?? 1,
-      indexes: new IndexCache(handle.db),
+      indexes: new IndexCache(handle.db, indexDir),
+      indexDir,
       now,
     }
     // Peers are the parties of the ISA: their signing keys come from the document both sides signed.

@@ -15,5 +15,7 @@ export interface SidecarContext {
   ledger: LedgerClient
   epoch: number
   indexes: IndexCache
+  /** Where the index versions' token files are (import/token-file.ts) */
+  indexDir: string
   now: () => Date
 }

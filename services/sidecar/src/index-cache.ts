@@ -1,7 +1,7 @@
 /**
- * The live patient index in memory, built once per index version from the side-car's own tables (the packed chunks
- * of import/store.ts, as a CompactIndex; a version stored by an earlier release, one JSONB row per patient, as a
- * memory index). A version is immutable once live, so a cached copy can never be half old, half new.
+ * The live patient index in memory, built once per index version from what the side-car stored (the packed chunks
+ * of import/store.ts and the version's token file, as a CompactIndex; a version stored by an earlier release, one
+ * JSONB row per patient, as a memory index). A version is immutable once live, so a cached copy can never be half old, half new.
  */
 import type { Kysely } from 'kysely'
 import { buildMemoryIndex, type IndexedPatient, type MatchKeyKind, type PatientIndex } from '@healthflag/tokens'
@@ -14,7 +14,7 @@ export interface LiveIndex {
   kcv: string
   epoch: number
   index: PatientIndex
-  /** built from the chunks the import that made it live had kept, or read back from the tables */
+  /** built from the chunks the import that made it live had kept, or read back from what it stored */
   builtFrom: 'import' | 'tables'
 }
 
@@ -22,7 +22,11 @@ export class IndexCache {
   private cached: Promise<LiveIndex> | undefined
   private cachedId: number | undefined
 
-  constructor(private readonly db: Kysely<SidecarDB>) {}
+  constructor(
+    private readonly db: Kysely<SidecarDB>,
+    /** the index directory, where the versions' token files are */
+    private readonly dir: string,
+  ) {}
 
   /**
    * Takes a version's index being built as the cached one: read back from the tables (live), or built by the import
@@ -49,7 +53,7 @@ export class IndexCache {
   }
 
   private async load(versionId: number, asOf: string, kcv: string, epoch: number): Promise<LiveIndex> {
-    const compact = await loadCompactIndex(this.db, versionId)
+    const compact = await loadCompactIndex(this.db, versionId, this.dir)
     if (compact) return { versionId, asOf, kcv, epoch, index: compact, builtFrom: 'tables' }
     const patients: IndexedPatient[] = []
     const PAGE = 20_000

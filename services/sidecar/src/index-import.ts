@@ -23,6 +23,7 @@ import { importPool } from './import/pool.js'
 import { ProgressTracker, type ImportStatus } from './import/progress.js'
 import { splitCsv } from './import/split.js'
 import { dropRetiredVersions, failStaleLoads, insertChunk, insertLayout, setLoadCounts, swapLive } from './import/store.js'
+import { TokenFileWriter, chunkDigest } from './import/token-file.js'
 
 export { importStatus, type ImportStatus } from './import/progress.js'
 
@@ -126,7 +127,16 @@ export async function importIndex(ctx: SidecarContext, isa: IsaVersion, source: 
   // that turns out to hold more is read back instead.
   const keepLimit = opts.keepTokens ?? KEEP_TOKENS
   const keepRoom = sizeBytes === null ? keepLimit : Math.min(keepLimit, Math.ceil(sizeBytes * 0.5))
-  const load = new Loader(ctx, version.id, keepRoom)
+  let file: TokenFileWriter
+  try {
+    file = await TokenFileWriter.create(ctx.indexDir, version.id)
+  } catch (e) {
+    mine.delete(version.id)
+    progress.update({ state: 'failed' })
+    await ctx.db.updateTable('index_version').set({ status: 'failed' }).where('id', '=', version.id).execute()
+    throw e
+  }
+  const load = new Loader(ctx, version.id, file, keepRoom)
   let bytesDone = 0
   const drain = new OrderedDrain(async (result, bytes) => {
     bytesDone += bytes
@@ -151,14 +161,16 @@ export async function importIndex(ctx: SidecarContext, isa: IsaVersion, source: 
 
     progress.update({ state: 'swapping', bytes_read: sizeBytes ?? bytesDone, rows_read: load.rowsRead, patients_loaded: load.patients, rows_rejected: load.rejected })
     await ctx.db.updateTable('index_version').set({ source_digest: digest.digest('hex') }).where('id', '=', version.id).execute()
-    await insertLayout(ctx.db, version.id, { kinds: settings.kinds, chunks: load.chunks, patients: load.patients, tokens: load.tokens })
+    await file.commit()
+    await insertLayout(ctx.db, version.id, { kinds: settings.kinds, chunks: load.chunks, patients: load.patients, tokens: load.tokens, fileName: file.name })
     await swapLive(ctx.db, version.id, { rowsRead: load.rowsRead, loaded: load.patients, rejected: load.rejected })
   } catch (e) {
     // Chunks still being worked on are not stored once the import has failed (nor while it is marked so).
     await drain.abandon()
+    await file.discard()
     progress.update({ state: 'failed' })
     await ctx.db.updateTable('index_version').set({ status: 'failed' }).where('id', '=', version.id).execute()
-    await dropRetiredVersions(ctx.db, ctx.now(), opts.graceMs ?? DEFAULT_GRACE_MS).catch(() => undefined)
+    await dropRetiredVersions(ctx.db, ctx.now(), opts.graceMs ?? DEFAULT_GRACE_MS, ctx.indexDir).catch(() => undefined)
     throw e
   } finally {
     mine.delete(version.id)
@@ -179,7 +191,7 @@ export async function importIndex(ctx: SidecarContext, isa: IsaVersion, source: 
   const kept = load.takeKept()
   if (kept) ctx.indexes.prime(version.id, buildKept(version.id, { asOf: opts.asOf, kcv, epoch: ctx.epoch, kinds: settings.kinds, patients: load.patients }, kept))
   else ctx.indexes.live().catch(() => undefined)
-  await dropRetiredVersions(ctx.db, ctx.now(), opts.graceMs ?? DEFAULT_GRACE_MS)
+  await dropRetiredVersions(ctx.db, ctx.now(), opts.graceMs ?? DEFAULT_GRACE_MS, ctx.indexDir)
   return { version_id: version.id, as_of: opts.asOf, rows_read: load.rowsRead, patients_loaded: load.patients, rows_rejected: load.rejected, rejects: load.rejects, key_kcv: kcv }
 }
 
@@ -301,6 +313,7 @@ class Loader {
   constructor(
     private readonly ctx: SidecarContext,
     private readonly versionId: number,
+    private readonly file: TokenFileWriter,
     keepRoom = 0,
   ) {
     if (keepRoom > 0) this.kept = { patients: [], kinds: new Uint8Array(keepRoom), tokens: new Uint8Array(keepRoom * TOKEN_BYTES) }
@@ -426,7 +439,11 @@ class Loader {
       kinds: this.kinds.subarray(0, this.held),
       tokens: this.tokenBytes.subarray(0, this.held * TOKEN_BYTES),
     }
-    await insertChunk(this.ctx.db, this.versionId, this.chunks, this.patients, chunk)
+    // The tokens go to the version's file, the patients and the tokens' place and digest to the database, together.
+    const digest = chunkDigest(chunk.kinds, chunk.tokens)
+    const offset = this.file.append(chunk.kinds, chunk.tokens)
+    const stored = offset.then((at) => insertChunk(this.ctx.db, this.versionId, this.chunks, this.patients, chunk, { offset: at, digest }))
+    await Promise.all([offset, stored])
     const kept = this.kept
     if (kept && this.tokens + this.held <= kept.kinds.length) {
       kept.patients.push({ ids: chunk.ids, flags: chunk.flags, counts: chunk.counts })

@@ -14,6 +14,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
       ISA_FILE: Type.String(),
       LEDGER_URL: Type.String({ format: 'uri' }),
       TOKEN_EPOCH: Type.Integer({ minimum: 0, default: 1 }),
+      INDEX_DIR: Type.String({ minLength: 1 }),
     }),
     env,
   )
@@ -31,6 +32,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
       users: JSON.parse(readFileSync(cfg.USERS_FILE, 'utf8')) as ApiUser[],
       epoch: cfg.TOKEN_EPOCH,
       warmWorkers: true,
+      indexDir: cfg.INDEX_DIR,
     },
     host: cfg.HOST,
     port: cfg.PORT,

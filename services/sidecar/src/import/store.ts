@@ -2,7 +2,9 @@
 import { sql, type Kysely, type Transaction } from 'kysely'
 import type { MatchKeyKind } from '@healthflag/tokens'
 import type { SidecarDB } from '../db/schema.js'
+import { TOKEN_BYTES } from '@healthflag/tokens'
 import { CompactIndexBuilder, type CompactIndex, type PackedChunk } from './compact-index.js'
+import { TokenFileReader, removeTokenFiles } from './token-file.js'
 
 export interface IndexLayoutTable {
   version_id: number
@@ -10,6 +12,8 @@ export interface IndexLayoutTable {
   chunks: number
   patients: number
   tokens: string | number | bigint
+  /** the version's token file in the index directory (import/token-file.ts); null: tokens in index_chunk */
+  file_name: string | null
 }
 
 export interface IndexChunkTable {
@@ -21,8 +25,13 @@ export interface IndexChunkTable {
   ids: string
   flags: Uint8Array
   counts: Uint8Array
-  kinds: Uint8Array
-  token_bytes: Uint8Array
+  /** null when the version's tokens are in its file */
+  kinds: Uint8Array | null
+  token_bytes: Uint8Array | null
+  /** where the chunk's kind codes start in the version's file, its tokens right after them */
+  file_offset: string | number | bigint | null
+  /** SHA-256 of the chunk's kind codes and tokens as the file holds them */
+  file_digest: Uint8Array | null
 }
 
 export interface CompactIndexDB extends SidecarDB {
@@ -56,7 +65,19 @@ async function isEmbedded(db: Db): Promise<boolean> {
   return v
 }
 
-export async function insertChunk(db: Db, versionId: number, chunkNo: number, firstSeq: number, chunk: PackedChunk): Promise<void> {
+/**
+ * Stores a chunk's patients, and where its tokens are in the version's file (`file`: their offset and SHA-256). A
+ * chunk without `file` keeps its tokens in the row, as versions stored before the token files did (the tests' way of
+ * making such a version).
+ */
+export async function insertChunk(
+  db: Db,
+  versionId: number,
+  chunkNo: number,
+  firstSeq: number,
+  chunk: PackedChunk,
+  file?: { offset: number; digest: Uint8Array },
+): Promise<void> {
   const text = await isEmbedded(db)
   const bin = (a: ArrayBufferView) => (text ? sql<Uint8Array>`decode(${bytesOf(a).toString('base64')}, 'base64')` : bytesOf(a))
   await compact(db)
@@ -70,61 +91,91 @@ export async function insertChunk(db: Db, versionId: number, chunkNo: number, fi
       ids: JSON.stringify(chunk.ids),
       flags: bin(chunk.flags),
       counts: bin(littleEndianU16(chunk.counts)),
-      kinds: bin(chunk.kinds),
-      token_bytes: bin(chunk.tokens),
+      ...(file
+        ? { kinds: null, token_bytes: null, file_offset: file.offset, file_digest: bin(file.digest) }
+        : { kinds: bin(chunk.kinds), token_bytes: bin(chunk.tokens), file_offset: null, file_digest: null }),
     })
     .execute()
 }
 
-export async function insertLayout(db: Db, versionId: number, layout: { kinds: readonly MatchKeyKind[]; chunks: number; patients: number; tokens: number }): Promise<void> {
+export async function insertLayout(
+  db: Db,
+  versionId: number,
+  layout: { kinds: readonly MatchKeyKind[]; chunks: number; patients: number; tokens: number; fileName: string | null },
+): Promise<void> {
   await compact(db)
     .insertInto('index_layout')
-    .values({ version_id: versionId, kinds: JSON.stringify(layout.kinds), chunks: layout.chunks, patients: layout.patients, tokens: layout.tokens })
+    .values({ version_id: versionId, kinds: JSON.stringify(layout.kinds), chunks: layout.chunks, patients: layout.patients, tokens: layout.tokens, file_name: layout.fileName })
     .execute()
 }
 
-/** Reads a version's chunks in order, a few at a time, into a CompactIndex; undefined when the version has no layout. */
-export async function loadCompactIndex(db: Db, versionId: number): Promise<CompactIndex | undefined> {
+/**
+ * Reads a version's chunks in order, a few at a time, into a CompactIndex: their patients from the database, their
+ * tokens from the version's file in `dir` (checked against each chunk's digest) or, for a version stored before the
+ * token files, from the rows. Undefined when the version has no layout.
+ */
+export async function loadCompactIndex(db: Db, versionId: number, dir: string): Promise<CompactIndex | undefined> {
   const layout = await compact(db).selectFrom('index_layout').selectAll().where('version_id', '=', versionId).executeTakeFirst()
   if (!layout) return undefined
   const kinds = JSON.parse(layout.kinds) as MatchKeyKind[]
-  const builder = new CompactIndexBuilder(kinds, { patients: layout.patients, tokens: Number(layout.tokens) })
-  const PAGE = 4
-  for (let from = 0; from < layout.chunks; from += PAGE) {
-    const rows = await compact(db)
-      .selectFrom('index_chunk')
-      .select([
-        'ids',
-        sql<string>`encode(flags, 'base64')`.as('flags'),
-        sql<string>`encode(counts, 'base64')`.as('counts'),
-        sql<string>`encode(kinds, 'base64')`.as('kinds'),
-        sql<string>`encode(token_bytes, 'base64')`.as('token_bytes'),
-      ])
-      .where('version_id', '=', versionId)
-      .where('chunk_no', '>=', from)
-      .where('chunk_no', '<', from + PAGE)
-      .orderBy('chunk_no')
-      .execute()
-    if (rows.length !== Math.min(PAGE, layout.chunks - from)) throw new Error('an index version is missing chunks')
-    for (const r of rows) {
-      // base64 out of SQL: node-pg and PGlite both return bytea as hex text, which is slower to carry and decode.
-      builder.add({
-        ids: JSON.parse(r.ids) as string[],
-        flags: Buffer.from(r.flags, 'base64'),
-        counts: readU16(Buffer.from(r.counts, 'base64')),
-        kinds: Buffer.from(r.kinds, 'base64'),
-        tokens: Buffer.from(r.token_bytes, 'base64'),
-      })
+  const total = Number(layout.tokens)
+  // The tokens are read straight into the arrays the index then uses.
+  const placed = { kinds: new Uint8Array(total), tokens: new Uint8Array(total * TOKEN_BYTES) }
+  const builder = new CompactIndexBuilder(kinds, { patients: layout.patients, tokens: total }, placed)
+  const file = layout.file_name === null ? undefined : await TokenFileReader.open(dir, layout.file_name, versionId)
+  try {
+    let at = 0
+    const PAGE = 4
+    for (let from = 0; from < layout.chunks; from += PAGE) {
+      const rows = await compact(db)
+        .selectFrom('index_chunk')
+        .select([
+          'ids',
+          'tokens',
+          'file_offset',
+          sql<string>`encode(flags, 'base64')`.as('flags'),
+          sql<string>`encode(counts, 'base64')`.as('counts'),
+          sql<string | null>`encode(file_digest, 'base64')`.as('file_digest'),
+          // Only a version stored before the token files has its bytes here.
+          sql<string | null>`encode(kinds, 'base64')`.as('kinds'),
+          sql<string | null>`encode(token_bytes, 'base64')`.as('token_bytes'),
+        ])
+        .where('version_id', '=', versionId)
+        .where('chunk_no', '>=', from)
+        .where('chunk_no', '<', from + PAGE)
+        .orderBy('chunk_no')
+        .execute()
+      if (rows.length !== Math.min(PAGE, layout.chunks - from)) throw new Error('an index version is missing chunks')
+      for (const r of rows) {
+        // base64 out of SQL: node-pg and PGlite both return bytea as hex text, which is slower to carry and decode.
+        const n = r.tokens
+        if (at + n > total) throw new RangeError('chunk token counts disagree with the layout')
+        const kindsAt = placed.kinds.subarray(at, at + n)
+        const tokensAt = placed.tokens.subarray(at * TOKEN_BYTES, (at + n) * TOKEN_BYTES)
+        if (file) {
+          if (r.file_offset === null || r.file_digest === null) throw new Error('an index version stored in a file has a chunk without its place in it')
+          await file.readInto(Number(r.file_offset), kindsAt, tokensAt, Buffer.from(r.file_digest, 'base64'))
+        } else {
+          if (r.kinds === null || r.token_bytes === null) throw new Error('an index version has a chunk without its tokens')
+          kindsAt.set(Buffer.from(r.kinds, 'base64'))
+          tokensAt.set(Buffer.from(r.token_bytes, 'base64'))
+        }
+        const added = builder.addPatients({ ids: JSON.parse(r.ids) as string[], flags: Buffer.from(r.flags, 'base64'), counts: readU16(Buffer.from(r.counts, 'base64')) })
+        if (added !== n) throw new RangeError('chunk token counts disagree with its tokens')
+        at += n
+      }
     }
+  } finally {
+    await file?.close()
   }
   return builder.buildAsync()
 }
 
 /**
  * Deletes the stored index of versions retired more than `graceMs` ago (their history row stays), and of versions
- * that failed. An exchange already answering from one holds its own copy in memory.
+ * that failed: their rows, and their token files in `dir`. An exchange already answering from one holds its own copy in memory.
  */
-export async function dropRetiredVersions(db: Db, now: Date, graceMs: number): Promise<number> {
+export async function dropRetiredVersions(db: Db, now: Date, graceMs: number, dir: string): Promise<number> {
   const before = new Date(now.getTime() - graceMs)
   const old = await db
     .selectFrom('index_version')
@@ -136,6 +187,7 @@ export async function dropRetiredVersions(db: Db, now: Date, graceMs: number): P
   await compact(db).deleteFrom('index_chunk').where('version_id', 'in', ids).execute()
   await compact(db).deleteFrom('index_layout').where('version_id', 'in', ids).execute()
   await db.deleteFrom('index_patient').where('version_id', 'in', ids).execute()
+  await removeTokenFiles(dir, ids)
   return ids.length
 }
 
