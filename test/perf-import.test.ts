@@ -176,6 +176,27 @@ describe('streaming import', () => {
     expect(importStatus(ctx.db)).toMatchObject({ state: 'live', rows_read: lines, patients_loaded: pop.patients.length })
   })
 
+  it("gives every patient exactly its own tokens when results' buffers are reused, across chunks that only continue a patient", async () => {
+    const pop = generatePopulation({ seed: 15, patients: 1200, candidates: 0, tier: 'realistic' })
+    const { csv } = referralCsv(pop.patients, 3)
+    // One patient's rows fill several whole chunks: those chunks' results add nothing, and the held patient's tokens
+    // stay in the first one's buffers, which must not go back to the workers meanwhile.
+    const long = pop.patients[600]!
+    const extra = Array.from({ length: 400 }, (_, k) => `${long.patient_id},${long.nhs_number},${long.given_name},${long.family_name},${long.date_of_birth},${long.sex},${long.postcode},PHYSIO,2015-01-1${k % 9},,false`).join('\n')
+    const lines = csv.split('\n')
+    const at = lines.findIndex((l) => l.startsWith(`${long.patient_id},`))
+    const withLong = [...lines.slice(0, at + 1), extra, ...lines.slice(at + 1)].join('\n')
+    const report = await importIndex(ctx, isa, Buffer.from(withLong), { asOf, chunkBytes: 4096, workers: 'threads' })
+    expect(report.patients_loaded).toBe(pop.patients.length)
+    const index = await loaded()
+    const reference = createTokeniser(epochKeyFor(ctx, isa), { kinds: indexKindsFor(isa), impl: 'noble' })
+    for (const p of pop.patients) {
+      const expected = reference.tokens(normalisePerson(p, { today }).person)
+      const got = index.patient(p.patient_id)!.tokens
+      for (const k of Object.keys(expected) as (keyof typeof expected)[]) expect([p.patient_id, k, [...(got[k] ?? [])].sort()]).toEqual([p.patient_id, k, [...expected[k]!].sort()])
+    }
+  })
+
   it('refuses the rows of a patient who appears again after other patients, and loads the rest', async () => {
     const pop = generatePopulation({ seed: 6, patients: 30, candidates: 10, tier: 'clean' })
     const rows = [...pop.patients, { ...pop.patients[3]!, postcode: 'ST4 7AB' }]

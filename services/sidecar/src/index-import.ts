@@ -17,7 +17,7 @@ import { errors, fromBase64Url } from '@healthflag/protocol'
 import { TOKEN_BYTES, deriveEpochKey, indexTokenKinds, keyCheckValue, type MatchKeyKind } from '@healthflag/tokens'
 import type { SidecarContext } from './context.js'
 import type { LiveIndex } from './index-cache.js'
-import { processChunk, type ChunkJob, type ChunkResult, type ChunkSettings, type RowReject } from './import/chunk-work.js'
+import { processChunk, type ChunkJob, type ChunkResult, type ChunkSettings, type RowReject, type TokenBuffers } from './import/chunk-work.js'
 import { CompactIndexBuilder, FLAG_ACTIVE, FLAG_RESTRICTED, type PackedChunk } from './import/compact-index.js'
 import { importPool } from './import/pool.js'
 import { ProgressTracker, type ImportStatus } from './import/progress.js'
@@ -136,7 +136,7 @@ export async function importIndex(ctx: SidecarContext, isa: IsaVersion, source: 
     await ctx.db.updateTable('index_version').set({ status: 'failed' }).where('id', '=', version.id).execute()
     throw e
   }
-  const load = new Loader(ctx, version.id, file, keepRoom)
+  const load = new Loader(ctx, version.id, file, keepRoom, pool ? (b) => pool.recycle(b) : undefined)
   let bytesDone = 0
   const drain = new OrderedDrain(async (result, bytes) => {
     bytesDone += bytes
@@ -306,6 +306,8 @@ class Loader {
   private kinds = new Uint8Array(1 << 16)
   private tokenBytes = new Uint8Array((1 << 16) * TOKEN_BYTES)
   private held = 0
+  /** token buffers of results taken in and not yet released (the held tail may still refer to one) */
+  private inUse: TokenBuffers[] = []
 
   /** the stored chunks' patients and tokens, while they fit the room made for them (see KEEP_TOKENS) */
   private kept: Kept | undefined
@@ -315,6 +317,8 @@ class Loader {
     private readonly versionId: number,
     private readonly file: TokenFileWriter,
     keepRoom = 0,
+    /** takes back a result's token buffers once nothing here refers to them */
+    private readonly release?: (buffers: TokenBuffers) => void,
   ) {
     if (keepRoom > 0) this.kept = { patients: [], kinds: new Uint8Array(keepRoom), tokens: new Uint8Array(keepRoom * TOKEN_BYTES) }
   }
@@ -361,13 +365,27 @@ class Loader {
         tokens: r.tokens.subarray(end * TOKEN_BYTES, (end + count) * TOKEN_BYTES),
       }
     }
+    // Every patient of the result but the held tail has been copied out: its buffers can go back, unless the tail
+    // (from it or from an earlier result, when this one only continued it) is in them.
+    this.inUse.push({ kinds: r.kinds.buffer as ArrayBuffer, tokens: r.tokens.buffer as ArrayBuffer })
+    this.releaseUnused()
     if (this.ids.length >= STORE_PATIENTS) await this.flush()
   }
 
   async finish(): Promise<void> {
     if (this.tail) this.emit(this.tail)
     this.tail = undefined
+    this.releaseUnused()
     await this.flush()
+  }
+
+  private releaseUnused(): void {
+    const held = this.tail?.tokens.buffer
+    this.inUse = this.inUse.filter((b) => {
+      if (b.tokens === held) return true
+      this.release?.(b)
+      return false
+    })
   }
 
   private reject(r: RowReject): void {

@@ -6,7 +6,7 @@ import { availableParallelism } from 'node:os'
 import type { Worker } from 'node:worker_threads'
 import { startWorker, workerLoaded } from '@healthflag/service-kit'
 import { HealthflagError, type ErrorCode } from '@healthflag/protocol'
-import type { ChunkJob, ChunkResult, ChunkSettings, SerialisedError } from './chunk-work.js'
+import type { ChunkJob, ChunkResult, ChunkSettings, SerialisedError, TokenBuffers } from './chunk-work.js'
 
 interface Task {
   settingsId: number
@@ -34,6 +34,8 @@ export class ChunkPool {
   private readonly queue: Task[] = []
   private readonly ids = new WeakMap<ChunkSettings, number>()
   private nextId = 1
+  /** results' token buffers handed back (recycle), given to the next jobs */
+  private readonly spares: TokenBuffers[] = []
 
   constructor(readonly size: number = availableParallelism()) {}
 
@@ -57,6 +59,14 @@ export class ChunkPool {
     await Promise.allSettled(this.slots.map((s) => workerLoaded(s.worker)))
   }
 
+  /**
+   * Takes back the buffers of a result the caller is done with (nothing may use its kinds or tokens afterwards): the
+   * next job's result is written into them instead of into new memory.
+   */
+  recycle(buffers: TokenBuffers): void {
+    if (this.spares.length < this.size * 2 + 2) this.spares.push(buffers)
+  }
+
   /** Forgets an import's settings (its key) in every worker. */
   release(settings: ChunkSettings): void {
     const id = this.ids.get(settings)
@@ -76,7 +86,9 @@ export class ChunkPool {
         slot.worker.postMessage({ type: 'settings', id: task.settingsId, settings: task.settings })
         slot.known.add(task.settingsId)
       }
-      slot.worker.postMessage({ type: 'job', settingsId: task.settingsId, job: task.job }, [task.job.body.buffer as ArrayBuffer])
+      const spare = this.spares.pop()
+      const job: ChunkJob = spare ? { ...task.job, spare } : task.job
+      slot.worker.postMessage({ type: 'job', settingsId: task.settingsId, job }, spare ? [job.body.buffer as ArrayBuffer, spare.kinds, spare.tokens] : [job.body.buffer as ArrayBuffer])
     }
   }
 
