@@ -11,6 +11,7 @@ import { takePhases, tracePhases } from '@healthflag/protocol'
 import { startStack } from '../scripts/lib/stack.js'
 import { api, type ImportReport } from '../scripts/lib/client.js'
 import { cpuBreakdown, emit, percentile, round, rssSampler } from './lib/figures.js'
+import { IndexCache } from '../services/sidecar/src/index-cache.js'
 
 const { values: args } = parseArgs({
   options: {
@@ -20,6 +21,8 @@ const { values: args } = parseArgs({
     repeat: { type: 'string', default: '3' },
     // a CPU profile of the main thread (all three services) over the timed exchanges, as a .cpuprofile file
     'exchange-profile': { type: 'string' },
+    // also time reading the imported version back from what the side-car stored, as after a restart
+    'read-back': { type: 'boolean', default: false },
   },
 })
 if (!args.patients) throw new Error('--patients <csv> is required')
@@ -106,6 +109,18 @@ try {
     rss_before_mib: rssBefore,
     ...(cpuWhere ? { cpu_where: cpuWhere } : {}),
   })
+
+  if (args['read-back']) {
+    // A second cache over the same database and index directory: what a restarted side-car does first. It waits for
+    // the import's own build of the new version's index (on the same thread) to be over first.
+    await new Promise((r) => setTimeout(r, 12_000))
+    const side = stack.sidecar as unknown as { healthflagDb: ConstructorParameters<typeof IndexCache>[0]; healthflagIndexDir: string }
+    const cpuR = process.cpuUsage()
+    const tr = performance.now()
+    const live = await new IndexCache(side.healthflagDb, side.healthflagIndexDir).live()
+    const cpuUsed = process.cpuUsage(cpuR)
+    emit({ figure: 'index.read_back', db, patients: live?.index.size, wall_s: round((performance.now() - tr) / 1000), cpu_s: round((cpuUsed.user + cpuUsed.system) / 1e6) })
+  }
 
   if (args.candidates) {
     const all = (await import('node:fs')).readFileSync(args.candidates, 'utf8').split('\n')
