@@ -31,14 +31,13 @@ function builderOf(patients: IndexedPatient[]): CompactIndexBuilder {
     }
     return n
   })
-  const builder = new CompactIndexBuilder(kindNames, { patients: patients.length, tokens: kinds.length })
-  builder.add({
+  const builder = new CompactIndexBuilder(kindNames, { patients: patients.length, tokens: kinds.length }, { kinds: Uint8Array.from(kinds), tokens: new Uint8Array(Buffer.concat(tokens)) })
+  const added = builder.addPatients({
     ids: patients.map((p) => p.id),
     flags: Uint8Array.from(patients, (p) => (p.active ? FLAG_ACTIVE : 0) | (p.restricted ? FLAG_RESTRICTED : 0)),
     counts: Uint16Array.from(counts),
-    kinds: Uint8Array.from(kinds),
-    tokens: new Uint8Array(Buffer.concat(tokens)),
   })
+  expect(added).toBe(kinds.length)
   return builder
 }
 
@@ -85,6 +84,6 @@ describe('CompactIndex', () => {
       expect(sliced.patient(p.id)).toEqual(whole.patient(p.id))
       for (const [kind, list] of Object.entries(p.tokens)) for (const t of list) expect(sliced.lookup(kind as MatchKeyKind, t)).toEqual(whole.lookup(kind as MatchKeyKind, t))
     }
-    await expect(new CompactIndexBuilder([], { patients: 1, tokens: 0 }).buildAsync()).rejects.toThrow(/fewer chunks/)
+    await expect(new CompactIndexBuilder([], { patients: 1, tokens: 0 }, { kinds: new Uint8Array(0), tokens: new Uint8Array(0) }).buildAsync()).rejects.toThrow(/fewer chunks/)
   })
 })

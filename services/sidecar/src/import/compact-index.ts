@@ -29,9 +29,9 @@ const EMPTY: readonly string[] = Object.freeze([])
 const TOKEN_CHARS = 22
 
 /**
- * Builds a CompactIndex from chunks given in patient order; `totals` sizes the arrays once. Given `placed`, the
- * tokens are already in those arrays (in patient order, from the first) and only the chunks' patients are added
- * (addPatients): the index then uses the arrays as they are.
+ * Builds a CompactIndex over tokens already in place (`placed`: kind codes and token bytes in patient order, from
+ * the first, as the import kept them or a read-back put them), given the patients chunk by chunk in the same order
+ * (addPatients); `totals` sizes the other arrays once. The index uses the placed arrays as they are, no copy.
  */
 export class CompactIndexBuilder {
   private readonly ids: string[] = []
@@ -45,24 +45,16 @@ export class CompactIndexBuilder {
   constructor(
     private readonly kindNames: readonly MatchKeyKind[],
     totals: { patients: number; tokens: number },
-    placed?: { kinds: Uint8Array; tokens: Uint8Array },
+    placed: { kinds: Uint8Array; tokens: Uint8Array },
   ) {
     this.flags = new Uint8Array(totals.patients)
     this.start = new Uint32Array(totals.patients + 1)
-    if (placed && (placed.kinds.length < totals.tokens || placed.tokens.length < totals.tokens * TOKEN_BYTES)) throw new RangeError('placed tokens are fewer than the layout says')
-    this.kinds = placed ? placed.kinds.subarray(0, totals.tokens) : new Uint8Array(totals.tokens)
-    this.tokens = placed ? placed.tokens.subarray(0, totals.tokens * TOKEN_BYTES) : new Uint8Array(totals.tokens * TOKEN_BYTES)
+    if (placed.kinds.length < totals.tokens || placed.tokens.length < totals.tokens * TOKEN_BYTES) throw new RangeError('placed tokens are fewer than the layout says')
+    this.kinds = placed.kinds.subarray(0, totals.tokens)
+    this.tokens = placed.tokens.subarray(0, totals.tokens * TOKEN_BYTES)
   }
 
-  add(chunk: PackedChunk): void {
-    const at = this.entries
-    const tokenCount = this.addPatients(chunk)
-    if (tokenCount !== chunk.kinds.length) throw new RangeError('chunk token counts disagree with its tokens or the layout')
-    this.kinds.set(chunk.kinds, at)
-    this.tokens.set(chunk.tokens, at * TOKEN_BYTES)
-  }
-
-  /** Adds a chunk's patients, their tokens counted as the next ones (already in place, or copied in by add). */
+  /** Adds a chunk's patients, their tokens counted as the next ones in the placed arrays; returns how many. */
   addPatients(chunk: Pick<PackedChunk, 'ids' | 'flags' | 'counts'>): number {
     const n = chunk.ids.length
     if (this.patients + n > this.flags.length) throw new RangeError('chunks hold more patients than the layout says')

@@ -65,18 +65,14 @@ async function isEmbedded(db: Db): Promise<boolean> {
   return v
 }
 
-/**
- * Stores a chunk's patients, and where its tokens are in the version's file (`file`: their offset and SHA-256). A
- * chunk without `file` keeps its tokens in the row, as versions stored before the token files did (the tests' way of
- * making such a version).
- */
+/** Stores a chunk's patients, and where its tokens are in the version's file (`file`: their offset and SHA-256). */
 export async function insertChunk(
   db: Db,
   versionId: number,
   chunkNo: number,
   firstSeq: number,
-  chunk: PackedChunk,
-  file?: { offset: number; digest: Uint8Array },
+  chunk: Pick<PackedChunk, 'ids' | 'flags' | 'counts' | 'kinds'>,
+  file: { offset: number; digest: Uint8Array },
 ): Promise<void> {
   const text = await isEmbedded(db)
   const bin = (a: ArrayBufferView) => (text ? sql<Uint8Array>`decode(${bytesOf(a).toString('base64')}, 'base64')` : bytesOf(a))
@@ -91,9 +87,10 @@ export async function insertChunk(
       ids: JSON.stringify(chunk.ids),
       flags: bin(chunk.flags),
       counts: bin(littleEndianU16(chunk.counts)),
-      ...(file
-        ? { kinds: null, token_bytes: null, file_offset: file.offset, file_digest: bin(file.digest) }
-        : { kinds: bin(chunk.kinds), token_bytes: bin(chunk.tokens), file_offset: null, file_digest: null }),
+      kinds: null,
+      token_bytes: null,
+      file_offset: file.offset,
+      file_digest: bin(file.digest),
     })
     .execute()
 }
@@ -101,7 +98,7 @@ export async function insertChunk(
 export async function insertLayout(
   db: Db,
   versionId: number,
-  layout: { kinds: readonly MatchKeyKind[]; chunks: number; patients: number; tokens: number; fileName: string | null },
+  layout: { kinds: readonly MatchKeyKind[]; chunks: number; patients: number; tokens: number; fileName: string },
 ): Promise<void> {
   await compact(db)
     .insertInto('index_layout')
