@@ -363,6 +363,16 @@ describe('token files', () => {
     expect(outcomes(legacy.index)).toEqual(outcomes(live.index))
   })
 
+  it("removes the unfinished file of an import whose process died, once the next import has marked it failed", async () => {
+    // What a process killed mid-import leaves: a version still 'loading' and its file under the temporary name.
+    const dead = await ctx.db.insertInto('index_version').values({ status: 'loading', as_of: asOf, source_digest: '', epoch: 1, key_kcv: 'x' }).returning('id').executeTakeFirstOrThrow()
+    await writeFile(join(indexDir, `index-v${dead.id}-0123456789ab.tokens.partial`), Buffer.alloc(4096, 7))
+    await importIndex(ctx, isa, csv(), { asOf, workers: 'inline' })
+    const row = await ctx.db.selectFrom('index_version').select('status').where('id', '=', dead.id).executeTakeFirstOrThrow()
+    expect(row.status).toBe('failed')
+    expect(await filesOf(dead.id)).toEqual([])
+  })
+
   it('deletes the files of versions retired longer than the grace period, and keeps the others', async () => {
     const first = await importIndex(ctx, isa, csv(), { asOf, workers: 'inline' })
     const second = await importIndex(ctx, isa, csv(), { asOf, workers: 'inline' })

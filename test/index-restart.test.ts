@@ -1,0 +1,80 @@
+// Issue 7: a side-car restarted on the same database and index directory answers from the version's token file, as
+// before the restart; with the file gone it refuses every exchange, and the refusal is in the ledger.
+import { mkdtemp, readdir, rm } from 'node:fs/promises'
+import { tmpdir } from 'node:os'
+import { join } from 'node:path'
+import { sql } from 'kysely'
+import { afterAll, beforeAll, expect, it } from 'vitest'
+import { createTestTarget, testDatabaseKind, type DatabaseTarget, type TestTarget } from '@healthflag/db'
+import { CANDIDATE_COLUMNS, PATIENT_COLUMNS, generatePopulation, toCsv } from '@healthflag/synth'
+import { api } from '../scripts/lib/client.js'
+import { startStack, type Stack } from '../scripts/lib/stack.js'
+
+let targets: TestTarget[] = []
+let databases: { council: DatabaseTarget; sidecar: DatabaseTarget; ledger: DatabaseTarget }
+let base: string
+let dir: string
+const csv = <T extends object>(rows: T[], cols: readonly string[]) => toCsv(rows, [...cols] as (keyof T)[])
+const pop = generatePopulation({ seed: 31, patients: 1200, candidates: 150, tier: 'clean' })
+
+beforeAll(async () => {
+  base = await mkdtemp(join(tmpdir(), 'hf-restart-'))
+  dir = join(base, 'index')
+  if (testDatabaseKind() === 'postgres') {
+    targets = await Promise.all(['c', 's', 'l'].map((s) => createTestTarget(`restart_${s}`)))
+    databases = { council: targets[0]!.target, sidecar: targets[1]!.target, ledger: targets[2]!.target }
+  } else {
+    // An in-memory PGlite would not outlive the stack: these keep their data in directories of their own.
+    databases = { council: { kind: 'pglite', dataDir: join(base, 'council') }, sidecar: { kind: 'pglite', dataDir: join(base, 'sidecar') }, ledger: { kind: 'pglite', dataDir: join(base, 'ledger') } }
+  }
+})
+
+afterAll(async () => {
+  for (const t of targets) await t.drop()
+  if (base) await rm(base, { recursive: true, force: true })
+})
+
+const start = (keys?: Stack['keys']) => startStack({ databases, indexDir: dir, ...(keys ? { keys } : {}) })
+
+async function exchange(s: Stack) {
+  const up = await api.upload(s.urls.council, s.tokens.analyst, csv(pop.candidates, CANDIDATE_COLUMNS))
+  return (await api.startExchange(s.urls.council, s.tokens.analyst, up.body.upload_id)).body
+}
+
+it('answers from the token file after a restart, and refuses (in the ledger) once the file is gone', async () => {
+  const first = await start()
+  const keys = first.keys
+  let flagged: number | null
+  try {
+    await api.importIndex(first.urls.sidecar, first.tokens.igOfficer, csv(pop.patients, PATIENT_COLUMNS))
+    const before = await exchange(first)
+    expect(before.status).toBe('answered')
+    flagged = before.rows_flagged
+    expect(flagged).toBeGreaterThan(10)
+  } finally {
+    await first.close()
+  }
+  expect((await readdir(dir)).filter((n) => n.endsWith('.tokens'))).toHaveLength(1)
+
+  // Restarted: the index is read back from the database and the file, and answers as before.
+  const second = await start(keys)
+  try {
+    const after = await exchange(second)
+    expect(after).toMatchObject({ status: 'answered', rows_flagged: flagged })
+  } finally {
+    await second.close()
+  }
+
+  // The file lost: the side-car refuses rather than answering from nothing, and says what to do.
+  for (const n of await readdir(dir)) await rm(join(dir, n))
+  const third = await start(keys)
+  try {
+    await expect(exchange(third)).rejects.toMatchObject({ status: 503, code: 'INDEX_NOT_LOADED', message: expect.stringMatching(/token file .* is missing.*import the patient index again/) })
+    const refusals = await sql<{ n: number }>`select count(*)::int as n from exchange where status = 'refused' and error_code = 'INDEX_NOT_LOADED'`.execute(third.sidecar.healthflagDb)
+    expect(refusals.rows[0]!.n).toBe(1)
+    const entries = await sql<{ body: string }>`select convert_from(body, 'UTF8') as body from entry where type = 'exchange.refused'`.execute(third.ledger.healthflagDb)
+    expect(entries.rows.filter((r) => r.body.includes('"INDEX_NOT_LOADED"'))).toHaveLength(1)
+  } finally {
+    await third.close()
+  }
+})
