@@ -363,6 +363,23 @@ describe('token files', () => {
     expect(outcomes(legacy.index)).toEqual(outcomes(live.index))
   })
 
+  it('refuses an import it cannot store, naming the index directory, and keeps the live version', async () => {
+    const before = (await ctx.indexes.live())!
+    // A directory that cannot be made: its parent is a file.
+    const blocker = join(indexDir, 'not-a-directory')
+    await writeFile(blocker, 'x')
+    const broken = { ...ctx, indexDir: join(blocker, 'index') }
+    await expect(importIndex(broken, isa, csv(), { asOf, workers: 'inline' })).rejects.toMatchObject({
+      code: 'INDEX_STORAGE_FAILED',
+      statusCode: 507,
+      message: expect.stringMatching(/could not write .* \(INDEX_DIR, .*not-a-directory\/index\): the file system said ENOTDIR\. Nothing was loaded/),
+    })
+    const last = await ctx.db.selectFrom('index_version').select(['status']).orderBy('id', 'desc').executeTakeFirstOrThrow()
+    expect(last.status).toBe('failed')
+    expect((await ctx.indexes.live())!.versionId).toBe(before.versionId)
+    await rm(blocker)
+  })
+
   it("removes the unfinished file of an import whose process died, once the next import has marked it failed", async () => {
     // What a process killed mid-import leaves: a version still 'loading' and its file under the temporary name.
     const dead = await ctx.db.insertInto('index_version').values({ status: 'loading', as_of: asOf, source_digest: '', epoch: 1, key_kcv: 'x' }).returning('id').executeTakeFirstOrThrow()

@@ -35,32 +35,38 @@ export class TokenFileWriter {
 
   /** A new file for a version, readable and writable by the service's user only, in a directory likewise. */
   static async create(dir: string, versionId: number): Promise<TokenFileWriter> {
-    await mkdir(dir, { recursive: true, mode: 0o700 })
-    const name = `${filePrefix(versionId)}${randomBytes(6).toString('hex')}.tokens`
-    const fh = await open(join(dir, name + PARTIAL), 'wx', 0o600)
-    return new TokenFileWriter(dir, name, fh)
+    return storing(dir, async () => {
+      await mkdir(dir, { recursive: true, mode: 0o700 })
+      const name = `${filePrefix(versionId)}${randomBytes(6).toString('hex')}.tokens`
+      const fh = await open(join(dir, name + PARTIAL), 'wx', 0o600)
+      return new TokenFileWriter(dir, name, fh)
+    })
   }
 
   /** Appends a chunk's kinds and tokens (one call at a time); resolves with the offset they start at. */
   async append(kinds: Uint8Array, tokens: Uint8Array): Promise<number> {
     const offset = this.size
     this.size += kinds.length + tokens.length
-    await writeAll(this.fh, kinds, offset)
-    await writeAll(this.fh, tokens, offset + kinds.length)
+    await storing(this.dir, async () => {
+      await writeAll(this.fh, kinds, offset)
+      await writeAll(this.fh, tokens, offset + kinds.length)
+    })
     return offset
   }
 
   /** Flushes the file to disk and gives it its name; the version may go live once this has resolved. */
   async commit(): Promise<void> {
-    await this.fh.sync()
-    await this.close()
-    await rename(join(this.dir, this.name + PARTIAL), join(this.dir, this.name))
-    const d = await open(this.dir, 'r')
-    try {
-      await d.sync()
-    } finally {
-      await d.close()
-    }
+    await storing(this.dir, async () => {
+      await this.fh.sync()
+      await this.close()
+      await rename(join(this.dir, this.name + PARTIAL), join(this.dir, this.name))
+      const d = await open(this.dir, 'r')
+      try {
+        await d.sync()
+      } finally {
+        await d.close()
+      }
+    })
   }
 
   /** Removes the unfinished file (a failed import). */
@@ -117,6 +123,21 @@ export async function removeTokenFiles(dir: string, versionIds: readonly number[
   }
   const prefixes = versionIds.map(filePrefix)
   await Promise.all(names.filter((n) => prefixes.some((p) => n.startsWith(p))).map((n) => rm(join(dir, n), { force: true })))
+}
+
+/**
+ * Runs a write to the index directory; a failure of the file system (disk full, no permission, directory missing)
+ * becomes an error the IG officer can act on, naming the directory and the system's reason, not an internal error.
+ */
+async function storing<T>(dir: string, write: () => Promise<T>): Promise<T> {
+  try {
+    return await write()
+  } catch (e) {
+    const code = (e as NodeJS.ErrnoException).code
+    if (typeof code !== 'string') throw e
+    const why = code === 'ENOSPC' || code === 'EDQUOT' ? 'the disk is full' : code === 'EACCES' || code === 'EPERM' || code === 'EROFS' ? 'the service may not write there' : `the file system said ${code}`
+    throw errors.indexStorageFailed(`The side-car could not write the patient index's token file in its index directory (INDEX_DIR, ${dir}): ${why}. Nothing was loaded and the live index is unchanged; fix the directory and import again.`, { errno: code })
+  }
 }
 
 function filePrefix(versionId: number): string {
