@@ -110,18 +110,6 @@ try {
     ...(cpuWhere ? { cpu_where: cpuWhere } : {}),
   })
 
-  if (args['read-back']) {
-    // A second cache over the same database and index directory: what a restarted side-car does first. It waits for
-    // the import's own build of the new version's index (on the same thread) to be over first.
-    await new Promise((r) => setTimeout(r, 12_000))
-    const side = stack.sidecar as unknown as { healthflagDb: ConstructorParameters<typeof IndexCache>[0]; healthflagIndexDir: string }
-    const cpuR = process.cpuUsage()
-    const tr = performance.now()
-    const live = await new IndexCache(side.healthflagDb, side.healthflagIndexDir).live()
-    const cpuUsed = process.cpuUsage(cpuR)
-    emit({ figure: 'index.read_back', db, patients: live?.index.size, wall_s: round((performance.now() - tr) / 1000), cpu_s: round((cpuUsed.user + cpuUsed.system) / 1e6) })
-  }
-
   if (args.candidates) {
     const all = (await import('node:fs')).readFileSync(args.candidates, 'utf8').split('\n')
     const header = all[0]!
@@ -169,6 +157,19 @@ try {
       if (profiler) await profiler.stopTo(args['exchange-profile']!)
       phases.forEach((steps, run) => emit({ figure: 'exchange.phases', db, candidates: up.body.summary.accepted, run, steps }))
     }
+  }
+
+  if (args['read-back']) {
+    // A second cache over the same database and index directory: what a restarted side-car does first. After the
+    // exchanges, so that their memory figures hold one index; without them, it first waits out the import's own
+    // build of the new version's index (on the same thread).
+    if (!args.candidates) await new Promise((r) => setTimeout(r, 12_000))
+    const side = stack.sidecar as unknown as { healthflagDb: ConstructorParameters<typeof IndexCache>[0]; healthflagIndexDir: string }
+    const cpuR = process.cpuUsage()
+    const tr = performance.now()
+    const live = await new IndexCache(side.healthflagDb, side.healthflagIndexDir).live()
+    const cpuUsed = process.cpuUsage(cpuR)
+    emit({ figure: 'index.read_back', db, patients: live?.index.size, wall_s: round((performance.now() - tr) / 1000), cpu_s: round((cpuUsed.user + cpuUsed.system) / 1e6) })
   }
 } finally {
   await stack.close()

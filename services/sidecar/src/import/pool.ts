@@ -96,7 +96,6 @@ export class ChunkPool {
     // Workers load the TypeScript sources through tsx, in tests as under `tsx`.
     const worker = startWorker(new URL('./worker.ts', import.meta.url))
     const slot: Slot = { worker, known: new Set(), task: undefined }
-    worker.unref()
     worker.on('message', (m: { ok: true; result: ChunkResult } | { ok: false; error: SerialisedError }) => {
       const task = slot.task
       slot.task = undefined
@@ -116,6 +115,9 @@ export class ChunkPool {
     }
     worker.on('error', fail)
     worker.on('exit', (code) => fail(new Error(`import worker exited (${code})`)))
+    // Unreferenced after its listeners are on: a 'message' listener added later refers the worker's port again, so a
+    // warmed worker that never ran a job held the process open.
+    worker.unref()
     this.slots.push(slot)
     return slot
   }
