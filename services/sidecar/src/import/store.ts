@@ -154,8 +154,11 @@ export async function loadCompactIndex(db: Db, versionId: number, dir: string): 
           await file.readInto(Number(r.file_offset), kindsAt, tokensAt, Buffer.from(r.file_digest, 'base64'))
         } else {
           if (r.kinds === null || r.token_bytes === null) throw new Error('an index version has a chunk without its tokens')
-          kindsAt.set(Buffer.from(r.kinds, 'base64'))
-          tokensAt.set(Buffer.from(r.token_bytes, 'base64'))
+          const k = Buffer.from(r.kinds, 'base64')
+          const t = Buffer.from(r.token_bytes, 'base64')
+          if (k.length !== n || t.length !== n * TOKEN_BYTES) throw new RangeError('chunk token counts disagree with its tokens')
+          kindsAt.set(k)
+          tokensAt.set(t)
         }
         const added = builder.addPatients({ ids: JSON.parse(r.ids) as string[], flags: Buffer.from(r.flags, 'base64'), counts: readU16(Buffer.from(r.counts, 'base64')) })
         if (added !== n) throw new RangeError('chunk token counts disagree with its tokens')
