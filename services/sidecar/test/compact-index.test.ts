@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest'
 import { generatePopulation } from '@healthflag/synth'
 import { INDEX_TOKEN_KINDS, buildMemoryIndex, createFastTokeniser, normalisePerson, type IndexedPatient, type MatchKeyKind } from '@healthflag/tokens'
-import { CompactIndexBuilder, FLAG_ACTIVE, FLAG_RESTRICTED } from '../src/import/compact-index.js'
+import { CompactIndexBuilder, FLAG_ACTIVE, FLAG_RESTRICTED, IdTable } from '../src/import/compact-index.js'
 
 const epochKey = new Uint8Array(32).fill(3)
 
@@ -85,5 +85,27 @@ describe('CompactIndex', () => {
       for (const [kind, list] of Object.entries(p.tokens)) for (const t of list) expect(sliced.lookup(kind as MatchKeyKind, t)).toEqual(whole.lookup(kind as MatchKeyKind, t))
     }
     await expect(new CompactIndexBuilder([], { patients: 1, tokens: 0 }, { kinds: new Uint8Array(0), tokens: new Uint8Array(0) }).buildAsync()).rejects.toThrow(/fewer chunks/)
+  })
+})
+
+describe('IdTable', () => {
+  it('finds every id at its seq, nothing else, and refuses an id twice', () => {
+    // 300 k ids: a few pairs of them share a 32-bit hash (~10 expected), so the table must tell them apart by the id.
+    const ids = Array.from({ length: 300_000 }, (_, i) => (i % 3 === 0 ? `P${i}` : i % 3 === 1 ? `RJ${String(i).padStart(9, '0')}` : `é-${i.toString(36)}`))
+    const table = new IdTable(ids)
+    for (let i = 0; i < ids.length; i++) expect(table.add(i)).toBe(true)
+    let wrong = 0
+    for (let i = 0; i < ids.length; i++) if (table.get(ids[i]!) !== i) wrong++
+    expect(wrong).toBe(0)
+    for (const absent of ['P1x', 'RJ', '', 'é-', 'P300000', 'p3']) expect(table.get(absent)).toBeUndefined()
+    const again = new IdTable([...ids.slice(0, 10), ids[3]!])
+    for (let i = 0; i < 10; i++) again.add(i)
+    expect(again.add(10)).toBe(false)
+  })
+
+  it('refuses an index whose patient ids repeat', async () => {
+    const b = new CompactIndexBuilder([], { patients: 2, tokens: 0 }, { kinds: new Uint8Array(0), tokens: new Uint8Array(0) })
+    b.addPatients({ ids: ['P1', 'P1'], flags: new Uint8Array(2), counts: new Uint16Array(2) })
+    await expect(b.buildAsync()).rejects.toThrow(/unique/)
   })
 })

@@ -99,9 +99,66 @@ export class CompactIndexBuilder {
   }
 }
 
+/**
+ * Patient id → seq: open addressing over each id's 32-bit FNV-1a hash, kept beside its seq + 1 so that a probe
+ * compares ids only when their hashes agree. 8 bytes a slot, two slots a patient (16 MB at a million) instead of a Map
+ * of a million strings (~80 MB, and ~0.7 s of a 1 M version's build here).
+ */
+export class IdTable {
+  private readonly seqs: Int32Array
+  private readonly hashes: Int32Array
+  private readonly mask: number
+
+  constructor(private readonly ids: readonly string[]) {
+    let size = 1024
+    while (size < ids.length * 2) size *= 2
+    this.seqs = new Int32Array(size)
+    this.hashes = new Int32Array(size)
+    this.mask = size - 1
+  }
+
+  /** Adds ids[seq]; false when the same id is there already. */
+  add(seq: number): boolean {
+    const id = this.ids[seq]!
+    const h = hashId(id)
+    for (let s = h & this.mask; ; s = (s + 1) & this.mask) {
+      const at = this.seqs[s]! - 1
+      if (at < 0) {
+        this.seqs[s] = seq + 1
+        this.hashes[s] = h
+        return true
+      }
+      if (this.hashes[s] === h && this.ids[at] === id) return false
+    }
+  }
+
+  get(id: string): number | undefined {
+    const h = hashId(id)
+    for (let s = h & this.mask; ; s = (s + 1) & this.mask) {
+      const at = this.seqs[s]! - 1
+      if (at < 0) return undefined
+      if (this.hashes[s] === h && this.ids[at] === id) return at
+    }
+  }
+
+  get byteLength(): number {
+    return this.seqs.byteLength + this.hashes.byteLength
+  }
+}
+
+/** FNV-1a over the UTF-16 code units, then a final avalanche so the low bits (the slot) depend on every character. */
+function hashId(id: string): number {
+  let h = 0x811c9dc5
+  for (let i = 0; i < id.length; i++) h = Math.imul(h ^ id.charCodeAt(i), 0x01000193)
+  h ^= h >>> 16
+  h = Math.imul(h, 0x85ebca6b)
+  h ^= h >>> 13
+  return h | 0
+}
+
 /** The lookup structures of a CompactIndex (see its fields). */
 interface LookupTables {
-  seqOf: Map<string, number>
+  seqOf: IdTable
   owner: Int32Array
   next: Int32Array
   slots: Int32Array
@@ -129,10 +186,9 @@ function sameToken(kinds: Uint8Array, tokens: Uint8Array, e: number, kind: numbe
  * it (buildAsync); run to the end at once by the constructor.
  */
 function* lookupTables(ids: readonly string[], start: Uint32Array, kinds: Uint8Array, tokens: Uint8Array): Generator<void, LookupTables> {
-  const seqOf = new Map<string, number>()
+  const seqOf = new IdTable(ids)
   for (let i = 0; i < ids.length; i++) {
-    if (seqOf.has(ids[i]!)) throw new RangeError('patient ids must be unique in an index')
-    seqOf.set(ids[i]!, i)
+    if (!seqOf.add(i)) throw new RangeError('patient ids must be unique in an index')
     if ((i & (STEP - 1)) === STEP - 1) yield
   }
   const m = kinds.length
@@ -169,7 +225,7 @@ function* lookupTables(ids: readonly string[], start: Uint32Array, kinds: Uint8A
 export class CompactIndex implements PatientIndex {
   readonly size: number
   private readonly kindCode = new Map<string, number>()
-  private readonly seqOf: Map<string, number>
+  private readonly seqOf: IdTable
   /** entry → patient seq */
   private readonly owner: Int32Array
   /** entry → the previous entry with the same kind and token, -1 for none: a token shared by many patients (a
@@ -322,9 +378,9 @@ export class CompactIndex implements PatientIndex {
     return this.ids
   }
 
-  /** Bytes held by the typed arrays (ids and maps excluded), for the bench. */
+  /** Bytes held by the typed arrays (the id strings and the caches excluded), for the bench. */
   get typedBytes(): number {
-    return this.flags.byteLength + this.start.byteLength + this.kinds.byteLength + this.tokens.byteLength + this.owner.byteLength + this.next.byteLength + this.slots.byteLength
+    return this.flags.byteLength + this.start.byteLength + this.kinds.byteLength + this.tokens.byteLength + this.owner.byteLength + this.next.byteLength + this.slots.byteLength + this.seqOf.byteLength
   }
 }
 
