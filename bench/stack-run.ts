@@ -164,7 +164,7 @@ try {
     // exchanges, so that their memory figures hold one index; without them, it first waits out the import's own
     // build of the new version's index (on the same thread).
     if (!args.candidates) await new Promise((r) => setTimeout(r, 12_000))
-    const side = stack.sidecar as unknown as { healthflagDb: ConstructorParameters<typeof IndexCache>[0]; healthflagIndexDir: string }
+    const side = stack.sidecar
     const cpuR = process.cpuUsage()
     const tr = performance.now()
     const live = await new IndexCache(side.healthflagDb, side.healthflagIndexDir).live()

@@ -38,12 +38,11 @@ export const round = (x: number, digits = 3): number => Math.round(x * 10 ** dig
  */
 export function cpuBreakdown(): { stop(): Record<string, unknown> | undefined } {
   const TICK = 100 // USER_HZ
-  const ticks = (stat: string): number => {
-    const f = stat.slice(stat.lastIndexOf(')') + 2).split(' ')
-    return Number(f[11]) + Number(f[12]) // utime + stime
-  }
-  // Minor page faults (field 10): on a virtual machine where each costs ~11 µs they are a visible share of the CPU.
-  const faults = (stat: string | undefined): number => (stat ? Number(stat.slice(stat.lastIndexOf(')') + 2).split(' ')[7]) : 0)
+  // The fields of a stat line after the command name, from its state on: utime and stime are 11 and 12, minor page
+  // faults 7 (on a virtual machine where each costs ~11 µs they are a visible share of the CPU).
+  const fields = (stat: string): string[] => stat.slice(stat.lastIndexOf(')') + 2).split(' ')
+  const ticks = (f: string[]): number => Number(f[11]) + Number(f[12])
+  const faults = (f: string[]): number => Number(f[7])
   const read = (path: string): string | undefined => {
     try {
       return readFileSync(path, 'utf8')
@@ -57,8 +56,9 @@ export function cpuBreakdown(): { stop(): Record<string, unknown> | undefined } 
     for (const t of safeDir('/proc/self/task')) {
       const s = read(`/proc/self/task/${t}/stat`)
       if (s) {
-        threads.set(t, ticks(s))
-        threadFaults.set(t, faults(s))
+        const f = fields(s)
+        threads.set(t, ticks(f))
+        threadFaults.set(t, faults(f))
       }
     }
     const postgres = new Map<string, number>()
@@ -67,8 +67,9 @@ export function cpuBreakdown(): { stop(): Record<string, unknown> | undefined } 
       if (!/^\d+$/.test(p)) continue
       const s = read(`/proc/${p}/stat`)
       if (s?.includes('(postgres)')) {
-        postgres.set(p, ticks(s))
-        postgresFaults.set(p, faults(s))
+        const f = fields(s)
+        postgres.set(p, ticks(f))
+        postgresFaults.set(p, faults(f))
       }
     }
     const cpu = (read('/proc/stat') ?? '').split('\n')[0]!.trim().split(/\s+/).slice(1).map(Number)
@@ -88,10 +89,14 @@ export function cpuBreakdown(): { stop(): Record<string, unknown> | undefined } 
       // A PostgreSQL backend that ended within the section is not counted (the bench's connections outlive it).
       const pg = delta(after.postgres, before.postgres).reduce((s, [, v]) => s + v, 0)
       const s = (t: number) => round(t / TICK, 2)
-      return { main_thread_s: s(main), other_threads_s: others.map(s), postgres_s: s(pg), machine_busy_s: s(after.busy - before.busy),
+      return {
+        main_thread_s: s(main),
+        other_threads_s: others.map(s),
+        postgres_s: s(pg),
+        machine_busy_s: s(after.busy - before.busy),
         machine_idle_s: s(after.idle - before.idle),
-        // in the same order as the threads above
         main_thread_faults: threadFaults.get(String(process.pid)) ?? 0,
+        // in the same order as other_threads_s
         other_threads_faults: busiest.map(([t]) => threadFaults.get(t) ?? 0),
         postgres_faults: delta(after.postgresFaults, before.postgresFaults).reduce((sum, [, v]) => sum + v, 0),
       }

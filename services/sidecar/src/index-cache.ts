@@ -1,7 +1,8 @@
 /**
  * The live patient index in memory, built once per index version from what the side-car stored (the packed chunks
  * of import/store.ts and the version's token file, as a CompactIndex; a version stored by an earlier release, one
- * JSONB row per patient, as a memory index). A version is immutable once live, so a cached copy can never be half old, half new.
+ * JSONB row per patient, as a memory index). A version is immutable once live, so a cached copy can never be half
+ * old, half new.
  */
 import type { Kysely } from 'kysely'
 import { buildMemoryIndex, type IndexedPatient, type MatchKeyKind, type PatientIndex } from '@healthflag/tokens'

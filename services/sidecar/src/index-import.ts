@@ -127,13 +127,16 @@ export async function importIndex(ctx: SidecarContext, isa: IsaVersion, source: 
   // that turns out to hold more is read back instead.
   const keepLimit = opts.keepTokens ?? KEEP_TOKENS
   const keepRoom = sizeBytes === null ? keepLimit : Math.min(keepLimit, Math.ceil(sizeBytes * 0.5))
+  const markFailed = async (): Promise<void> => {
+    progress.update({ state: 'failed' })
+    await ctx.db.updateTable('index_version').set({ status: 'failed' }).where('id', '=', version.id).execute()
+  }
   let file: TokenFileWriter
   try {
     file = await TokenFileWriter.create(ctx.indexDir, version.id)
   } catch (e) {
     mine.delete(version.id)
-    progress.update({ state: 'failed' })
-    await ctx.db.updateTable('index_version').set({ status: 'failed' }).where('id', '=', version.id).execute()
+    await markFailed()
     throw e
   }
   const load = new Loader(ctx, version.id, file, keepRoom, pool ? (b) => pool.recycle(b) : undefined)
@@ -168,8 +171,7 @@ export async function importIndex(ctx: SidecarContext, isa: IsaVersion, source: 
     // Chunks still being worked on are not stored once the import has failed (nor while it is marked so).
     await drain.abandon()
     await file.discard()
-    progress.update({ state: 'failed' })
-    await ctx.db.updateTable('index_version').set({ status: 'failed' }).where('id', '=', version.id).execute()
+    await markFailed()
     await dropRetiredVersions(ctx.db, ctx.now(), opts.graceMs ?? DEFAULT_GRACE_MS, ctx.indexDir).catch(() => undefined)
     throw e
   } finally {
@@ -457,11 +459,10 @@ class Loader {
       kinds: this.kinds.subarray(0, this.held),
       tokens: this.tokenBytes.subarray(0, this.held * TOKEN_BYTES),
     }
-    // The tokens go to the version's file, the patients and the tokens' place and digest to the database, together.
+    // The tokens go to the version's file, then the patients and the tokens' place and digest to the database.
     const digest = chunkDigest(chunk.kinds, chunk.tokens)
-    const offset = this.file.append(chunk.kinds, chunk.tokens)
-    const stored = offset.then((at) => insertChunk(this.ctx.db, this.versionId, this.chunks, this.patients, chunk, { offset: at, digest }))
-    await Promise.all([offset, stored])
+    const offset = await this.file.append(chunk.kinds, chunk.tokens)
+    await insertChunk(this.ctx.db, this.versionId, this.chunks, this.patients, chunk, { offset, digest })
     const kept = this.kept
     if (kept && this.tokens + this.held <= kept.kinds.length) {
       kept.patients.push({ ids: chunk.ids, flags: chunk.flags, counts: chunk.counts })

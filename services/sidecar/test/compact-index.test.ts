@@ -42,13 +42,13 @@ function builderOf(patients: IndexedPatient[]): CompactIndexBuilder {
 }
 
 function compact(patients: IndexedPatient[]) {
-  return builderOf(patients).build()
+  return builderOf(patients).buildAsync(Number.POSITIVE_INFINITY)
 }
 
 describe('CompactIndex', () => {
-  it('gives each patient the memory index\'s tokens, flags and lookups', () => {
+  it('gives each patient the memory index\'s tokens, flags and lookups', async () => {
     const patients = people(400)
-    const index = compact(patients)
+    const index = await compact(patients)
     const memory = buildMemoryIndex(patients)
     for (const p of patients) {
       // Asked twice: the second answer comes from the recent-patients cache.
@@ -68,7 +68,7 @@ describe('CompactIndex', () => {
 
   it('builds the same index in slices with buildAsync, giving the event loop back between them', async () => {
     const patients = people(8000)
-    const whole = compact(patients)
+    const whole = await compact(patients)
     let ticks = 0
     let ticking = true
     const tick = (): void => {

@@ -71,17 +71,12 @@ export class CompactIndexBuilder {
     return tokenCount
   }
 
-  build(): CompactIndex {
-    this.checkComplete()
-    return new CompactIndex(this.kindNames, this.ids, this.flags, this.start, this.kinds, this.tokens)
-  }
-
   /**
-   * The same index, built in slices that give the event loop back between them (a million patients' table takes
-   * seconds: the side-car keeps answering meanwhile, from the version it is replacing).
+   * The index, built in slices that give the event loop back between them (a million patients' table takes seconds:
+   * the side-car keeps answering meanwhile, from the version it is replacing).
    */
   async buildAsync(sliceMs = 20): Promise<CompactIndex> {
-    this.checkComplete()
+    if (this.patients !== this.flags.length || this.entries !== this.kinds.length) throw new RangeError('fewer chunks than the layout says')
     const steps = lookupTables(this.ids, this.start, this.kinds, this.tokens)
     let slice = performance.now()
     for (;;) {
@@ -92,10 +87,6 @@ export class CompactIndexBuilder {
         slice = performance.now()
       }
     }
-  }
-
-  private checkComplete(): void {
-    if (this.patients !== this.flags.length || this.entries !== this.kinds.length) throw new RangeError('fewer chunks than the layout says')
   }
 }
 
@@ -181,10 +172,7 @@ function sameToken(kinds: Uint8Array, tokens: Uint8Array, e: number, kind: numbe
   return true
 }
 
-/**
- * Builds the id map and the hash table of (kind, token) entries, yielding every STEP items so that a caller can pause
- * it (buildAsync); run to the end at once by the constructor.
- */
+/** Builds the id map and the hash table of (kind, token) entries, yielding every STEP items so that buildAsync can pause. */
 function* lookupTables(ids: readonly string[], start: Uint32Array, kinds: Uint8Array, tokens: Uint8Array): Generator<void, LookupTables> {
   const seqOf = new IdTable(ids)
   for (let i = 0; i < ids.length; i++) {
@@ -245,18 +233,11 @@ export class CompactIndex implements PatientIndex {
     private readonly start: Uint32Array,
     private readonly kinds: Uint8Array,
     private readonly tokens: Uint8Array,
-    /** made by buildAsync; built here when absent */
-    tables?: LookupTables,
+    /** made by CompactIndexBuilder.buildAsync */
+    t: LookupTables,
   ) {
     this.size = ids.length
     kindNames.forEach((k, i) => this.kindCode.set(k, i))
-    let t = tables
-    if (!t) {
-      const steps = lookupTables(ids, start, kinds, tokens)
-      let step = steps.next()
-      while (!step.done) step = steps.next()
-      t = step.value
-    }
     this.seqOf = t.seqOf
     this.owner = t.owner
     this.next = t.next
