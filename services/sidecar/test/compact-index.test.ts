@@ -5,7 +5,7 @@
 import { describe, expect, it } from 'vitest'
 import { generatePopulation } from '@healthflag/synth'
 import { INDEX_TOKEN_KINDS, buildMemoryIndex, createFastTokeniser, normalisePerson, type IndexedPatient, type MatchKeyKind } from '@healthflag/tokens'
-import { CompactIndexBuilder, FLAG_ACTIVE, FLAG_RESTRICTED, IdTable } from '../src/import/compact-index.js'
+import { CompactIndexBuilder, FLAG_ACTIVE, FLAG_RESTRICTED, IdTable, fillSlots } from '../src/import/compact-index.js'
 
 const epochKey = new Uint8Array(32).fill(3)
 
@@ -107,5 +107,139 @@ describe('IdTable', () => {
     const b = new CompactIndexBuilder([], { patients: 2, tokens: 0 }, { kinds: new Uint8Array(0), tokens: new Uint8Array(0) })
     b.addPatients({ ids: ['P1', 'P1'], flags: new Uint8Array(2), counts: new Uint16Array(2) })
     await expect(b.buildAsync()).rejects.toThrow(/unique/)
+  })
+})
+
+describe('fillSlots (the hash table built region by region)', () => {
+  /** The plain build: every entry inserted in entry order, its (kind, token) compared in full at each probe. */
+  function reference(kinds: Uint8Array, tokens: Uint8Array, size: number): { slots: Int32Array; next: Int32Array } {
+    const slots = new Int32Array(size)
+    const next = new Int32Array(kinds.length)
+    const mask = size - 1
+    const same = (a: number, b: number): boolean => kinds[a] === kinds[b] && tokens.subarray(a * 16, a * 16 + 16).every((x, i) => x === tokens[b * 16 + i])
+    for (let e = 0; e < kinds.length; e++) {
+      for (let s = homeSlot(tokens, kinds, e, mask); ; s = (s + 1) & mask) {
+        const head = slots[s]! - 1
+        if (head < 0 || same(head, e)) {
+          next[e] = head
+          slots[s] = e + 1
+          break
+        }
+      }
+    }
+    return { slots, next }
+  }
+  function homeSlot(tokens: Uint8Array, kinds: Uint8Array, e: number, mask: number): number {
+    const at = e * 16
+    return ((tokens[at]! | (tokens[at + 1]! << 8) | (tokens[at + 2]! << 16) | (tokens[at + 3]! << 24)) ^ Math.imul(kinds[e]! + 1, 0x9e3779b1)) & mask
+  }
+  /** The (kind, token) heads a table holds: each occupied slot's entry, with the chain behind it. */
+  function chains(slots: Int32Array, next: Int32Array): string[] {
+    const out: string[] = []
+    for (const v of slots) {
+      if (v === 0) continue
+      const chain: number[] = []
+      for (let e = v - 1; e >= 0; e = next[e]!) chain.push(e)
+      out.push(chain.join(','))
+    }
+    return out.sort()
+  }
+
+  it('makes the chains a plain insertion in entry order makes, with probes crossing regions and the table end', () => {
+    const size = 1024
+    const mask = size - 1
+    const m = 400
+    const kinds = new Uint8Array(m)
+    const tokens = new Uint8Array(m * 16)
+    let seed = 7
+    const rand = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8)
+    for (let e = 0; e < m; e++) {
+      kinds[e] = rand() % 3
+      for (let i = 0; i < 16; i++) tokens[e * 16 + i] = rand() & 0xff
+      // A third of the entries repeat an earlier entry's bytes (shared tokens), some under another kind.
+      if (e > 10 && rand() % 3 === 0) {
+        const src = rand() % e
+        tokens.copyWithin(e * 16, src * 16, src * 16 + 16)
+        if (rand() % 4 !== 0) kinds[e] = kinds[src]!
+      }
+      // Most of the rest are steered to the last slots of a 16-slot region, or of the table, so that probes run on
+      // into the next region (and past the end to slot 0).
+      else if (rand() % 4 !== 0) {
+        const want = rand() % 5 === 0 ? mask - (rand() % 3) : ((rand() % 64) << 4) | (13 + (rand() % 3))
+        const low = (want ^ Math.imul(kinds[e]! + 1, 0x9e3779b1)) & mask
+        tokens[e * 16] = low & 0xff
+        tokens[e * 16 + 1] = (tokens[e * 16 + 1]! & ~3) | (low >>> 8)
+      }
+    }
+    const ref = reference(kinds, tokens, size)
+    let crossed = 0
+    for (let s = 0; s < size; s++) {
+      const e = ref.slots[s]! - 1
+      if (e >= 0 && s >> 4 !== homeSlot(tokens, kinds, e, mask) >> 4) crossed++
+    }
+    expect(crossed).toBeGreaterThan(20) // the data does exercise overflow past a region
+    for (const opts of [{ regionBits: 4, roundEntries: 7 }, { regionBits: 4, roundEntries: 1 }, { regionBits: 6, roundEntries: 100 }, {}]) {
+      const slots = new Int32Array(size)
+      const next = new Int32Array(m)
+      for (const _ of fillSlots(kinds, tokens, slots, next, opts));
+      expect(Array.from(next)).toEqual(Array.from(ref.next))
+      expect(chains(slots, next)).toEqual(chains(ref.slots, ref.next))
+      // Every entry is found from its home slot by the lookup's probe: the first slot whose head has its kind and bytes.
+      for (let e = 0; e < m; e++) {
+        let s = homeSlot(tokens, kinds, e, mask)
+        for (;;) {
+          const head = slots[s]! - 1
+          expect(head).toBeGreaterThanOrEqual(0)
+          if (kinds[head] === kinds[e] && tokens.subarray(head * 16, head * 16 + 16).every((x, i) => x === tokens[e * 16 + i])) break
+          s = (s + 1) & mask
+        }
+        let found = false
+        for (let h = slots[s]! - 1; h >= 0; h = next[h]!) if (h === e) found = true
+        expect(found).toBe(true)
+      }
+    }
+  })
+
+  it('keeps apart one token\'s bytes under two kinds met in one probe run', () => {
+    // Bytes B under kind 0 (home h0) and kind 1 (home h1 > h0, in the same region); entries homed at h0 fill the slots
+    // past h1 first, so kind 0's entry lands on kind 1's probe path: same bytes, another kind, not its chain.
+    const size = 64
+    const mask = size - 1
+    const c = (k: number): number => Math.imul(k + 1, 0x9e3779b1)
+    // Two kinds and B's low bits that put the two homes close together in one region.
+    let pick: { ka: number; kb: number; low: number; h0: number; h1: number } | undefined
+    for (let ka = 0; ka < 40 && !pick; ka++) {
+      for (let kb = 0; kb < 40 && !pick; kb++) {
+        for (let low = 0; low < size && !pick; low++) {
+          const h0 = (low ^ c(ka)) & mask
+          const h1 = (low ^ c(kb)) & mask
+          if (ka !== kb && h0 >> 4 === h1 >> 4 && h1 > h0 && h1 - h0 <= 8) pick = { ka, kb, low, h0, h1 }
+        }
+      }
+    }
+    if (!pick) throw new Error('no two kinds put one token\'s homes in one region')
+    const { ka, kb, low, h0, h1 } = pick
+    const filler = ka === 0 || kb === 0 ? (ka === 1 || kb === 1 ? 2 : 1) : 0
+    const fillers = h1 - h0 + 2
+    const m = fillers + 2
+    const kinds = new Uint8Array(m)
+    const tokens = new Uint8Array(m * 16)
+    for (let e = 0; e < fillers; e++) {
+      kinds[e] = filler
+      tokens.fill(e + 1, e * 16, e * 16 + 16)
+      tokens[e * 16] = (h0 ^ c(filler)) & mask // home h0 under the filler's kind
+    }
+    for (const [e, k] of [[fillers, ka], [fillers + 1, kb]] as const) {
+      kinds[e] = k
+      tokens.fill(0xaa, e * 16, e * 16 + 16)
+      tokens[e * 16] = low
+    }
+    const ref = reference(kinds, tokens, size)
+    expect(ref.next[fillers + 1]).toBe(-1)
+    const slots = new Int32Array(size)
+    const next = new Int32Array(m)
+    for (const _ of fillSlots(kinds, tokens, slots, next, { regionBits: 4, roundEntries: 3 }));
+    expect(Array.from(next)).toEqual(Array.from(ref.next))
+    expect(chains(slots, next)).toEqual(chains(ref.slots, ref.next))
   })
 })
