@@ -81,6 +81,8 @@ const here = (f: string) => new URL(f, import.meta.url).pathname
 emit({ figure: 'bench.start', sizes, candidate_sizes: candidateSizes })
 
 await run(here('./tokens.ts'), [], {})
+// The in-memory index build alone (what the first exchange after an import, and a restarted side-car, wait for).
+await run(here('./index-build.ts'), [String(largest), '3'], {})
 for (const n of sizes) await run(here('./gen.ts'), [join(dir, `p${n}`), String(n), String(Math.max(...candidateSizes))], {})
 
 const pgUp = await postgresReachable()
