@@ -40,14 +40,27 @@ export function postgresTarget(url: string | undefined, what: string): DatabaseT
   return { kind: 'postgres', url }
 }
 
-export async function openDatabase<DB>(target: DatabaseTarget, opts: { log?: (e: LogEvent) => void } = {}): Promise<DatabaseHandle<DB>> {
+export interface OpenOptions {
+  log?: (e: LogEvent) => void
+  /**
+   * Told when PostgreSQL ends a pooled connection that is not running a query (a server restart or failover, an idle
+   * timeout, `pg_terminate_backend`). The pool drops that connection and opens another for the next query; without a
+   * listener node-pg's pool re-throws the error as an unhandled 'error' event, which ends the whole process.
+   */
+  onConnectionLost?: (e: Error & { code?: string }) => void
+}
+
+export async function openDatabase<DB>(target: DatabaseTarget, opts: OpenOptions = {}): Promise<DatabaseHandle<DB>> {
   if (target.kind === 'postgres') {
     const pool = new pg.Pool({
       connectionString: target.url,
       max: target.poolSize ?? 10,
       types: pgTypes,
       ...(target.schema ? { options: `-c search_path=${quoteIdent(target.schema)}` } : {}),
+      // Shown in pg_stat_activity: whose connections these are (the schema, when a service has one of its own).
+      application_name: target.schema ? `healthflag ${target.schema}` : 'healthflag',
     })
+    pool.on('error', (e) => opts.onConnectionLost?.(e))
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), ...(opts.log ? { log: opts.log } : {}) })
     return { db, target, close: () => db.destroy() }
   }

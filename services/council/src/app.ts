@@ -37,7 +37,7 @@ export interface CouncilOptions {
 
 export const councilApp = fp(
   async (app: FastifyInstance, opts: CouncilOptions) => {
-    const handle = await openDatabase<CouncilDB>(opts.database)
+    const handle = await openDatabase<CouncilDB>(opts.database, { onConnectionLost: (e) => app.log.warn({ code: e.code, reason: e.message }, 'PostgreSQL ended a pooled connection; the next query opens another') })
     app.addHook('onClose', () => handle.close())
     app.decorate('healthflagDb', handle.db)
     await migrateToLatest(handle.db, 'council')

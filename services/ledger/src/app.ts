@@ -28,7 +28,7 @@ export interface LedgerOptions {
 
 export const ledgerApp = fp(
   async (app: FastifyInstance, opts: LedgerOptions) => {
-    const handle = await openDatabase<LedgerDB>(opts.database)
+    const handle = await openDatabase<LedgerDB>(opts.database, { onConnectionLost: (e) => app.log.warn({ code: e.code, reason: e.message }, 'PostgreSQL ended a pooled connection; the next query opens another') })
     app.addHook('onClose', () => handle.close())
     app.decorate('healthflagDb', handle.db)
     await migrateToLatest(handle.db, 'ledger')

@@ -51,7 +51,7 @@ export interface SidecarOptions {
 
 export const sidecarApp = fp(
   async (app: FastifyInstance, opts: SidecarOptions) => {
-    const handle = await openDatabase<SidecarDB>(opts.database)
+    const handle = await openDatabase<SidecarDB>(opts.database, { onConnectionLost: (e) => app.log.warn({ code: e.code, reason: e.message }, 'PostgreSQL ended a pooled connection; the next query opens another') })
     app.addHook('onClose', () => handle.close())
     app.decorate('healthflagDb', handle.db)
     await migrateToLatest(handle.db, 'sidecar')
