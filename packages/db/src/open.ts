@@ -43,9 +43,9 @@ export function postgresTarget(url: string | undefined, what: string): DatabaseT
 export interface OpenOptions {
   log?: (e: LogEvent) => void
   /**
-   * Told when PostgreSQL ends a pooled connection that is not running a query (a server restart or failover, an idle
-   * timeout, `pg_terminate_backend`). The pool drops that connection and opens another for the next query; without a
-   * listener node-pg's pool re-throws the error as an unhandled 'error' event, which ends the whole process.
+   * Told when PostgreSQL ends a connection that is not running a query (a server restart or failover, an idle timeout,
+   * `pg_terminate_backend`). The pool drops that connection and opens another for the next query; without listeners
+   * node-pg re-throws the error as an unhandled 'error' event, which ends the whole process.
    */
   onConnectionLost?: (e: Error & { code?: string }) => void
 }
@@ -60,7 +60,11 @@ export async function openDatabase<DB>(target: DatabaseTarget, opts: OpenOptions
       // Shown in pg_stat_activity: whose connections these are (the schema, when a service has one of its own).
       application_name: target.schema ? `healthflag ${target.schema}` : 'healthflag',
     })
-    pool.on('error', (e) => opts.onConnectionLost?.(e))
+    // Every connection gets a listener of its own, so that one ended while checked out and idle (a held session: the
+    // index import's lock) is reported too, not only one ended while idle in the pool; the pool's own 'error' event
+    // (idle connections) repeats the same error and only needs a listener to be harmless.
+    pool.on('connect', (client) => client.on('error', (e) => opts.onConnectionLost?.(e)))
+    pool.on('error', () => undefined)
     const db = new Kysely<DB>({ dialect: new PostgresDialect({ pool }), ...(opts.log ? { log: opts.log } : {}) })
     return { db, target, close: () => db.destroy() }
   }

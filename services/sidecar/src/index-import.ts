@@ -11,6 +11,7 @@
  * seen again after other patients is refused row by row rather than held in memory.
  */
 import { createHash } from 'node:crypto'
+import { sql } from 'kysely'
 import { Readable } from 'node:stream'
 import { type IsaVersion } from '@healthflag/isa'
 import { errors, fromBase64Url } from '@healthflag/protocol'
@@ -22,7 +23,7 @@ import { CompactIndexBuilder, FLAG_ACTIVE, FLAG_RESTRICTED, type PackedChunk } f
 import { importPool } from './import/pool.js'
 import { ProgressTracker, type ImportStatus } from './import/progress.js'
 import { splitCsv } from './import/split.js'
-import { dropRetiredVersions, failStaleLoads, insertChunk, insertLayout, setLoadCounts, swapLive } from './import/store.js'
+import { dropRetiredVersions, failStaleLoads, insertChunk, insertLayout, isEmbedded, setLoadCounts, swapLive } from './import/store.js'
 import { TokenFileWriter, chunkDigest } from './import/token-file.js'
 
 export { importStatus, type ImportStatus } from './import/progress.js'
@@ -66,7 +67,49 @@ const KEEP_TOKENS = 24 * 1024 * 1024
 const DEFAULT_GRACE_MS = 60 * 60 * 1000
 const MAX_REJECTS_REPORTED = 100
 
-const running = new WeakMap<object, Set<number>>()
+/** Databases an import of this process is loading into (PGlite has one session: the advisory lock cannot tell two apart). */
+const importing = new WeakSet<object>()
+
+/**
+ * The advisory lock one side-car database's imports take (two int4 keys: healthflag's, and the index_version table's
+ * OID, which differs between two side-cars' schemas in one PostgreSQL database). Held on a connection of its own for
+ * the whole import and released with it, also when the process dies (the session ends).
+ */
+const IMPORT_LOCK = sql`26726, ('index_version'::regclass)::oid::int4`
+
+/**
+ * Runs one import at a time per side-car database, across processes: a second import (another request, or another
+ * side-car process on the same database) is refused with IMPORT_RUNNING while one is loading, so no import can take
+ * another's 'loading' version for the leftover of a dead process, and two loads never race to go live.
+ */
+async function exclusively<T>(ctx: SidecarContext, run: () => Promise<T>): Promise<T> {
+  if (importing.has(ctx.db)) throw await importRunning(ctx)
+  importing.add(ctx.db)
+  try {
+    if (await isEmbedded(ctx.db)) return await run()
+    return await ctx.db.connection().execute(async (conn) => {
+      const { rows } = await sql<{ ok: boolean }>`select pg_try_advisory_lock(${IMPORT_LOCK}) as ok`.execute(conn)
+      if (!rows[0]?.ok) throw await importRunning(ctx)
+      try {
+        return await run()
+      } finally {
+        // A connection already gone has released the lock with its session.
+        await sql`select pg_advisory_unlock(${IMPORT_LOCK})`.execute(conn).catch(() => undefined)
+      }
+    })
+  } finally {
+    importing.delete(ctx.db)
+  }
+}
+
+async function importRunning(ctx: SidecarContext) {
+  const other = await ctx.db.selectFrom('index_version').select(['id', 'started_at']).where('status', '=', 'loading').orderBy('id', 'desc').executeTakeFirst()
+  const which = other ? ` (version ${other.id}, started ${new Date(other.started_at).toISOString()})` : ''
+  return errors.importRunning(
+    `Another import of the patient index is under way${which}; one runs at a time. GET /v1/index shows its progress: send this file again once it has finished.`,
+    other ? { running_version: other.id } : undefined,
+  )
+}
 
 export function epochKeyFor(ctx: SidecarContext, isa: IsaVersion): Uint8Array {
   const council = isa.doc.parties.find((p) => p.id === 'council')
@@ -92,6 +135,10 @@ export function indexKindsFor(isa: IsaVersion): MatchKeyKind[] {
 
 /** Imports an extract given whole (the HTTP route) or as a stream of bytes (the CLI, the bench). */
 export async function importIndex(ctx: SidecarContext, isa: IsaVersion, source: Uint8Array | AsyncIterable<Uint8Array>, opts: ImportOptions): Promise<ImportReport> {
+  return exclusively(ctx, () => load(ctx, isa, source, opts))
+}
+
+async function load(ctx: SidecarContext, isa: IsaVersion, source: Uint8Array | AsyncIterable<Uint8Array>, opts: ImportOptions): Promise<ImportReport> {
   const whole = source instanceof Uint8Array
   const sizeBytes = whole ? source.length : (opts.sizeBytes ?? null)
   const input: AsyncIterable<Uint8Array> = whole ? Readable.from([source], { objectMode: true }) : source
@@ -117,9 +164,6 @@ export async function importIndex(ctx: SidecarContext, isa: IsaVersion, source: 
     .values({ status: 'loading', as_of: opts.asOf, source_digest: '', epoch: ctx.epoch, key_kcv: kcv })
     .returning('id')
     .executeTakeFirstOrThrow()
-  let mine = running.get(ctx.db)
-  if (!mine) running.set(ctx.db, (mine = new Set()))
-  mine.add(version.id)
   progress.update({ version_id: version.id })
 
   // Room to keep the tokens: at most KEEP_TOKENS, less for a file of known size (~0.32 tokens per byte in the demo
@@ -135,7 +179,6 @@ export async function importIndex(ctx: SidecarContext, isa: IsaVersion, source: 
   try {
     file = await TokenFileWriter.create(ctx.indexDir, version.id)
   } catch (e) {
-    mine.delete(version.id)
     await markFailed()
     throw e
   }
@@ -147,7 +190,8 @@ export async function importIndex(ctx: SidecarContext, isa: IsaVersion, source: 
     progress.update({ rows_read: load.rowsRead, patients_loaded: load.patients, rows_rejected: load.rejected, bytes_read: bytesDone })
   })
   try {
-    await failStaleLoads(ctx.db, [...mine])
+    // Under the import lock: any other version still 'loading' was left by a process that died.
+    await failStaleLoads(ctx.db, [version.id])
     const limit = pool ? pool.size * 2 : 1
     let seq = 0
     const chunks = splitCsv(input, { targetBytes: chunkBytes, onBytes: (piece) => digest.update(piece) })
@@ -175,7 +219,6 @@ export async function importIndex(ctx: SidecarContext, isa: IsaVersion, source: 
     await dropRetiredVersions(ctx.db, ctx.now(), opts.graceMs ?? DEFAULT_GRACE_MS, ctx.indexDir).catch(() => undefined)
     throw e
   } finally {
-    mine.delete(version.id)
     pool?.release(settings)
   }
   const sourceDigest = (await ctx.db.selectFrom('index_version').select('source_digest').where('id', '=', version.id).executeTakeFirstOrThrow()).source_digest

@@ -1,5 +1,6 @@
 /** Repository functions for the compact index tables (migrations/sidecar/0010_compact_index.sql). */
 import { sql, type Kysely, type Transaction } from 'kysely'
+import { errors } from '@healthflag/protocol'
 import type { MatchKeyKind } from '@healthflag/tokens'
 import type { SidecarDB } from '../db/schema.js'
 import { TOKEN_BYTES } from '@healthflag/tokens'
@@ -56,7 +57,7 @@ const embedded = new WeakMap<object, boolean>()
  * base64 text with decode()/encode() in SQL is ~10× faster there. node-pg sends a Buffer as a binary parameter,
  * the fastest way in, so it keeps that.
  */
-async function isEmbedded(db: Db): Promise<boolean> {
+export async function isEmbedded(db: Db): Promise<boolean> {
   let v = embedded.get(db)
   if (v === undefined) {
     v = await db.getExecutor().provideConnection(async (c) => c.constructor.name.startsWith('PGlite'))
@@ -205,11 +206,15 @@ export async function setLoadCounts(db: Db, versionId: number, counts: { rowsRea
 export async function swapLive(db: Kysely<SidecarDB>, versionId: number, counts: { rowsRead: number; loaded: number; rejected: number }): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await trx.updateTable('index_version').set({ status: 'retired', retired_at: sql`now()` }).where('status', '=', 'live').execute()
-    await trx
+    const done = await trx
       .updateTable('index_version')
       .set({ status: 'live', live_at: sql`now()`, rows_read: counts.rowsRead, rows_loaded: counts.loaded, rows_rejected: counts.rejected })
       .where('id', '=', versionId)
-      .execute()
+      .where('status', '=', 'loading')
+      .executeTakeFirst()
+    // Only a version still loading goes live: one marked failed meanwhile (its import lock lost with its connection, and
+    // another import begun) stays failed, and the live version stays as it was.
+    if (done.numUpdatedRows !== 1n) throw errors.conflict('This import was marked failed while it loaded (another import began after this one lost its database connection); the live index is unchanged. Import the file again.')
   })
 }
 

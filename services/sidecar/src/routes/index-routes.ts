@@ -65,9 +65,9 @@ export async function indexRoutes(app: FastifyInstance, { ctx, isaId }: { ctx: S
     {
       config: { roles: ['ig_officer', 'admin'] },
       schema: {
-        summary: 'Import the patient index extract (CSV body); becomes live atomically when fully loaded',
+        summary: 'Import the patient index extract (CSV body); becomes live atomically when fully loaded. One import at a time: another one under way answers 409 IMPORT_RUNNING',
         querystring: Type.Object({ as_of: Type.Optional(Type.String({ format: 'date' })) }),
-        response: { 201: ImportReport, 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 422: ErrorBody },
+        response: { 201: ImportReport, 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody, 507: ErrorBody },
       },
     },
     async (req, reply) => {

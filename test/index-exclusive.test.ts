@@ -1,0 +1,144 @@
+// One import of the patient index at a time per side-car database. A second import, from the same side-car or from
+// another side-car process on the same database (a rolling deployment), is refused with IMPORT_RUNNING while one is
+// loading: otherwise it would take the first one's 'loading' version for the leftover of a dead process, fail it and
+// delete its rows, and the two would race to go live.
+import { request, type ClientRequest, type IncomingMessage } from 'node:http'
+import pg from 'pg'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { createTestTarget, testDatabaseKind, type DatabaseTarget, type TestTarget } from '@healthflag/db'
+import { PATIENT_COLUMNS, generatePopulation, toCsv, type PatientRow } from '@healthflag/synth'
+import { startStack, type Stack } from '../scripts/lib/stack.js'
+
+const onPostgres = testDatabaseKind() === 'postgres'
+const big = Buffer.from(toCsv(generatePopulation({ seed: 41, patients: 100_000, candidates: 0, tier: 'clean' }).patients, [...PATIENT_COLUMNS] as (keyof PatientRow)[]))
+const small = toCsv(generatePopulation({ seed: 42, patients: 300, candidates: 0, tier: 'clean' }).patients, [...PATIENT_COLUMNS] as (keyof PatientRow)[])
+// Past two of the import's 2 MiB chunks, on a line end: rows are loaded before the rest is sent.
+const cut = big.indexOf(0x0a, 4.5 * 2 ** 20) + 1
+
+let targets: TestTarget[] = []
+let databases: { council: DatabaseTarget; sidecar: DatabaseTarget; ledger: DatabaseTarget }
+let one: Stack
+const open: ClientRequest[] = []
+
+beforeAll(async () => {
+  targets = await Promise.all(['c', 's', 'l'].map((s) => createTestTarget(`excl_${s}`)))
+  databases = { council: targets[0]!.target, sidecar: targets[1]!.target, ledger: targets[2]!.target }
+  one = await startStack({ databases })
+})
+
+afterAll(async () => {
+  for (const r of open) r.destroy()
+  await one?.close()
+  for (const t of targets) await t.drop()
+})
+
+interface View {
+  version_id: number
+  status: string
+  import?: { rows_read: number }
+}
+
+async function versions(s: Stack): Promise<View[]> {
+  const res = await fetch(new URL('/v1/index', s.urls.sidecar), { headers: { authorization: `Bearer ${s.tokens.igOfficer}` } })
+  expect(res.status).toBe(200)
+  return (await res.json()) as View[]
+}
+
+async function post(s: Stack, csv: string): Promise<{ status: number; body: { code?: string; message?: string; version_id?: number; details?: { running_version?: number } } }> {
+  const res = await fetch(new URL('/v1/index', s.urls.sidecar), { method: 'POST', headers: { authorization: `Bearer ${s.tokens.igOfficer}`, 'content-type': 'text/csv' }, body: csv })
+  return { status: res.status, body: (await res.json()) as never }
+}
+
+/** An import whose first part is sent and whose rest waits for `finish()`; resolves once its rows are being loaded. */
+async function startSlowImport(s: Stack): Promise<{ version: number; finish(): Promise<{ status: number; body: { code?: string; version_id?: number } }> }> {
+  const before = new Set((await versions(s)).map((v) => v.version_id))
+  const req = request(new URL('/v1/index', s.urls.sidecar), { method: 'POST', headers: { authorization: `Bearer ${s.tokens.igOfficer}`, 'content-type': 'text/csv' } })
+  open.push(req)
+  const response = new Promise<{ status: number; body: { code?: string; version_id?: number } }>((resolve, reject) => {
+    req.on('response', (res: IncomingMessage) => {
+      const parts: Buffer[] = []
+      res.on('data', (b: Buffer) => parts.push(b))
+      res.on('end', () => resolve({ status: res.statusCode ?? 0, body: JSON.parse(Buffer.concat(parts).toString('utf8')) as never }))
+      res.on('error', reject)
+    })
+    req.on('error', reject)
+  })
+  req.write(big.subarray(0, cut))
+  const deadline = Date.now() + 20_000
+  for (;;) {
+    const mine = (await versions(s)).find((v) => !before.has(v.version_id))
+    if (mine?.status === 'loading' && (mine.import?.rows_read ?? 0) > 0) {
+      return {
+        version: mine.version_id,
+        finish: () => {
+          req.end(big.subarray(cut))
+          return response
+        },
+      }
+    }
+    if (Date.now() > deadline) throw new Error('the first import never started loading')
+    await new Promise((r) => setTimeout(r, 25))
+  }
+}
+
+describe('POST /v1/index runs one import at a time', () => {
+  it('refuses a second import while one is loading, naming it, and takes the next one once it is live', async () => {
+    const first = await startSlowImport(one)
+    const second = await post(one, small)
+    expect(second.status).toBe(409)
+    expect(second.body.code).toBe('IMPORT_RUNNING')
+    expect(second.body.message).toContain(`version ${first.version}`)
+    expect(second.body.message).toContain('GET /v1/index')
+    // The refused request left the running import alone.
+    const done = await first.finish()
+    expect(done.status).toBe(201)
+    expect(done.body.version_id).toBe(first.version)
+    expect((await versions(one)).find((v) => v.version_id === first.version)?.status).toBe('live')
+    const third = await post(one, small)
+    expect(third.status).toBe(201)
+    expect((await versions(one)).find((v) => v.version_id === third.body.version_id)?.status).toBe('live')
+  })
+
+  it.skipIf(!onPostgres)('refuses an import from another side-car process on the same database while one is loading (PostgreSQL)', async () => {
+    const two = await startStack({ databases, keys: one.keys })
+    try {
+      const first = await startSlowImport(one)
+      const refused = await post(two, small)
+      expect(refused.status).toBe(409)
+      expect(refused.body.code).toBe('IMPORT_RUNNING')
+      expect(refused.body.details?.running_version).toBe(first.version)
+      expect((await first.finish()).status).toBe(201)
+      // Once the first is done, the other process imports.
+      const next = await post(two, small)
+      expect(next.status).toBe(201)
+      expect((await versions(one)).find((v) => v.status === 'live')?.version_id).toBe(next.body.version_id)
+    } finally {
+      await two.close()
+    }
+  })
+
+  it.skipIf(!onPostgres)('keeps an import whose lock was lost from going live over the one that began after it (PostgreSQL)', async () => {
+    const two = await startStack({ databases, keys: one.keys })
+    const admin = new pg.Client({ connectionString: process.env.DATABASE_URL })
+    await admin.connect()
+    try {
+      const first = await startSlowImport(one)
+      // The connection holding the first import's lock ends (a network fault, a DBA): the lock goes with it.
+      const holder = await admin.query<{ pid: number }>(`select pid from pg_locks where locktype = 'advisory' and classid = 26726 and objid = $1::regclass::oid and granted`, [`${(databases.sidecar as { schema: string }).schema}.index_version`])
+      expect(holder.rows).toHaveLength(1)
+      await admin.query('select pg_terminate_backend($1)', [holder.rows[0]!.pid])
+      // The other process can now import; the first one's version, still 'loading', is taken for a dead load.
+      const next = await post(two, small)
+      expect(next.status).toBe(201)
+      const late = await first.finish()
+      expect(late.status).toBe(409)
+      expect(late.body.code).toBe('CONFLICT')
+      const all = await versions(one)
+      expect(all.find((v) => v.status === 'live')?.version_id).toBe(next.body.version_id)
+      expect(all.find((v) => v.version_id === first.version)?.status).toBe('failed')
+    } finally {
+      await admin.end()
+      await two.close()
+    }
+  })
+})
