@@ -34,7 +34,13 @@ afterAll(async () => {
   if (base) await rm(base, { recursive: true, force: true })
 })
 
-const start = (keys?: Stack['keys']) => startStack({ databases, indexDir: dir, ...(keys ? { keys } : {}) })
+/** The parties' keys, made by the first stack: the databases record the ISA, which names them, so every stack reuses them. */
+let partyKeys: Stack['keys'] | undefined
+async function start(keys?: Stack['keys'], epoch?: number): Promise<Stack> {
+  const s = await startStack({ databases, indexDir: dir, ...((keys ?? partyKeys) ? { keys: keys ?? partyKeys } : {}), ...(epoch !== undefined ? { epoch } : {}) })
+  partyKeys ??= s.keys
+  return s
+}
 
 async function exchange(s: Stack) {
   const up = await api.upload(s.urls.council, s.tokens.analyst, csv(pop.candidates, CANDIDATE_COLUMNS))
@@ -76,5 +82,25 @@ it('answers from the token file after a restart, and refuses (in the ledger) onc
     expect(entries.rows.filter((r) => r.body.includes('"INDEX_NOT_LOADED"'))).toHaveLength(1)
   } finally {
     await third.close()
+  }
+})
+
+it('refuses, saying to import again, when both parties have moved to a new key epoch and the live index has not', async () => {
+  const first = await start()
+  const keys = first.keys
+  try {
+    await api.importIndex(first.urls.sidecar, first.tokens.igOfficer, csv(pop.patients, PATIENT_COLUMNS))
+    expect((await exchange(first)).status).toBe('answered')
+  } finally {
+    await first.close()
+  }
+  const moved = await start(keys, 2)
+  try {
+    await expect(exchange(moved)).rejects.toMatchObject({ status: 409, code: 'KEY_MISMATCH', message: expect.stringMatching(/live patient index was made under an earlier token key.*import the patient index again/) })
+    // Imported again under the new epoch's key, it answers as before.
+    await api.importIndex(moved.urls.sidecar, moved.tokens.igOfficer, csv(pop.patients, PATIENT_COLUMNS))
+    expect(await exchange(moved)).toMatchObject({ status: 'answered', rows_flagged: expect.any(Number) })
+  } finally {
+    await moved.close()
   }
 })

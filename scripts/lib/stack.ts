@@ -27,6 +27,8 @@ export interface StackOptions {
   warmWorkers?: boolean
   /** The side-car's index directory (its token files); default: a temporary one removed with the stack. */
   indexDir?: string
+  /** The token key epoch of both council and side-car (default 1). */
+  epoch?: number
 }
 
 export interface StackUser {
@@ -190,11 +192,11 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const ledgerUrl = await ledger.listen({ host: '127.0.0.1', port: 0 })
 
   const sidecar = Fastify({ ...SERVICE_FASTIFY_OPTIONS, logger: logger('sidecar') as never })
-  await sidecar.register(sidecarApp, { database: opts.databases.sidecar, keys: trustKeys, isa, ledgerUrl, users: sidecarUsers, ...(opts.now ? { now: opts.now } : {}), ...(opts.warmWorkers ? { warmWorkers: true } : {}), ...(opts.indexDir ? { indexDir: opts.indexDir } : {}) })
+  await sidecar.register(sidecarApp, { database: opts.databases.sidecar, keys: trustKeys, isa, ledgerUrl, users: sidecarUsers, ...(opts.now ? { now: opts.now } : {}), ...(opts.warmWorkers ? { warmWorkers: true } : {}), ...(opts.indexDir ? { indexDir: opts.indexDir } : {}), ...(opts.epoch !== undefined ? { epoch: opts.epoch } : {}) })
   const sidecarUrl = await sidecar.listen({ host: '127.0.0.1', port: 0 })
 
   const council = Fastify({ ...SERVICE_FASTIFY_OPTIONS, logger: logger('council') as never })
-  await council.register(councilApp, { database: opts.databases.council, keys: councilKeys, isa, sidecarUrl, ledgerUrl, users: councilUsers, ...(opts.now ? { now: opts.now } : {}), ...(opts.warmWorkers ? { warmWorkers: true } : {}) })
+  await council.register(councilApp, { database: opts.databases.council, keys: councilKeys, isa, sidecarUrl, ledgerUrl, users: councilUsers, ...(opts.now ? { now: opts.now } : {}), ...(opts.warmWorkers ? { warmWorkers: true } : {}), ...(opts.epoch !== undefined ? { epoch: opts.epoch } : {}) })
   const councilUrl = await council.listen({ host: '127.0.0.1', port: 0 })
 
   return {

@@ -53,8 +53,13 @@ export async function receiveExchange(ctx: SidecarContext, req: ExchangeRequest,
     if (req.attestation.rows !== req.rows.length) throw errors.preconditionNotAttested('The attestation covers a different number of rows from the request; the council must attest exactly the rows it sends.')
     if (!live) throw errors.indexNotLoaded('The trust has not loaded a patient index yet; ask the trust IG team to import one.')
     const kcv = keyCheckValue(epochKeyFor(ctx, isa!))
-    if (kcv !== req.key_kcv || live.kcv !== kcv || req.epoch !== ctx.epoch) {
+    if (kcv !== req.key_kcv || req.epoch !== ctx.epoch) {
       throw errors.keyMismatch('The council and the trust do not hold the same token key for this ISA and epoch; check both parties registered the keys in the ISA and use the same epoch.')
+    }
+    if (live.kcv !== kcv) {
+      // Both parties agree on the key, but the live index was made under another one (a new epoch, new ISA keys, or
+      // another token-spec version): its tokens can match nothing.
+      throw errors.keyMismatch("The trust's live patient index was made under an earlier token key (another epoch, ISA keys or token-spec version) than the one both parties now hold; the trust IG team must import the patient index again.")
     }
     const declared = new Set(req.match_keys)
     for (const row of req.rows) for (const k in row.tokens) if (!declared.has(k)) throw errors.matchKeyNotPermitted('A row carries a match key the request does not declare; declare every key used.')
