@@ -2,6 +2,7 @@
 // another side-car process on the same database (a rolling deployment), is refused with IMPORT_RUNNING while one is
 // loading: otherwise it would take the first one's 'loading' version for the leftover of a dead process, fail it and
 // delete its rows, and the two would race to go live.
+import { readdir } from 'node:fs/promises'
 import { request, type ClientRequest, type IncomingMessage } from 'node:http'
 import pg from 'pg'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
@@ -50,7 +51,7 @@ async function post(s: Stack, csv: string): Promise<{ status: number; body: { co
 }
 
 /** An import whose first part is sent and whose rest waits for `finish()`; resolves once its rows are being loaded. */
-async function startSlowImport(s: Stack): Promise<{ version: number; finish(): Promise<{ status: number; body: { code?: string; version_id?: number } }> }> {
+async function startSlowImport(s: Stack): Promise<{ version: number; finish(): Promise<{ status: number; body: { code?: string; version_id?: number } }>; cutOff(): void }> {
   const before = new Set((await versions(s)).map((v) => v.version_id))
   const req = request(new URL('/v1/index', s.urls.sidecar), { method: 'POST', headers: { authorization: `Bearer ${s.tokens.igOfficer}`, 'content-type': 'text/csv' } })
   open.push(req)
@@ -73,6 +74,10 @@ async function startSlowImport(s: Stack): Promise<{ version: number; finish(): P
         finish: () => {
           req.end(big.subarray(cut))
           return response
+        },
+        cutOff: () => {
+          response.catch(() => undefined)
+          req.destroy()
         },
       }
     }
@@ -97,6 +102,22 @@ describe('POST /v1/index runs one import at a time', () => {
     const third = await post(one, small)
     expect(third.status).toBe(201)
     expect((await versions(one)).find((v) => v.version_id === third.body.version_id)?.status).toBe('live')
+  })
+
+  it('fails an import whose upload is cut off part-way, and takes the next one', async () => {
+    const live = (await versions(one)).find((v) => v.status === 'live')?.version_id
+    const first = await startSlowImport(one)
+    first.cutOff()
+    const deadline = Date.now() + 20_000
+    while ((await versions(one)).find((v) => v.version_id === first.version)?.status !== 'failed') {
+      if (Date.now() > deadline) throw new Error('the cut-off import was never marked failed')
+      await new Promise((r) => setTimeout(r, 25))
+    }
+    expect((await versions(one)).find((v) => v.status === 'live')?.version_id).toBe(live)
+    // Its token file went with it.
+    expect((await readdir(one.sidecar.healthflagIndexDir)).filter((n) => n.startsWith(`index-v${first.version}-`))).toEqual([])
+    const next = await post(one, small)
+    expect(next.status).toBe(201)
   })
 
   it.skipIf(!onPostgres)('refuses an import from another side-car process on the same database while one is loading (PostgreSQL)', async () => {
