@@ -135,10 +135,10 @@ export function indexKindsFor(isa: IsaVersion): MatchKeyKind[] {
 
 /** Imports an extract given whole (the HTTP route) or as a stream of bytes (the CLI, the bench). */
 export async function importIndex(ctx: SidecarContext, isa: IsaVersion, source: Uint8Array | AsyncIterable<Uint8Array>, opts: ImportOptions): Promise<ImportReport> {
-  return exclusively(ctx, () => load(ctx, isa, source, opts))
+  return exclusively(ctx, () => loadVersion(ctx, isa, source, opts))
 }
 
-async function load(ctx: SidecarContext, isa: IsaVersion, source: Uint8Array | AsyncIterable<Uint8Array>, opts: ImportOptions): Promise<ImportReport> {
+async function loadVersion(ctx: SidecarContext, isa: IsaVersion, source: Uint8Array | AsyncIterable<Uint8Array>, opts: ImportOptions): Promise<ImportReport> {
   const whole = source instanceof Uint8Array
   const sizeBytes = whole ? source.length : (opts.sizeBytes ?? null)
   const input: AsyncIterable<Uint8Array> = whole ? Readable.from([source], { objectMode: true }) : source

@@ -184,8 +184,8 @@ function sameBytes(tokens: Uint8Array, a: number, b: number): boolean {
 }
 
 /**
- * Slots per region of the hash table that the build fills at a time (512 KB of slots, and as much again of their
- * hashes: a core's L2). Inserting 20 M entries in entry order touched the 256 MB table and the 350 MB of tokens at
+ * Slots per region of the hash table that the build fills at a time, as a power of two (64 k slots: 256 KB, and as much
+ * again for their hashes and for which region filled them; near a core's L2). Inserting 20 M entries in entry order touched the 256 MB table and the 350 MB of tokens at
  * random, a cache and TLB miss or two per entry (~5 s at a million patients here); region by region, probes stay in
  * cache and a collision is told apart by the hash kept beside the region, not by reading the other token.
  */
