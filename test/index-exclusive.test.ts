@@ -50,8 +50,8 @@ async function post(s: Stack, csv: string): Promise<{ status: number; body: { co
   return { status: res.status, body: (await res.json()) as never }
 }
 
-/** An import whose first part is sent and whose rest waits for `finish()`; resolves once its rows are being loaded. */
-async function startSlowImport(s: Stack): Promise<{ version: number; finish(): Promise<{ status: number; body: { code?: string; version_id?: number } }>; cutOff(): void }> {
+/** An import whose first part is sent and whose rest waits for `finish()`; resolves once its rows are being loaded (or, untilRows false, once its version exists). */
+async function startSlowImport(s: Stack, opts: { untilRows?: boolean } = {}): Promise<{ version: number; write(bytes: Uint8Array): void; finishWith(bytes: Uint8Array): Promise<{ status: number; body: { code?: string; version_id?: number } }>; finish(): Promise<{ status: number; body: { code?: string; version_id?: number } }>; cutOff(): void }> {
   const before = new Set((await versions(s)).map((v) => v.version_id))
   const req = request(new URL('/v1/index', s.urls.sidecar), { method: 'POST', headers: { authorization: `Bearer ${s.tokens.igOfficer}`, 'content-type': 'text/csv' } })
   open.push(req)
@@ -64,21 +64,25 @@ async function startSlowImport(s: Stack): Promise<{ version: number; finish(): P
     })
     req.on('error', reject)
   })
+  // A connection the side-car closes fails this promise; whoever awaits it (finish) still sees that.
+  response.catch(() => undefined)
   req.write(big.subarray(0, cut))
   const deadline = Date.now() + 20_000
   for (;;) {
     const mine = (await versions(s)).find((v) => !before.has(v.version_id))
-    if (mine?.status === 'loading' && (mine.import?.rows_read ?? 0) > 0) {
+    if (mine && (opts.untilRows === false || (mine.status === 'loading' && (mine.import?.rows_read ?? 0) > 0))) {
       return {
         version: mine.version_id,
+        write: (bytes) => req.write(bytes),
+        finishWith: (bytes) => {
+          req.end(bytes)
+          return response
+        },
         finish: () => {
           req.end(big.subarray(cut))
           return response
         },
-        cutOff: () => {
-          response.catch(() => undefined)
-          req.destroy()
-        },
+        cutOff: () => req.destroy(),
       }
     }
     if (Date.now() > deadline) throw new Error('the first import never started loading')
@@ -118,6 +122,38 @@ describe('POST /v1/index runs one import at a time', () => {
     expect((await readdir(one.sidecar.healthflagIndexDir)).filter((n) => n.startsWith(`index-v${first.version}-`))).toEqual([])
     const next = await post(one, small)
     expect(next.status).toBe(201)
+  })
+
+  it('cuts off an upload that stops sending, fails its import and takes the next one', async () => {
+    // A second side-car app on its own databases, with a 3 s idle limit on uploads.
+    const own = await Promise.all(['c', 's', 'l'].map((x) => createTestTarget(`idle_${x}`)))
+    const quick = await startStack({ databases: { council: own[0]!.target, sidecar: own[1]!.target, ledger: own[2]!.target }, importIdleMs: 3000 })
+    try {
+      // Nothing more is sent (the limit may pass before the cold workers load a row): the side-car closes the connection
+      // and the import fails.
+      const stalled = await startSlowImport(quick, { untilRows: false })
+      const deadline = Date.now() + 20_000
+      while ((await versions(quick)).find((v) => v.version_id === stalled.version)?.status !== 'failed') {
+        if (Date.now() > deadline) throw new Error('the stalled import was never failed')
+        await new Promise((r) => setTimeout(r, 50))
+      }
+      stalled.cutOff()
+      const next = await post(quick, small)
+      expect(next.status).toBe(201)
+      // An upload that keeps sending is not cut off, however long it takes in all: here three pauses of 1 s.
+      const slow = await startSlowImport(quick)
+      const rest = big.subarray(cut)
+      const third = Math.floor(rest.length / 3)
+      for (let i = 0; i < 3; i++) {
+        slow.write(rest.subarray(i * third, (i + 1) * third))
+        await new Promise((r) => setTimeout(r, 1000))
+      }
+      const done = await slow.finishWith(rest.subarray(3 * third))
+      expect(done.status).toBe(201)
+    } finally {
+      await quick.close()
+      for (const t of own) await t.drop()
+    }
   })
 
   it.skipIf(!onPostgres)('refuses an import from another side-car process on the same database while one is loading (PostgreSQL)', async () => {

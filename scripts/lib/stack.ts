@@ -29,6 +29,8 @@ export interface StackOptions {
   indexDir?: string
   /** The token key epoch of both council and side-car (default 1). */
   epoch?: number
+  /** The side-car's idle limit on an index upload (SidecarOptions.importIdleMs). */
+  importIdleMs?: number
 }
 
 export interface StackUser {
@@ -192,7 +194,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const ledgerUrl = await ledger.listen({ host: '127.0.0.1', port: 0 })
 
   const sidecar = Fastify({ ...SERVICE_FASTIFY_OPTIONS, logger: logger('sidecar') as never })
-  await sidecar.register(sidecarApp, { database: opts.databases.sidecar, keys: trustKeys, isa, ledgerUrl, users: sidecarUsers, ...(opts.now ? { now: opts.now } : {}), ...(opts.warmWorkers ? { warmWorkers: true } : {}), ...(opts.indexDir ? { indexDir: opts.indexDir } : {}), ...(opts.epoch !== undefined ? { epoch: opts.epoch } : {}) })
+  await sidecar.register(sidecarApp, { database: opts.databases.sidecar, keys: trustKeys, isa, ledgerUrl, users: sidecarUsers, ...(opts.now ? { now: opts.now } : {}), ...(opts.warmWorkers ? { warmWorkers: true } : {}), ...(opts.indexDir ? { indexDir: opts.indexDir } : {}), ...(opts.epoch !== undefined ? { epoch: opts.epoch } : {}), ...(opts.importIdleMs !== undefined ? { importIdleMs: opts.importIdleMs } : {}) })
   const sidecarUrl = await sidecar.listen({ host: '127.0.0.1', port: 0 })
 
   const council = Fastify({ ...SERVICE_FASTIFY_OPTIONS, logger: logger('council') as never })

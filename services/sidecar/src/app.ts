@@ -47,6 +47,11 @@ export interface SidecarOptions {
    * makes a temporary one and removes it when it closes, so its indexes last as long as the app.
    */
   indexDir?: string
+  /**
+   * An index upload that sends nothing for this long is cut off and its import fails (default 5 minutes): imports run
+   * one at a time, so a stalled client must not hold off the next one indefinitely.
+   */
+  importIdleMs?: number
 }
 
 export const sidecarApp = fp(
@@ -99,7 +104,7 @@ export const sidecarApp = fp(
       return { ok: true }
     })
     await app.register(exchangeRoutes, { ctx })
-    await app.register(indexRoutes, { ctx, isaId: opts.isa.id })
+    await app.register(indexRoutes, { ctx, isaId: opts.isa.id, ...(opts.importIdleMs !== undefined ? { idleMs: opts.importIdleMs } : {}) })
     await app.register(igRoutes, { ctx })
     const recordIsa: IsaRoutesOptions['recorded'] = async (type, v) => {
       await appendAndRemember(ctx, { type, isa_id: v.doc.id, isa_digest: v.digest, counts: { version: v.doc.version }, reason: v.doc.status })

@@ -54,7 +54,33 @@ const IndexVersionView = Type.Object(
 /** The body types an extract may be sent as (the side-car's other routes keep the buffering parser for them). */
 const CSV_TYPES = ['text/csv', 'application/octet-stream', 'text/plain']
 
-export async function indexRoutes(app: FastifyInstance, { ctx, isaId }: { ctx: SidecarContext; isaId: string }): Promise<void> {
+/** How long an index upload may send nothing before it is cut off (see SidecarOptions.importIdleMs). */
+const IMPORT_IDLE_MS = 5 * 60 * 1000
+
+/**
+ * The upload's bytes, failing when the import has waited `idleMs` for the next ones: a client that stops sending
+ * mid-file would otherwise hold the import, and with it the import lock, for as long as its connection stays open.
+ * Only the waits for the client count, not the import's own (workers starting, chunks in flight), so a slow machine
+ * never cuts off a client that is sending. `cutOff` closes the connection.
+ */
+async function* whileSending(source: AsyncIterator<Uint8Array>, idleMs: number, cutOff: () => void): AsyncGenerator<Uint8Array> {
+  for (;;) {
+    const next = source.next()
+    let timer: NodeJS.Timeout | undefined
+    const stalled = new Promise<'stalled'>((resolve) => (timer = setTimeout(() => resolve('stalled'), idleMs)))
+    const r = await Promise.race([next, stalled]).finally(() => clearTimeout(timer))
+    if (r === 'stalled') {
+      // The read still pending fails with the connection; nobody waits for it.
+      next.catch(() => undefined)
+      cutOff()
+      throw errors.badRequest(`The index upload sent nothing for ${Math.round(idleMs / 1000)} s; it was cut off and nothing was loaded. Send the file again.`)
+    }
+    if (r.done) return
+    yield r.value
+  }
+}
+
+export async function indexRoutes(app: FastifyInstance, { ctx, isaId, idleMs = IMPORT_IDLE_MS }: { ctx: SidecarContext; isaId: string; idleMs?: number }): Promise<void> {
   // The extract is read as it arrives, not gathered first: memory stays bounded by the chunks in flight whatever the
   // file's size, and the workers start on the first megabytes while the rest is still on the wire. (In this plugin
   // only: the parser the app registered for these types is replaced here, for these routes.)
@@ -81,7 +107,7 @@ export async function indexRoutes(app: FastifyInstance, { ctx, isaId }: { ctx: S
       try {
         // Not destroyed when the import stops reading early (a refused file): destroying the request would take the
         // connection, and the answer with it.
-        const source = body.iterator({ destroyOnReturn: false })
+        const source = whileSending(body.iterator({ destroyOnReturn: false }), idleMs, () => req.raw.destroy())
         report = await importIndex(ctx, isa, source, { asOf, ...(declared !== undefined && Number.isSafeInteger(declared) ? { sizeBytes: declared } : {}) })
       } catch (e) {
         // The rest of a refused upload is read and dropped, so that a client still sending can finish and read the answer.
