@@ -46,7 +46,8 @@ it.skipIf(!onPostgres)('keeps every service running when PostgreSQL ends its idl
   for (const app of [s.council, s.sidecar, s.ledger]) ended += await endIdleConnections(app.healthflagDb as Kysely<any>)
   expect(ended).toBeGreaterThanOrEqual(3)
   // The pools hear of it (a FATAL message on each socket) before they are asked for anything else.
-  await new Promise((r) => setTimeout(r, 300))
+  const deadline = Date.now() + 10_000
+  while (!h.logs().includes('PostgreSQL ended a pooled connection') && Date.now() < deadline) await new Promise((r) => setTimeout(r, 50))
   expect(h.logs()).toContain('PostgreSQL ended a pooled connection')
 
   const again = await api.startExchange(s.urls.council, s.tokens.analyst, up.body.upload_id)
