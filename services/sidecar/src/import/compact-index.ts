@@ -184,14 +184,17 @@ function sameBytes(tokens: Uint8Array, a: number, b: number): boolean {
 }
 
 /**
- * Slots per region of the hash table that the build fills at a time, as a power of two (64 k slots: 256 KB, and as much
- * again for their hashes and for which region filled them; near a core's L2). Inserting 20 M entries in entry order touched the 256 MB table and the 350 MB of tokens at
- * random, a cache and TLB miss or two per entry (~5 s at a million patients here); region by region, probes stay in
- * cache and a collision is told apart by the hash kept beside the region, not by reading the other token.
+ * Slots per region of the hash table that the build fills at a time, as a power of two (64 k slots: 256 KB, and as
+ * much again for their hashes and for which region filled them; near a core's L2). Inserting 20 M entries in entry
+ * order touched the 256 MB table and the 350 MB of tokens at random, a cache and TLB miss or two per entry (~5 s at a
+ * million patients here); region by region, probes stay in cache and a collision is told apart by the hash kept
+ * beside the region, not by reading the other token.
  */
 const REGION_BITS = 16
-/** Entries placed per round of the partitioned build (two Int32Arrays of this length: 128 MB; a million patients' ~20 M
- * entries take two rounds, each a sequential pass over the tokens). */
+/**
+ * Entries placed per round of the partitioned build (two Int32Arrays of this length: 128 MB; a million patients' ~20 M
+ * entries take two rounds, each a sequential pass over the tokens).
+ */
 const ROUND_ENTRIES = 1 << 24
 
 /** Builds the id map and the hash table of (kind, token) entries, yielding every STEP items so that buildAsync can pause. */
