@@ -9,7 +9,7 @@
 //   BENCH_SKIP_LEDGER=1 leave out the ledger bench (several minutes; its figures are in docs/ledger.md)
 //   BENCH_QUICK=1       small sizes (20k/40k/80k patients, 1k/2k/4k candidates) to check the bench itself runs
 import { spawn } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, readFileSync } from 'node:fs'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import pg from 'pg'
@@ -25,9 +25,28 @@ const pgliteMode = process.env.BENCH_PGLITE ?? 'all'
 const dir = process.env.BENCH_DIR ?? join(tmpdir(), 'healthflag-bench')
 const figures: Figure[] = []
 
+/**
+ * glibc's malloc tunables for the measured processes: those `npm start` gives the services (package.json), so the
+ * figures are the deployment's (docs/performance.md, "Large buffers on huge pages"). Set GLIBC_TUNABLES (even empty)
+ * to measure under others.
+ */
+const glibcTunables = process.env.GLIBC_TUNABLES ?? 'glibc.malloc.hugetlb=1'
+
+/** The kernel's transparent huge page mode (the bracketed word of its setting), or 'unknown'. */
+function transparentHugePages(): string {
+  try {
+    return /\[(\w+)\]/.exec(readFileSync('/sys/kernel/mm/transparent_hugepage/enabled', 'utf8'))?.[1] ?? 'unknown'
+  } catch {
+    return 'unknown'
+  }
+}
+
 function run(script: string, args: string[], env: Record<string, string | undefined>): Promise<void> {
   return new Promise((resolve, reject) => {
-    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], { env: { ...process.env, ...env } as NodeJS.ProcessEnv, stdio: ['ignore', 'pipe', 'inherit'] })
+    const child = spawn(process.execPath, ['--import', 'tsx', script, ...args], {
+      env: { ...process.env, GLIBC_TUNABLES: glibcTunables, ...env } as NodeJS.ProcessEnv,
+      stdio: ['ignore', 'pipe', 'inherit'],
+    })
     let buf = ''
     child.stdout.on('data', (d: Buffer) => {
       buf += d.toString('utf8')
@@ -78,7 +97,7 @@ function exponent(points: readonly [number, number][]): number {
 
 const largest = Math.max(...sizes)
 const here = (f: string) => new URL(f, import.meta.url).pathname
-emit({ figure: 'bench.start', sizes, candidate_sizes: candidateSizes })
+emit({ figure: 'bench.start', sizes, candidate_sizes: candidateSizes, glibc_tunables: glibcTunables, thp: transparentHugePages() })
 
 await run(here('./tokens.ts'), [], {})
 // The in-memory index build alone (what the first exchange after an import, and a restarted side-car, wait for).
