@@ -66,6 +66,28 @@ describe('CompactIndex', () => {
     expect(patients.some((p) => (p.tokens.family_freq ?? []).some((t) => index.count('family_freq', t) > 1))).toBe(true)
   })
 
+  it('names a token\'s holders right when patients without tokens lie before, between and after them', async () => {
+    // A holder is found from its entry's place among the patients' token offsets: patients holding no tokens share an
+    // offset with the next patient, and must never be taken for the holder.
+    const empty = (id: string): IndexedPatient => ({ id, tokens: {}, active: true, restricted: false })
+    const patients = people(300).flatMap((p, i) => (i % 50 === 0 ? [empty(`E${i}a`), empty(`E${i}b`), p] : [p]))
+    patients.push(empty('Elast'))
+    const index = await compact(patients)
+    const memory = buildMemoryIndex(patients)
+    let shared = 0
+    for (const p of patients) {
+      for (const [kind, list] of Object.entries(p.tokens)) {
+        for (const t of list) {
+          const ids = index.lookup(kind as MatchKeyKind, t)
+          if (ids.length > 1) shared++
+          expect(ids).toEqual(memory.lookup(kind as MatchKeyKind, t))
+        }
+      }
+    }
+    expect(shared).toBeGreaterThan(0)
+    expect(index.patient('E0a')).toEqual(memory.patient('E0a'))
+  })
+
   it('builds the same index in slices with buildAsync, giving the event loop back between them', async () => {
     const patients = people(8000)
     const whole = await compact(patients)

@@ -150,7 +150,6 @@ function hashId(id: string): number {
 /** The lookup structures of a CompactIndex (see its fields). */
 interface LookupTables {
   seqOf: IdTable
-  owner: Int32Array
   next: Int32Array
   slots: Int32Array
   mask: number
@@ -205,18 +204,13 @@ function* lookupTables(ids: readonly string[], start: Uint32Array, kinds: Uint8A
     if ((i & (STEP - 1)) === STEP - 1) yield
   }
   const m = kinds.length
-  const owner = new Int32Array(m)
-  for (let p = 0; p < ids.length; p++) {
-    owner.fill(p, start[p]!, start[p + 1]!)
-    if ((p & (STEP - 1)) === STEP - 1) yield
-  }
   const next = new Int32Array(m)
   let size = 1024
   while (size < m * 2) size *= 2
   const slots = new Int32Array(size)
   const mask = size - 1
   yield* fillSlots(kinds, tokens, slots, next)
-  return { seqOf, owner, next, slots, mask }
+  return { seqOf, next, slots, mask }
 }
 
 /**
@@ -314,8 +308,6 @@ export class CompactIndex implements PatientIndex {
   readonly size: number
   private readonly kindCode = new Map<string, number>()
   private readonly seqOf: IdTable
-  /** entry → patient seq */
-  private readonly owner: Int32Array
   /** entry → the previous entry with the same kind and token, -1 for none: a token shared by many patients (a
    * frequency token of a common name: tens of thousands at a million patients) is one slot and a chain, never a
    * cluster of probes */
@@ -339,7 +331,6 @@ export class CompactIndex implements PatientIndex {
     this.size = ids.length
     kindNames.forEach((k, i) => this.kindCode.set(k, i))
     this.seqOf = t.seqOf
-    this.owner = t.owner
     this.next = t.next
     this.slots = t.slots
     this.mask = t.mask
@@ -351,6 +342,23 @@ export class CompactIndex implements PatientIndex {
       const e = this.slots[s]! - 1
       if (e < 0 || sameToken(this.kinds, this.tokens, e, kind, t, tAt)) return e
     }
+  }
+
+  /**
+   * The patient whose tokens include entry `e`: the last p with start[p] <= e (a binary search over the patients'
+   * token offsets; an array of each entry's patient would cost 4 bytes an entry, 80 MB at a million patients, for
+   * the few chains a match walks, and the common names' lists are cached).
+   */
+  private ownerOf(e: number): number {
+    const start = this.start
+    let lo = 0
+    let hi = this.size - 1
+    while (lo < hi) {
+      const mid = (lo + hi + 1) >>> 1
+      if (start[mid]! <= e) lo = mid
+      else hi = mid - 1
+    }
+    return lo
   }
 
   /** How many patients hold the token (a patient holds each distinct token of a kind once). */
@@ -366,7 +374,7 @@ export class CompactIndex implements PatientIndex {
     const cached = this.shared.get(head)
     if (cached) return cached
     const out: string[] = []
-    for (let e = head; e >= 0; e = this.next[e]!) out.push(this.ids[this.owner[e]!]!)
+    for (let e = head; e >= 0; e = this.next[e]!) out.push(this.ids[this.ownerOf(e)]!)
     out.reverse()
     if (out.length > 8) this.shared.set(head, Object.freeze(out))
     return out
@@ -461,7 +469,7 @@ export class CompactIndex implements PatientIndex {
 
   /** Bytes held by the typed arrays (the id strings and the caches excluded), for the bench. */
   get typedBytes(): number {
-    return this.flags.byteLength + this.start.byteLength + this.kinds.byteLength + this.tokens.byteLength + this.owner.byteLength + this.next.byteLength + this.slots.byteLength + this.seqOf.byteLength
+    return this.flags.byteLength + this.start.byteLength + this.kinds.byteLength + this.tokens.byteLength + this.next.byteLength + this.slots.byteLength + this.seqOf.byteLength
   }
 }
 
