@@ -7,6 +7,7 @@
 import type { Kysely } from 'kysely'
 import { buildMemoryIndex, type IndexedPatient, type MatchKeyKind, type PatientIndex } from '@healthflag/tokens'
 import type { SidecarDB } from './db/schema.js'
+import { importPool } from './import/pool.js'
 import { loadCompactIndex } from './import/store.js'
 
 export interface LiveIndex {
@@ -54,7 +55,7 @@ export class IndexCache {
   }
 
   private async load(versionId: number, asOf: string, kcv: string, epoch: number): Promise<LiveIndex> {
-    const compact = await loadCompactIndex(this.db, versionId, this.dir)
+    const compact = await loadCompactIndex(this.db, versionId, this.dir, importPool().parallelFill())
     if (compact) return { versionId, asOf, kcv, epoch, index: compact, builtFrom: 'tables' }
     const patients: IndexedPatient[] = []
     const PAGE = 20_000

@@ -251,7 +251,7 @@ interface Kept {
 async function buildKept(versionId: number, v: { asOf: string; kcv: string; epoch: number; kinds: readonly MatchKeyKind[]; patients: number }, kept: Kept): Promise<LiveIndex> {
   const builder = new CompactIndexBuilder(v.kinds, { patients: v.patients, tokens: kept.kinds.length }, kept)
   for (const p of kept.patients) builder.addPatients(p)
-  return { versionId, asOf: v.asOf, kcv: v.kcv, epoch: v.epoch, index: await builder.buildAsync(), builtFrom: 'import' }
+  return { versionId, asOf: v.asOf, kcv: v.kcv, epoch: v.epoch, index: await builder.buildAsync(undefined, importPool().parallelFill()), builtFrom: 'import' }
 }
 
 /**
@@ -365,7 +365,8 @@ class Loader {
     /** takes back a result's token buffers once nothing here refers to them */
     private readonly release?: (buffers: TokenBuffers) => void,
   ) {
-    if (keepRoom > 0) this.kept = { patients: [], kinds: new Uint8Array(keepRoom), tokens: new Uint8Array(keepRoom * TOKEN_BYTES) }
+    // Shared memory, so that the import workers can fill the new index's hash table from it (buildAsync).
+    if (keepRoom > 0) this.kept = { patients: [], kinds: new Uint8Array(new SharedArrayBuffer(keepRoom)), tokens: new Uint8Array(new SharedArrayBuffer(keepRoom * TOKEN_BYTES)) }
   }
 
   /** What was kept of every stored chunk, if all of it fitted; once. */

@@ -5,7 +5,8 @@
 import { describe, expect, it } from 'vitest'
 import { generatePopulation } from '@healthflag/synth'
 import { INDEX_TOKEN_KINDS, buildMemoryIndex, createFastTokeniser, normalisePerson, type IndexedPatient, type MatchKeyKind } from '@healthflag/tokens'
-import { CompactIndexBuilder, FLAG_ACTIVE, FLAG_RESTRICTED, IdTable, fillSlots } from '../src/import/compact-index.js'
+import { CompactIndexBuilder, FLAG_ACTIVE, FLAG_RESTRICTED, IdTable, fillSlots, insertDeferred, runFillJob, startParallelFill, type ParallelFill } from '../src/import/compact-index.js'
+import { ChunkPool } from '../src/import/pool.js'
 
 const epochKey = new Uint8Array(32).fill(3)
 
@@ -16,7 +17,8 @@ function people(n: number): IndexedPatient[] {
   return pop.patients.map((p, i) => ({ id: `P${i}`, tokens: tokeniser.tokens(normalisePerson(p).person), active: i % 3 === 0, restricted: i % 7 === 0 }))
 }
 
-function builderOf(patients: IndexedPatient[]): CompactIndexBuilder {
+/** `shared`: the placed arrays in SharedArrayBuffers, as the side-car keeps them (a parallel fill needs them). */
+function builderOf(patients: IndexedPatient[], shared = false): CompactIndexBuilder {
   const kindNames = [...new Set(patients.flatMap((p) => Object.keys(p.tokens)))] as MatchKeyKind[]
   const kinds: number[] = []
   const tokens: Buffer[] = []
@@ -31,7 +33,13 @@ function builderOf(patients: IndexedPatient[]): CompactIndexBuilder {
     }
     return n
   })
-  const builder = new CompactIndexBuilder(kindNames, { patients: patients.length, tokens: kinds.length }, { kinds: Uint8Array.from(kinds), tokens: new Uint8Array(Buffer.concat(tokens)) })
+  const bytes = Buffer.concat(tokens)
+  const placed: { kinds: Uint8Array; tokens: Uint8Array } = shared
+    ? { kinds: new Uint8Array(new SharedArrayBuffer(kinds.length)), tokens: new Uint8Array(new SharedArrayBuffer(bytes.length)) }
+    : { kinds: new Uint8Array(kinds.length), tokens: new Uint8Array(bytes.length) }
+  placed.kinds.set(kinds)
+  placed.tokens.set(bytes)
+  const builder = new CompactIndexBuilder(kindNames, { patients: patients.length, tokens: kinds.length }, placed)
   const added = builder.addPatients({
     ids: patients.map((p) => p.id),
     flags: Uint8Array.from(patients, (p) => (p.active ? FLAG_ACTIVE : 0) | (p.restricted ? FLAG_RESTRICTED : 0)),
@@ -87,6 +95,61 @@ describe('CompactIndex', () => {
     expect(shared).toBeGreaterThan(0)
     expect(index.patient('E0a')).toEqual(memory.patient('E0a'))
   })
+
+  /** Every token of every patient looks up as in the memory index of the same patients (holders in index order). */
+  function expectSameLookups(index: Awaited<ReturnType<typeof compact>>, patients: IndexedPatient[]): void {
+    const memory = buildMemoryIndex(patients)
+    for (const p of patients) {
+      expect(index.patient(p.id)).toEqual(memory.patient(p.id))
+      for (const [kind, list] of Object.entries(p.tokens)) for (const t of list) expect(index.lookup(kind as MatchKeyKind, t)).toEqual(memory.lookup(kind as MatchKeyKind, t))
+    }
+  }
+
+  it('builds the same index with its hash table filled in parts by a parallel fill', async () => {
+    const patients = people(1500)
+    const parts: number[] = []
+    const parallel: ParallelFill = {
+      parts: 3,
+      minEntries: 0,
+      regionBits: 6,
+      run: async (job) => {
+        parts.push(job.first)
+        return runFillJob(job)
+      },
+    }
+    expectSameLookups(await builderOf(patients, true).buildAsync(Number.POSITIVE_INFINITY, parallel), patients)
+    expect(parts).toHaveLength(3)
+    // Not shared memory, or fewer entries than the threshold: the table is filled on the building thread.
+    parts.length = 0
+    expectSameLookups(await builderOf(patients).buildAsync(Number.POSITIVE_INFINITY, parallel), patients)
+    expectSameLookups(await builderOf(patients, true).buildAsync(Number.POSITIVE_INFINITY, { ...parallel, minEntries: 1 << 30 }), patients)
+    expect(parts).toHaveLength(0)
+  })
+
+  it('fills the whole table on the building thread when a part of a parallel fill fails', async () => {
+    const patients = people(1500)
+    let calls = 0
+    const parallel: ParallelFill = {
+      parts: 2,
+      minEntries: 0,
+      regionBits: 6,
+      // The first part writes its slots and then fails, as a worker that stops half-way would leave them.
+      run: async (job) => {
+        const left = runFillJob(job)
+        if (calls++ === 0) throw new Error('import worker exited (1)')
+        return left
+      },
+    }
+    expectSameLookups(await builderOf(patients, true).buildAsync(Number.POSITIVE_INFINITY, parallel), patients)
+    expect(calls).toBe(2)
+  })
+
+  it('builds the same index with the import workers filling the table (worker threads)', async () => {
+    const patients = people(3000)
+    const pool = new ChunkPool(2)
+    const fill = pool.parallelFill()
+    expectSameLookups(await builderOf(patients, true).buildAsync(undefined, { ...fill, minEntries: 0, regionBits: 8 }), patients)
+  }, 60_000)
 
   it('builds the same index in slices with buildAsync, giving the event loop back between them', async () => {
     const patients = people(8000)
@@ -167,32 +230,58 @@ describe('fillSlots (the hash table built region by region)', () => {
     return out.sort()
   }
 
-  it('makes the chains a plain insertion in entry order makes, with probes crossing regions and the table end', () => {
-    const size = 1024
+  /**
+   * Entries whose probes cross regions and the table's end: a third repeat an earlier entry's bytes (shared tokens),
+   * some under another kind; most of the rest are steered to the last slots of a 16-slot region or of the table.
+   * In SharedArrayBuffers, as a parallel fill needs them.
+   */
+  function steered(m: number, size: number): { kinds: Uint8Array; tokens: Uint8Array } {
     const mask = size - 1
-    const m = 400
-    const kinds = new Uint8Array(m)
-    const tokens = new Uint8Array(m * 16)
+    const kinds = new Uint8Array(new SharedArrayBuffer(m))
+    const tokens = new Uint8Array(new SharedArrayBuffer(m * 16))
     let seed = 7
     const rand = (): number => ((seed = (Math.imul(seed, 1103515245) + 12345) >>> 0) >>> 8)
     for (let e = 0; e < m; e++) {
       kinds[e] = rand() % 3
       for (let i = 0; i < 16; i++) tokens[e * 16 + i] = rand() & 0xff
-      // A third of the entries repeat an earlier entry's bytes (shared tokens), some under another kind.
       if (e > 10 && rand() % 3 === 0) {
         const src = rand() % e
         tokens.copyWithin(e * 16, src * 16, src * 16 + 16)
         if (rand() % 4 !== 0) kinds[e] = kinds[src]!
-      }
-      // Most of the rest are steered to the last slots of a 16-slot region, or of the table, so that probes run on
-      // into the next region (and past the end to slot 0).
-      else if (rand() % 4 !== 0) {
-        const want = rand() % 5 === 0 ? mask - (rand() % 3) : ((rand() % 64) << 4) | (13 + (rand() % 3))
+      } else if (rand() % 4 !== 0) {
+        const want = rand() % 5 === 0 ? mask - (rand() % 3) : ((rand() % (size >> 4)) << 4) | (13 + (rand() % 3))
         const low = (want ^ Math.imul(kinds[e]! + 1, 0x9e3779b1)) & mask
         tokens[e * 16] = low & 0xff
         tokens[e * 16 + 1] = (tokens[e * 16 + 1]! & ~3) | (low >>> 8)
       }
     }
+    return { kinds, tokens }
+  }
+
+  /** The table holds the reference's chains, and the lookup's probe finds every entry from its home slot. */
+  function expectSameTable(kinds: Uint8Array, tokens: Uint8Array, slots: Int32Array, next: Int32Array, ref: { slots: Int32Array; next: Int32Array }): void {
+    const mask = slots.length - 1
+    expect(Array.from(next)).toEqual(Array.from(ref.next))
+    expect(chains(slots, next)).toEqual(chains(ref.slots, ref.next))
+    for (let e = 0; e < kinds.length; e++) {
+      let s = homeSlot(tokens, kinds, e, mask)
+      for (;;) {
+        const head = slots[s]! - 1
+        expect(head).toBeGreaterThanOrEqual(0)
+        if (kinds[head] === kinds[e] && tokens.subarray(head * 16, head * 16 + 16).every((x, i) => x === tokens[e * 16 + i])) break
+        s = (s + 1) & mask
+      }
+      let found = false
+      for (let h = slots[s]! - 1; h >= 0; h = next[h]!) if (h === e) found = true
+      expect(found).toBe(true)
+    }
+  }
+
+  it('makes the chains a plain insertion in entry order makes, with probes crossing regions and the table end', () => {
+    const size = 1024
+    const mask = size - 1
+    const m = 400
+    const { kinds, tokens } = steered(m, size)
     const ref = reference(kinds, tokens, size)
     let crossed = 0
     for (let s = 0; s < size; s++) {
@@ -204,22 +293,44 @@ describe('fillSlots (the hash table built region by region)', () => {
       const slots = new Int32Array(size)
       const next = new Int32Array(m)
       for (const _ of fillSlots(kinds, tokens, slots, next, opts));
-      expect(Array.from(next)).toEqual(Array.from(ref.next))
-      expect(chains(slots, next)).toEqual(chains(ref.slots, ref.next))
-      // Every entry is found from its home slot by the lookup's probe: the first slot whose head has its kind and bytes.
-      for (let e = 0; e < m; e++) {
-        let s = homeSlot(tokens, kinds, e, mask)
-        for (;;) {
-          const head = slots[s]! - 1
-          expect(head).toBeGreaterThanOrEqual(0)
-          if (kinds[head] === kinds[e] && tokens.subarray(head * 16, head * 16 + 16).every((x, i) => x === tokens[e * 16 + i])) break
-          s = (s + 1) & mask
-        }
-        let found = false
-        for (let h = slots[s]! - 1; h >= 0; h = next[h]!) if (h === e) found = true
-        expect(found).toBe(true)
-      }
+      expectSameTable(kinds, tokens, slots, next, ref)
     }
+  })
+
+  it('makes the same chains when runs of regions are filled apart (a parallel fill) and the entries they leave placed after', async () => {
+    const size = 1024
+    const m = 400
+    const { kinds, tokens } = steered(m, size)
+    const ref = reference(kinds, tokens, size)
+    let leftInAll = 0
+    for (const [parts, regionBits, roundEntries] of [[2, 4, 7], [3, 4, 1], [5, 4, 100], [2, 6, 50], [1, 4, 9]] as const) {
+      const slots = new Int32Array(new SharedArrayBuffer(size * 4))
+      const next = new Int32Array(new SharedArrayBuffer(m * 4))
+      const runs: [number, number][] = []
+      // Run inline, one part after another: the parts share no slot, so any order is a possible interleaving.
+      const left = await startParallelFill(kinds, tokens, slots, next, {
+        parts,
+        regionBits,
+        roundEntries,
+        run: async (job) => {
+          runs.push([job.first, job.last])
+          // A part writes only its own run of slots: in a real parallel fill another thread owns the rest.
+          const before = Int32Array.from(slots)
+          const left = runFillJob(job)
+          for (let s = 0; s < size; s++) if (s < job.first << regionBits || s >= job.last << regionBits) expect(slots[s]).toBe(before[s])
+          return left
+        },
+      })
+      expect(left).toBeDefined()
+      // the runs cover every region once, in order
+      expect(runs[0]![0]).toBe(0)
+      for (let i = 1; i < runs.length; i++) expect(runs[i]![0]).toBe(runs[i - 1]![1])
+      expect(runs.at(-1)![1]).toBe(size >> regionBits)
+      leftInAll += left!.reduce((n, l) => n + l.length, 0)
+      for (const _ of insertDeferred(kinds, tokens, slots, next, left!));
+      expectSameTable(kinds, tokens, slots, next, ref)
+    }
+    expect(leftInAll).toBeGreaterThan(0) // probes did run past a run's end (and past the table's)
   })
 
   it('keeps apart one token\'s bytes under two kinds met in one probe run', () => {

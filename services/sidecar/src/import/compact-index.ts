@@ -73,21 +73,113 @@ export class CompactIndexBuilder {
 
   /**
    * The index, built in slices that give the event loop back between them (a million patients' table takes seconds:
-   * the side-car keeps answering meanwhile, from the version it is replacing).
+   * the side-car keeps answering meanwhile, from the version it is replacing). With `parallel` (and the placed arrays
+   * in SharedArrayBuffers), the hash table is filled by other threads, part of the table each, while this one builds
+   * the id table.
    */
-  async buildAsync(sliceMs = 20): Promise<CompactIndex> {
+  async buildAsync(sliceMs = 20, parallel?: ParallelFill): Promise<CompactIndex> {
     if (this.patients !== this.flags.length || this.entries !== this.kinds.length) throw new RangeError('fewer chunks than the layout says')
-    const steps = lookupTables(this.ids, this.start, this.kinds, this.tokens)
-    let slice = performance.now()
-    for (;;) {
-      const step = steps.next()
-      if (step.done) return new CompactIndex(this.kindNames, this.ids, this.flags, this.start, this.kinds, this.tokens, step.value)
-      if (performance.now() - slice >= sliceMs) {
-        await new Promise<void>((resolve) => setImmediate(resolve))
-        slice = performance.now()
-      }
+    const { ids, kinds, tokens } = this
+    const m = kinds.length
+    let size = 1024
+    while (size < m * 2) size *= 2
+    const par = parallel && parallel.parts > 0 && m >= (parallel.minEntries ?? PARALLEL_MIN_ENTRIES) && isShared(kinds) && isShared(tokens) ? parallel : undefined
+    const slots = new Int32Array(par ? new SharedArrayBuffer(size * 4) : new ArrayBuffer(size * 4))
+    const next = new Int32Array(par ? new SharedArrayBuffer(m * 4) : new ArrayBuffer(m * 4))
+    const filling = par ? startParallelFill(kinds, tokens, slots, next, par) : undefined
+    const seqOf = await drive(idTable(ids), sliceMs)
+    const left = filling && (await filling)
+    if (left) await drive(insertDeferred(kinds, tokens, slots, next, left), sliceMs)
+    else {
+      // No parallel fill, or a part of it failed (its worker stopped): the whole table on this thread.
+      if (filling) slots.fill(0)
+      await drive(fillSlots(kinds, tokens, slots, next), sliceMs)
+    }
+    return new CompactIndex(this.kindNames, ids, this.flags, this.start, kinds, tokens, { seqOf, next, slots, mask: size - 1 })
+  }
+}
+
+/**
+ * Starts filling `slots` and `next` (views of SharedArrayBuffers; `slots` all 0) on other threads: the table's regions
+ * in `parallel.parts` runs, one job each. Resolves, once every part is done, to the entries the parts left for
+ * insertDeferred, or to undefined when a part failed (the table is then partly filled, and must be filled again).
+ */
+export async function startParallelFill(kinds: Uint8Array, tokens: Uint8Array, slots: Int32Array, next: Int32Array, par: ParallelFill): Promise<Int32Array[] | undefined> {
+  next.fill(-1)
+  const regionBits = Math.min(par.regionBits ?? REGION_BITS, Math.log2(slots.length))
+  const regions = slots.length >>> regionBits
+  const parts = Math.min(par.parts, regions)
+  const jobs: Promise<Int32Array>[] = []
+  for (let i = 0; i < parts; i++) {
+    const first = Math.floor((i * regions) / parts)
+    const last = Math.floor(((i + 1) * regions) / parts)
+    // A part that cannot start (no worker) counts as failed, like one that fails on the way.
+    jobs.push(Promise.resolve().then(() => par.run({ kinds, tokens, slots, next, first, last, regionBits, roundEntries: par.roundEntries })))
+  }
+  // Every part settled before answering: a part still writing must not meet the caller's second fill.
+  const done = await Promise.allSettled(jobs)
+  return done.every((d) => d.status === 'fulfilled') ? done.map((d) => (d as PromiseFulfilledResult<Int32Array>).value) : undefined
+}
+
+/** Runs a generator of work steps to its end, giving the event loop back every `sliceMs`. */
+async function drive<T>(steps: Generator<void, T>, sliceMs: number): Promise<T> {
+  let slice = performance.now()
+  for (;;) {
+    const step = steps.next()
+    if (step.done) return step.value
+    if (performance.now() - slice >= sliceMs) {
+      await new Promise<void>((resolve) => setImmediate(resolve))
+      slice = performance.now()
     }
   }
+}
+
+function isShared(a: Uint8Array): boolean {
+  return typeof SharedArrayBuffer === 'function' && a.buffer instanceof SharedArrayBuffer
+}
+
+/**
+ * Filling the hash table on other threads (CompactIndexBuilder.buildAsync): the table's regions are split into
+ * `parts` runs, each filled by `run` (a worker thread running runFillJob) while the building thread makes the id table.
+ */
+export interface ParallelFill {
+  parts: number
+  /** fills one run of regions elsewhere; resolves to the entries it left to the caller (runFillJob) */
+  run: (job: FillJob) => Promise<Int32Array>
+  /** fewer entries than this are filled on the building thread (default PARALLEL_MIN_ENTRIES) */
+  minEntries?: number
+  /** for tests: smaller regions and rounds than a real index's */
+  regionBits?: number
+  roundEntries?: number
+}
+
+/** Below this many entries (~50 k patients) a table fills faster on one thread than a worker is sent the job. */
+export const PARALLEL_MIN_ENTRIES = 1 << 20
+
+/** One run of regions to fill: the arrays are views of SharedArrayBuffers, shared with the building thread. */
+export interface FillJob {
+  kinds: Uint8Array
+  tokens: Uint8Array
+  slots: Int32Array
+  /** all -1 before any part starts */
+  next: Int32Array
+  /** regions [first, last) */
+  first: number
+  last: number
+  regionBits: number
+  roundEntries?: number
+}
+
+/**
+ * Fills a FillJob's regions (in the worker thread that runs it). An entry whose probe runs past the run's last slot
+ * is left for the building thread, which places such entries once every part is done (insertDeferred): two threads
+ * never write one slot. Returns the entries left, in the order met.
+ */
+export function runFillJob(job: FillJob): Int32Array {
+  const left: number[] = []
+  const steps = fillRegions(job.kinds, job.tokens, job.slots, job.next, job.first, job.last, left, { regionBits: job.regionBits, roundEntries: job.roundEntries })
+  while (!steps.next().done);
+  return Int32Array.from(left)
 }
 
 /**
@@ -196,21 +288,14 @@ const REGION_BITS = 16
  */
 const ROUND_ENTRIES = 1 << 24
 
-/** Builds the id map and the hash table of (kind, token) entries, yielding every STEP items so that buildAsync can pause. */
-function* lookupTables(ids: readonly string[], start: Uint32Array, kinds: Uint8Array, tokens: Uint8Array): Generator<void, LookupTables> {
+/** Builds the id map, yielding every STEP ids so that buildAsync can pause. */
+function* idTable(ids: readonly string[]): Generator<void, IdTable> {
   const seqOf = new IdTable(ids)
   for (let i = 0; i < ids.length; i++) {
     if (!seqOf.add(i)) throw new RangeError('patient ids must be unique in an index')
     if ((i & (STEP - 1)) === STEP - 1) yield
   }
-  const m = kinds.length
-  const next = new Int32Array(m)
-  let size = 1024
-  while (size < m * 2) size *= 2
-  const slots = new Int32Array(size)
-  const mask = size - 1
-  yield* fillSlots(kinds, tokens, slots, next)
-  return { seqOf, next, slots, mask }
+  return seqOf
 }
 
 /**
@@ -228,19 +313,47 @@ export function* fillSlots(
   /** for tests: smaller regions and rounds than a real index's, so that a small table has many of each */
   opts?: { regionBits?: number; roundEntries?: number },
 ): Generator<void, void> {
+  // Most entries head no chain: -1 written in one sequential pass, not entry by entry in region order.
+  next.fill(-1)
+  yield* fillRegions(kinds, tokens, slots, next, 0, Number.POSITIVE_INFINITY, undefined, opts)
+}
+
+/**
+ * fillSlots for the entries whose home slot is in regions [first, last) (all of them when `left` is undefined: then a
+ * probe runs on past the table's end to its start). With `left`, a probe that reaches the run's last slot stops there
+ * and the entry is put in `left` for insertDeferred: the slots past the run are another thread's. Every later entry
+ * of the same (kind, token) then meets the same full slots and is left too, so chains stay in entry order.
+ */
+function* fillRegions(
+  kinds: Uint8Array,
+  tokens: Uint8Array,
+  slots: Int32Array,
+  next: Int32Array,
+  firstRegion: number,
+  lastRegion: number,
+  left: number[] | undefined,
+  opts?: { regionBits?: number; roundEntries?: number },
+): Generator<void, void> {
   const m = kinds.length
   const size = slots.length
   const mask = size - 1
   const regionBits = Math.min(opts?.regionBits ?? REGION_BITS, Math.log2(size))
-  const regions = size >>> regionBits
   const regionSize = 1 << regionBits
-  // How many entries have their home slot in each region.
+  const first = firstRegion
+  const last = Math.min(lastRegion, size >>> regionBits)
+  const regions = last - first
+  // A probe that reaches this slot stops (-1: never; the table wraps around).
+  const end = left ? last << regionBits : -1
+  // How many entries have their home slot in each region of the run (region first + i at i + 1).
   const perRegion = new Int32Array(regions + 1)
   for (let e = 0; e < m; e++) {
-    perRegion[(slotOf(tokens, e * TOKEN_BYTES, kinds[e]!, mask) >>> regionBits) + 1]!++
+    const r = (slotOf(tokens, e * TOKEN_BYTES, kinds[e]!, mask) >>> regionBits) - first
+    if (r >= 0 && r < regions) perRegion[r + 1]!++
     if ((e & (STEP - 1)) === STEP - 1) yield
   }
-  const cap = Math.min(m, opts?.roundEntries ?? ROUND_ENTRIES)
+  let inRun = 0
+  for (let r = 1; r <= regions; r++) inRun += perRegion[r]!
+  const cap = Math.min(inRun, opts?.roundEntries ?? ROUND_ENTRIES)
   const order = new Int32Array(Math.max(1, cap))
   const hashes = new Int32Array(Math.max(1, cap))
   // The hash of each slot the current region filled, and which region filled it (a slot filled by another region's
@@ -248,22 +361,20 @@ export function* fillSlots(
   const regionHash = new Int32Array(regionSize)
   const regionOwner = new Int32Array(regionSize).fill(-1)
   const at = new Int32Array(regions + 1)
-  // Most entries head no chain: -1 written in one sequential pass, not entry by entry in region order.
-  next.fill(-1)
-  for (let first = 0; first < regions; ) {
+  for (let lo = 0; lo < regions; ) {
     // As many regions as fit a round (at least one: a region with more entries than `cap` gets a round of its own,
-    // and bigger arrays).
-    let last = first
+    // and bigger arrays). Region numbers below are relative to the run's first.
+    let hi = lo
     let n = 0
-    while (last < regions && (n + perRegion[last + 1]! <= cap || last === first)) n += perRegion[++last]!
+    while (hi < regions && (n + perRegion[hi + 1]! <= cap || hi === lo)) n += perRegion[++hi]!
     const o = n <= order.length ? order : new Int32Array(n)
     const h = n <= hashes.length ? hashes : new Int32Array(n)
-    at[first] = 0
-    for (let r = first; r < last; r++) at[r + 1] = at[r]! + perRegion[r + 1]!
+    at[lo] = 0
+    for (let r = lo; r < hi; r++) at[r + 1] = at[r]! + perRegion[r + 1]!
     for (let e = 0; e < m; e++) {
       const w = hashOf(tokens, e * TOKEN_BYTES, kinds[e]!)
-      const r = (w & mask) >>> regionBits
-      if (r >= first && r < last) {
+      const r = ((w & mask) >>> regionBits) - first
+      if (r >= lo && r < hi) {
         const i = at[r]!++
         o[i] = e
         h[i] = w
@@ -271,36 +382,71 @@ export function* fillSlots(
       if ((e & (STEP - 1)) === STEP - 1) yield
     }
     // at[r] is now where region r + 1's entries begin.
-    for (let r = first, i = 0; r < last; r++) {
-      const base = r << regionBits
-      const end = at[r]!
-      for (; i < end; i++) {
+    for (let r = lo, i = 0; r < hi; r++) {
+      const region = first + r
+      const base = region << regionBits
+      const stop = at[r]!
+      for (; i < stop; i++) {
         const e = o[i]!
         const w = h[i]!
-        for (let s = w & mask; ; s = (s + 1) & mask) {
+        for (let s = w & mask; ; ) {
           const head = slots[s]! - 1
           const local = s - base
           if (head < 0) {
             slots[s] = e + 1
             if (local >= 0 && local < regionSize) {
               regionHash[local] = w
-              regionOwner[local] = r
+              regionOwner[local] = region
             }
             break
           }
           // Told apart by the hash when this region put it there (equal hashes and equal bytes mean equal kinds too: the
           // kind's odd multiple is one-to-one); else (overflow from the region before) compared in full.
-          const known = local >= 0 && local < regionSize && regionOwner[local] === r
+          const known = local >= 0 && local < regionSize && regionOwner[local] === region
           if (known ? regionHash[local] === w && sameBytes(tokens, head, e) : sameToken(kinds, tokens, head, kinds[e]!, tokens, e * TOKEN_BYTES)) {
             next[e] = head
             slots[s] = e + 1
             break
           }
+          s++
+          if (s === end) {
+            left!.push(e)
+            break
+          }
+          s &= mask
         }
         if ((i & (STEP - 1)) === STEP - 1) yield
       }
     }
-    first = last
+    lo = hi
+  }
+}
+
+/**
+ * Places the entries the parts of a parallel fill left (runFillJob), once every part is done: each list in its order,
+ * a probe wrapping past the table's end, the other token compared in full. All entries of one (kind, token) are in one
+ * list, in entry order, so chains come out as fillSlots makes them.
+ */
+export function* insertDeferred(kinds: Uint8Array, tokens: Uint8Array, slots: Int32Array, next: Int32Array, lists: readonly Int32Array[]): Generator<void, void> {
+  const mask = slots.length - 1
+  let done = 0
+  for (const list of lists) {
+    for (const e of list) {
+      const kind = kinds[e]!
+      for (let s = slotOf(tokens, e * TOKEN_BYTES, kind, mask); ; s = (s + 1) & mask) {
+        const head = slots[s]! - 1
+        if (head < 0) {
+          slots[s] = e + 1
+          break
+        }
+        if (sameToken(kinds, tokens, head, kind, tokens, e * TOKEN_BYTES)) {
+          next[e] = head
+          slots[s] = e + 1
+          break
+        }
+      }
+      if ((++done & (STEP - 1)) === 0) yield
+    }
   }
 }
 

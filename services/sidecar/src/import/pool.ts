@@ -7,14 +7,12 @@ import type { Worker } from 'node:worker_threads'
 import { startWorker, workerLoaded } from '@healthflag/service-kit'
 import { HealthflagError, type ErrorCode } from '@healthflag/protocol'
 import type { ChunkJob, ChunkResult, ChunkSettings, SerialisedError, TokenBuffers } from './chunk-work.js'
+import type { FillJob, ParallelFill } from './compact-index.js'
 
-interface Task {
-  settingsId: number
-  settings: ChunkSettings
-  job: ChunkJob
-  resolve: (r: ChunkResult) => void
-  reject: (e: unknown) => void
-}
+/** A chunk to tokenise, or a run of an index's hash table to fill (CompactIndexBuilder.buildAsync). */
+type Task =
+  | { type: 'job'; settingsId: number; settings: ChunkSettings; job: ChunkJob; resolve: (r: ChunkResult) => void; reject: (e: unknown) => void }
+  | { type: 'fill'; job: FillJob; resolve: (left: Int32Array) => void; reject: (e: unknown) => void }
 
 interface Slot {
   worker: Worker
@@ -43,9 +41,22 @@ export class ChunkPool {
     let settingsId = this.ids.get(settings)
     if (settingsId === undefined) this.ids.set(settings, (settingsId = this.nextId++))
     return new Promise((resolve, reject) => {
-      this.queue.push({ settingsId: settingsId!, settings, job, resolve, reject })
+      this.queue.push({ type: 'job', settingsId: settingsId!, settings, job, resolve, reject })
       this.pump()
     })
+  }
+
+  /** Fills one run of an index's hash table in a worker (runFillJob); resolves to the entries it left. */
+  fill(job: FillJob): Promise<Int32Array> {
+    return new Promise((resolve, reject) => {
+      this.queue.push({ type: 'fill', job, resolve, reject })
+      this.pump()
+    })
+  }
+
+  /** The pool's workers as the index build's parallel fill: one run of the table each. */
+  parallelFill(): ParallelFill {
+    return { parts: this.size, run: (job) => this.fill(job) }
   }
 
   /**
@@ -82,6 +93,11 @@ export class ChunkPool {
       const task = this.queue.shift()!
       slot.task = task
       slot.worker.ref()
+      if (task.type === 'fill') {
+        // Shared memory: the views travel, their buffers are the building thread's.
+        slot.worker.postMessage({ type: 'fill', job: task.job })
+        continue
+      }
       if (!slot.known.has(task.settingsId)) {
         slot.worker.postMessage({ type: 'settings', id: task.settingsId, settings: task.settings })
         slot.known.add(task.settingsId)
@@ -96,12 +112,13 @@ export class ChunkPool {
     // Workers load the TypeScript sources through tsx, in tests as under `tsx`.
     const worker = startWorker(new URL('./worker.ts', import.meta.url))
     const slot: Slot = { worker, known: new Set(), task: undefined }
-    worker.on('message', (m: { ok: true; result: ChunkResult } | { ok: false; error: SerialisedError }) => {
+    worker.on('message', (m: { ok: true; result: unknown } | { ok: false; error: SerialisedError }) => {
       const task = slot.task
       slot.task = undefined
       worker.unref()
       if (task) {
-        if (m.ok) task.resolve(m.result)
+        // A chunk job answers with its ChunkResult, a fill with the entries it left.
+        if (m.ok) task.resolve(m.result as ChunkResult & Int32Array)
         else task.reject(revive(m.error))
       }
       this.pump()

@@ -4,7 +4,7 @@ import { errors } from '@healthflag/protocol'
 import type { MatchKeyKind } from '@healthflag/tokens'
 import type { SidecarDB } from '../db/schema.js'
 import { TOKEN_BYTES } from '@healthflag/tokens'
-import { CompactIndexBuilder, type CompactIndex, type PackedChunk } from './compact-index.js'
+import { CompactIndexBuilder, type CompactIndex, type PackedChunk, type ParallelFill } from './compact-index.js'
 import { TokenFileReader, removeTokenFiles } from './token-file.js'
 
 export interface IndexLayoutTable {
@@ -112,13 +112,13 @@ export async function insertLayout(
  * tokens from the version's file in `dir` (checked against each chunk's digest) or, for a version stored before the
  * token files, from the rows. Undefined when the version has no layout.
  */
-export async function loadCompactIndex(db: Db, versionId: number, dir: string): Promise<CompactIndex | undefined> {
+export async function loadCompactIndex(db: Db, versionId: number, dir: string, parallel?: ParallelFill): Promise<CompactIndex | undefined> {
   const layout = await compact(db).selectFrom('index_layout').selectAll().where('version_id', '=', versionId).executeTakeFirst()
   if (!layout) return undefined
   const kinds = JSON.parse(layout.kinds) as MatchKeyKind[]
   const total = Number(layout.tokens)
-  // The tokens are read straight into the arrays the index then uses.
-  const placed = { kinds: new Uint8Array(total), tokens: new Uint8Array(total * TOKEN_BYTES) }
+  // The tokens are read straight into the arrays the index then uses (shared memory, for a parallel fill).
+  const placed = { kinds: new Uint8Array(new SharedArrayBuffer(total)), tokens: new Uint8Array(new SharedArrayBuffer(total * TOKEN_BYTES)) }
   const builder = new CompactIndexBuilder(kinds, { patients: layout.patients, tokens: total }, placed)
   const file = layout.file_name === null ? undefined : await TokenFileReader.open(dir, layout.file_name, versionId)
   try {
@@ -169,7 +169,7 @@ export async function loadCompactIndex(db: Db, versionId: number, dir: string): 
   } finally {
     await file?.close()
   }
-  return builder.buildAsync()
+  return builder.buildAsync(undefined, parallel)
 }
 
 /**
