@@ -77,6 +77,8 @@ describe('the IG console', () => {
     expect(await console.textContent(`#pending tr[data-exchange="${firstId}"]`)).toContain('12')
     expect(await console.textContent('#live-index')).toContain(`${[...approved, ...refused].filter((p) => p.spec.patient !== 'none').length} patients`)
     expect(await console.locator('#index-history tr').count()).toBe(1)
+    // the live version's index, built by the import, is in the side-car's memory
+    expect(await console.textContent('#index-history tr td:nth-child(2)')).toBe('live (in memory)')
     expect(await console.textContent('#import-progress')).toMatch(/^Last import: version \d+, [\d,]+ rows \([\d,]+ patients, 0 rejected\) at [\d,]+ rows\/s\.$/)
     expect(await console.textContent('#isas')).toContain('2027-03-01')
     expect(await console.textContent('#isas')).toContain('(IG approval)')

@@ -36,10 +36,22 @@ afterAll(async () => {
 
 /** The parties' keys, made by the first stack: the databases record the ISA, which names them, so every stack reuses them. */
 let partyKeys: Stack['keys'] | undefined
-async function start(keys?: Stack['keys'], epoch?: number): Promise<Stack> {
-  const s = await startStack({ databases, indexDir: dir, ...((keys ?? partyKeys) ? { keys: keys ?? partyKeys } : {}), ...(epoch !== undefined ? { epoch } : {}) })
+async function start(keys?: Stack['keys'], epoch?: number, preloadIndex = false): Promise<Stack> {
+  const s = await startStack({ databases, indexDir: dir, preloadIndex, ...((keys ?? partyKeys) ? { keys: keys ?? partyKeys } : {}), ...(epoch !== undefined ? { epoch } : {}) })
   partyKeys ??= s.keys
   return s
+}
+
+/** The live version's in_memory state as GET /v1/index reports it. */
+async function liveInMemory(s: Stack): Promise<string | undefined> {
+  return (await api.indexVersions(s.urls.sidecar, s.tokens.igOfficer)).find((v) => v.status === 'live')?.in_memory
+}
+
+/** Polls liveInMemory until it is `want` (or gives up after 30 s, returning what it last saw). */
+async function waitInMemory(s: Stack, want: string): Promise<string | undefined> {
+  let seen: string | undefined
+  for (const end = Date.now() + 30_000; Date.now() < end; await new Promise((r) => setTimeout(r, 50))) if ((seen = await liveInMemory(s)) === want) break
+  return seen
 }
 
 async function exchange(s: Stack) {
@@ -53,6 +65,8 @@ it('answers from the token file after a restart, and refuses (in the ledger) onc
   let flagged: number | null
   try {
     await api.importIndex(first.urls.sidecar, first.tokens.igOfficer, csv(pop.patients, PATIENT_COLUMNS))
+    // The import builds the new version's index itself.
+    expect(await waitInMemory(first, 'ready')).toBe('ready')
     const before = await exchange(first)
     expect(before.status).toBe('answered')
     flagged = before.rows_flagged
@@ -62,9 +76,17 @@ it('answers from the token file after a restart, and refuses (in the ledger) onc
   }
   expect((await readdir(dir)).filter((n) => n.endsWith('.tokens'))).toHaveLength(1)
 
-  // Restarted: the index is read back from the database and the file, and answers as before.
-  const second = await start(keys)
+  // Restarted: the index is read back from the database and the file, and answers as before. Without the preload it
+  // is read back by the first exchange; with it (as `npm start` runs), before any exchange asks.
+  const cold = await start(keys)
   try {
+    expect(await liveInMemory(cold)).toBe('not_loaded')
+  } finally {
+    await cold.close()
+  }
+  const second = await start(keys, undefined, true)
+  try {
+    expect(await waitInMemory(second, 'ready')).toBe('ready')
     const after = await exchange(second)
     expect(after).toMatchObject({ status: 'answered', rows_flagged: flagged })
   } finally {
@@ -73,7 +95,8 @@ it('answers from the token file after a restart, and refuses (in the ledger) onc
 
   // The file lost: the side-car refuses rather than answering from nothing, and says what to do.
   for (const n of await readdir(dir)) await rm(join(dir, n))
-  const third = await start(keys)
+  // (Its preload fails, and the side-car goes on answering, with refusals.)
+  const third = await start(keys, undefined, true)
   try {
     await expect(exchange(third)).rejects.toMatchObject({ status: 503, code: 'INDEX_NOT_LOADED', message: expect.stringMatching(/token file .* is missing.*import the patient index again/) })
     const refusals = await sql<{ n: number }>`select count(*)::int as n from exchange where status = 'refused' and error_code = 'INDEX_NOT_LOADED'`.execute(third.sidecar.healthflagDb)

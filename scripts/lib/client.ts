@@ -57,6 +57,9 @@ export interface ImportReport {
 export const api = {
   importIndex: (sidecarUrl: string, token: string, csv: Uint8Array | string, asOf?: string) =>
     call<ImportReport>(sidecarUrl, token, 'POST', `/v1/index${asOf ? `?as_of=${asOf}` : ''}`, csv as RequestInit["body"], 'text/csv').then((r) => r.body),
+  /** The side-car's index versions (GET /v1/index), newest first. */
+  indexVersions: (sidecarUrl: string, token: string) =>
+    call<{ version_id: number; status: string; in_memory?: 'ready' | 'building' | 'not_loaded' }[]>(sidecarUrl, token, 'GET', '/v1/index').then((r) => r.body),
   upload: (councilUrl: string, token: string, csv: Uint8Array | string, filename = 'candidates.csv') =>
     call<UploadReport>(councilUrl, token, 'POST', `/v1/uploads?filename=${encodeURIComponent(filename)}`, csv as RequestInit["body"], 'text/csv'),
   startExchange: (councilUrl: string, token: string, uploadId: string, body: { isa_id?: string; clause_id?: string } = {}) =>

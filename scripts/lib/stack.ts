@@ -25,6 +25,8 @@ export interface StackOptions {
   now?: () => Date
   /** Start the services' worker threads at start-up, as production servers do (the bench; tests leave it off). */
   warmWorkers?: boolean
+  /** the side-car reads its live index into memory at start (SidecarOptions.preloadIndex) */
+  preloadIndex?: boolean
   /** The side-car's index directory (its token files); default: a temporary one removed with the stack. */
   indexDir?: string
   /** The token key epoch of both council and side-car (default 1). */
@@ -194,7 +196,7 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const ledgerUrl = await ledger.listen({ host: '127.0.0.1', port: 0 })
 
   const sidecar = Fastify({ ...SERVICE_FASTIFY_OPTIONS, logger: logger('sidecar') as never })
-  await sidecar.register(sidecarApp, { database: opts.databases.sidecar, keys: trustKeys, isa, ledgerUrl, users: sidecarUsers, ...(opts.now ? { now: opts.now } : {}), ...(opts.warmWorkers ? { warmWorkers: true } : {}), ...(opts.indexDir ? { indexDir: opts.indexDir } : {}), ...(opts.epoch !== undefined ? { epoch: opts.epoch } : {}), ...(opts.importIdleMs !== undefined ? { importIdleMs: opts.importIdleMs } : {}) })
+  await sidecar.register(sidecarApp, { database: opts.databases.sidecar, keys: trustKeys, isa, ledgerUrl, users: sidecarUsers, ...(opts.now ? { now: opts.now } : {}), ...(opts.warmWorkers ? { warmWorkers: true } : {}), ...(opts.preloadIndex ? { preloadIndex: true } : {}), ...(opts.indexDir ? { indexDir: opts.indexDir } : {}), ...(opts.epoch !== undefined ? { epoch: opts.epoch } : {}), ...(opts.importIdleMs !== undefined ? { importIdleMs: opts.importIdleMs } : {}) })
   const sidecarUrl = await sidecar.listen({ host: '127.0.0.1', port: 0 })
 
   const council = Fastify({ ...SERVICE_FASTIFY_OPTIONS, logger: logger('council') as never })

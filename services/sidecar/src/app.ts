@@ -43,6 +43,11 @@ export interface SidecarOptions {
   /** Start the index-import worker threads at start-up instead of in the first import (production; off in tests). */
   warmWorkers?: boolean
   /**
+   * Read the live index version back into memory once ready (production), so that the first exchange after a restart
+   * does not wait for it (a million patients: seconds). Without it the first exchange reads it back.
+   */
+  preloadIndex?: boolean
+  /**
    * The directory for the index versions' token files (production: INDEX_DIR). Without it (the demo, tests) the app
    * makes a temporary one and removes it when it closes, so its indexes last as long as the app.
    */
@@ -119,7 +124,18 @@ export const sidecarApp = fp(
       // compiling them.
       if (opts.warmWorkers) await importPool().warm()
       await ledgerIsas()
+      if (opts.preloadIndex) void preloadIndex()
     })
+    // Not awaited: the side-car answers meanwhile (an exchange waits for the build; GET /v1/index shows it).
+    const preloadIndex = async (): Promise<void> => {
+      const t0 = performance.now()
+      try {
+        const live = await ctx.indexes.live()
+        if (live) app.log.info({ version: live.versionId, patients: live.index.size, ms: Math.round(performance.now() - t0) }, 'live patient index in memory')
+      } catch (e) {
+        app.log.warn({ err: e }, 'live patient index could not be read back; the next exchange tries again')
+      }
+    }
     // Held tokens must not outlive the approval window even when nobody opens the console.
     const sweep = setInterval(() => {
       void ledgerIsas()

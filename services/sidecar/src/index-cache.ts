@@ -23,6 +23,8 @@ export interface LiveIndex {
 export class IndexCache {
   private cached: Promise<LiveIndex> | undefined
   private cachedId: number | undefined
+  /** the cached build has finished */
+  private ready = false
 
   constructor(
     private readonly db: Kysely<SidecarDB>,
@@ -38,12 +40,27 @@ export class IndexCache {
   prime(versionId: number, index: Promise<LiveIndex>): void {
     this.cachedId = versionId
     this.cached = index
-    index.catch(() => {
-      if (this.cached === index) {
-        this.cached = undefined
-        this.cachedId = undefined
-      }
-    })
+    this.ready = false
+    index.then(
+      () => {
+        if (this.cached === index) this.ready = true
+      },
+      () => {
+        if (this.cached === index) {
+          this.cached = undefined
+          this.cachedId = undefined
+        }
+      },
+    )
+  }
+
+  /**
+   * Whether a version's index is in this process' memory: 'ready' to match, 'building' (an exchange now waits for it),
+   * or 'not_loaded' (the next exchange reads it back first, or a read failed and the next one tries again).
+   */
+  inMemory(versionId: number): 'ready' | 'building' | 'not_loaded' {
+    if (this.cachedId !== versionId || !this.cached) return 'not_loaded'
+    return this.ready ? 'ready' : 'building'
   }
 
   /** The live version, or undefined when no index was ever loaded. */

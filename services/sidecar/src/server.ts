@@ -32,6 +32,7 @@ export async function main(env: NodeJS.ProcessEnv = process.env): Promise<void> 
       users: JSON.parse(readFileSync(cfg.USERS_FILE, 'utf8')) as ApiUser[],
       epoch: cfg.TOKEN_EPOCH,
       warmWorkers: true,
+      preloadIndex: true,
       indexDir: cfg.INDEX_DIR,
     },
     host: cfg.HOST,

@@ -46,6 +46,8 @@ const IndexVersionView = Type.Object(
     rows_rejected: Type.Integer(),
     started_at: Type.String(),
     live_at: Type.Union([Type.String(), Type.Null()]),
+    /** the live version only: whether this process holds its index in memory (exchanges wait while it is built) */
+    in_memory: Type.Optional(Type.Union([Type.Literal('ready'), Type.Literal('building'), Type.Literal('not_loaded')])),
     import: Type.Optional(ImportProgress),
   },
   { additionalProperties: false },
@@ -124,7 +126,7 @@ export async function indexRoutes(app: FastifyInstance, { ctx, isaId, idleMs = I
     {
       config: { roles: ['ig_officer', 'admin'] },
       schema: {
-        summary: 'Index versions and their load history; the version this process imported last also carries its progress (rows/s, ETA)',
+        summary: 'Index versions and their load history; the live version says whether its index is in memory, and the version this process imported last carries its progress (rows/s, ETA)',
         response: { 200: Type.Array(IndexVersionView) },
       },
     },
@@ -139,6 +141,7 @@ export async function indexRoutes(app: FastifyInstance, { ctx, isaId, idleMs = I
         rows_rejected: v.rows_rejected,
         started_at: new Date(v.started_at).toISOString(),
         live_at: v.live_at ? new Date(v.live_at).toISOString() : null,
+        ...(v.status === 'live' ? { in_memory: ctx.indexes.inMemory(v.id) } : {}),
         ...(progress && progress.version_id === v.id ? { import: importView(progress) } : {}),
       }))
     },
