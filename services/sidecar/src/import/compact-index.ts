@@ -109,12 +109,16 @@ export async function startParallelFill(kinds: Uint8Array, tokens: Uint8Array, s
   const regionBits = Math.min(par.regionBits ?? REGION_BITS, Math.log2(slots.length))
   const regions = slots.length >>> regionBits
   const parts = Math.min(par.parts, regions)
+  // Each part's round room: its share of the entries and some (hashes spread the entries evenly; a part with more
+  // takes another round).
+  const room = Math.max(1, Math.min(par.roundEntries ?? ROUND_ENTRIES, Math.ceil((kinds.length / parts) * 1.05) + 4096))
   const jobs: Promise<Int32Array>[] = []
   for (let i = 0; i < parts; i++) {
     const first = Math.floor((i * regions) / parts)
     const last = Math.floor(((i + 1) * regions) / parts)
+    const scratch = { order: new Int32Array(new SharedArrayBuffer(room * 4)), hashes: new Int32Array(new SharedArrayBuffer(room * 4)) }
     // A part that cannot start (no worker) counts as failed, like one that fails on the way.
-    jobs.push(Promise.resolve().then(() => par.run({ kinds, tokens, slots, next, first, last, regionBits, roundEntries: par.roundEntries })))
+    jobs.push(Promise.resolve().then(() => par.run({ kinds, tokens, slots, next, first, last, regionBits, roundEntries: par.roundEntries, scratch })))
   }
   // Every part settled before answering: a part still writing must not meet the caller's second fill.
   const done = await Promise.allSettled(jobs)
@@ -168,6 +172,11 @@ export interface FillJob {
   last: number
   regionBits: number
   roundEntries?: number
+  /**
+   * Room for a round's entry numbers and hashes, made by the building thread: the worker then keeps no large garbage
+   * after the job (an idle worker may not collect it for a long time).
+   */
+  scratch?: { order: Int32Array; hashes: Int32Array }
 }
 
 /**
@@ -177,7 +186,7 @@ export interface FillJob {
  */
 export function runFillJob(job: FillJob): Int32Array {
   const left: number[] = []
-  const steps = fillRegions(job.kinds, job.tokens, job.slots, job.next, job.first, job.last, left, { regionBits: job.regionBits, roundEntries: job.roundEntries })
+  const steps = fillRegions(job.kinds, job.tokens, job.slots, job.next, job.first, job.last, left, { regionBits: job.regionBits, roundEntries: job.roundEntries, scratch: job.scratch })
   while (!steps.next().done);
   return Int32Array.from(left)
 }
@@ -332,7 +341,7 @@ function* fillRegions(
   firstRegion: number,
   lastRegion: number,
   left: number[] | undefined,
-  opts?: { regionBits?: number; roundEntries?: number },
+  opts?: { regionBits?: number; roundEntries?: number; scratch?: { order: Int32Array; hashes: Int32Array } },
 ): Generator<void, void> {
   const m = kinds.length
   const size = slots.length
@@ -353,9 +362,10 @@ function* fillRegions(
   }
   let inRun = 0
   for (let r = 1; r <= regions; r++) inRun += perRegion[r]!
-  const cap = Math.min(inRun, opts?.roundEntries ?? ROUND_ENTRIES)
-  const order = new Int32Array(Math.max(1, cap))
-  const hashes = new Int32Array(Math.max(1, cap))
+  const scratch = opts?.scratch
+  const cap = Math.min(inRun, opts?.roundEntries ?? ROUND_ENTRIES, scratch ? Math.min(scratch.order.length, scratch.hashes.length) : Number.POSITIVE_INFINITY)
+  const order = scratch?.order ?? new Int32Array(Math.max(1, cap))
+  const hashes = scratch?.hashes ?? new Int32Array(Math.max(1, cap))
   // The hash of each slot the current region filled, and which region filled it (a slot filled by another region's
   // overflow is compared in full).
   const regionHash = new Int32Array(regionSize)
