@@ -1,7 +1,8 @@
 /** The production path: `npm start` runs only against PostgreSQL, and the compose file is valid. */
 import { describe, expect, it } from 'vitest'
 import { spawnSync } from 'node:child_process'
-import { existsSync } from 'node:fs'
+import { existsSync, mkdtempSync, rmSync, writeFileSync } from 'node:fs'
+import { tmpdir } from 'node:os'
 import path from 'node:path'
 
 const root = path.resolve(import.meta.dirname, '..')
@@ -20,6 +21,27 @@ describe('npm start', () => {
       expect(r.stderr).toContain('DATABASE_URL must be a PostgreSQL URL')
     })
   }
+
+  it('runs the service with glibc\'s large allocations on huge pages unless GLIBC_TUNABLES is set already', async () => {
+    // A module loaded first by every node process npm starts prints the environment the service's process has.
+    const dir = mkdtempSync(path.join(tmpdir(), 'hf-tunables-'))
+    const probe = path.join(dir, 'probe.mjs')
+    writeFileSync(probe, 'process.stderr.write(`TUNABLES=${JSON.stringify(process.env.GLIBC_TUNABLES ?? null)}\\n`)\n')
+    try {
+      const run = (env: Record<string, string>) => {
+        const clean = Object.fromEntries(Object.entries(process.env).filter(([k]) => k !== 'GLIBC_TUNABLES' && k !== 'DATABASE_URL')) as Record<string, string>
+        const r = spawnSync('npm', ['start', '--', 'nosuch'], { cwd: root, env: { ...clean, NODE_OPTIONS: `--import=${probe}`, ...env }, encoding: 'utf8', timeout: 60_000 })
+        expect(r.stderr).toContain('usage: npm start')
+        // the last process to print is the service's own (npm's and tsx's print first)
+        return [...r.stderr.matchAll(/^TUNABLES=(.*)$/gm)].map((m) => JSON.parse(m[1]!) as string | null).at(-1)
+      }
+      expect(run({})).toBe('glibc.malloc.hugetlb=1')
+      expect(run({ GLIBC_TUNABLES: 'glibc.malloc.arena_max=2' })).toBe('glibc.malloc.arena_max=2')
+      expect(run({ GLIBC_TUNABLES: '' })).toBe('')
+    } finally {
+      rmSync(dir, { recursive: true, force: true })
+    }
+  }, 120_000)
 
   it('refuses a non-PostgreSQL database URL', () => {
     const r = start('ledger', { DATABASE_URL: 'file:///tmp/x.db' })
