@@ -119,13 +119,6 @@ export const sidecarApp = fp(
     // The version loaded from configuration (or one registered while the ledger was down) goes in the
     // ledger once it is reachable: at start-up, and again with each sweep until it succeeds.
     const ledgerIsas = () => ledgerPendingIsaVersions(isaDb, now, recordIsa).catch((e: unknown) => app.log.error({ err: e }, 'ISA version not yet in the ledger; will retry'))
-    app.addHook('onReady', async () => {
-      // A long-running side-car is ready when its import workers are: its first import does not share the cores with
-      // compiling them.
-      if (opts.warmWorkers) await importPool().warm()
-      await ledgerIsas()
-      if (opts.preloadIndex) void preloadIndex()
-    })
     // Not awaited: the side-car answers meanwhile (an exchange waits for the build; GET /v1/index shows it).
     const preloadIndex = async (): Promise<void> => {
       const t0 = performance.now()
@@ -136,6 +129,13 @@ export const sidecarApp = fp(
         app.log.warn({ err: e }, 'live patient index could not be read back; the next exchange tries again')
       }
     }
+    app.addHook('onReady', async () => {
+      // A long-running side-car is ready when its import workers are: its first import does not share the cores with
+      // compiling them.
+      if (opts.warmWorkers) await importPool().warm()
+      await ledgerIsas()
+      if (opts.preloadIndex) void preloadIndex()
+    })
     // Held tokens must not outlive the approval window even when nobody opens the console.
     const sweep = setInterval(() => {
       void ledgerIsas()

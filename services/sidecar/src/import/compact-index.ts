@@ -338,7 +338,7 @@ function* fillRegions(
   tokens: Uint8Array,
   slots: Int32Array,
   next: Int32Array,
-  firstRegion: number,
+  first: number,
   lastRegion: number,
   left: number[] | undefined,
   opts?: { regionBits?: number; roundEntries?: number; scratch?: { order: Int32Array; hashes: Int32Array } },
@@ -348,7 +348,6 @@ function* fillRegions(
   const mask = size - 1
   const regionBits = Math.min(opts?.regionBits ?? REGION_BITS, Math.log2(size))
   const regionSize = 1 << regionBits
-  const first = firstRegion
   const last = Math.min(lastRegion, size >>> regionBits)
   const regions = last - first
   // A probe that reaches this slot stops (-1: never; the table wraps around).

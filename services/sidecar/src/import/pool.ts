@@ -117,9 +117,10 @@ export class ChunkPool {
       slot.task = undefined
       worker.unref()
       if (task) {
+        if (!m.ok) task.reject(revive(m.error))
         // A chunk job answers with its ChunkResult, a fill with the entries it left.
-        if (m.ok) task.resolve(m.result as ChunkResult & Int32Array)
-        else task.reject(revive(m.error))
+        else if (task.type === 'fill') task.resolve(m.result as Int32Array)
+        else task.resolve(m.result as ChunkResult)
       }
       this.pump()
     })
