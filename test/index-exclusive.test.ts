@@ -175,6 +175,28 @@ describe('POST /v1/index runs one import at a time', () => {
     }
   })
 
+  it.skipIf(!onPostgres)('waits for an import that has stopped loading to let go, rather than refusing the next file (PostgreSQL)', async () => {
+    // The lock held with no version loading: an import that went live or failed and is still clearing up after itself.
+    const admin = new pg.Client({ connectionString: process.env.DATABASE_URL })
+    await admin.connect()
+    const schema = (databases.sidecar as { schema: string }).schema
+    try {
+      expect((await versions(one)).some((v) => v.status === 'loading')).toBe(false)
+      const locked = await admin.query<{ ok: boolean }>(`select pg_try_advisory_lock(26726, $1::regclass::oid::int4) as ok`, [`${schema}.index_version`])
+      expect(locked.rows[0]!.ok).toBe(true)
+      let released = false
+      const sent = post(one, small).then((r) => ({ ...r, afterRelease: released }))
+      await new Promise((r) => setTimeout(r, 400))
+      released = true
+      await admin.query(`select pg_advisory_unlock(26726, $1::regclass::oid::int4)`, [`${schema}.index_version`])
+      const next = await sent
+      expect(next.status).toBe(201)
+      expect(next.afterRelease).toBe(true)
+    } finally {
+      await admin.end()
+    }
+  })
+
   it.skipIf(!onPostgres)('keeps an import whose lock was lost from going live over the one that began after it (PostgreSQL)', async () => {
     const two = await startStack({ databases, keys: one.keys })
     const admin = new pg.Client({ connectionString: process.env.DATABASE_URL })

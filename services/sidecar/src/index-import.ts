@@ -80,18 +80,36 @@ const IMPORT_LOCK = sql`26726, ('index_version'::regclass)::oid::int4`
 /**
  * Runs one import at a time per side-car database, across processes: a second import (another request, or another
  * side-car process on the same database) is refused with IMPORT_RUNNING while one is loading, so no import can take
- * another's 'loading' version for the leftover of a dead process, and two loads never race to go live.
+ * another's 'loading' version for the leftover of a dead process, and two loads never race to go live. An import
+ * that has stopped loading (live or failed, and still clearing up after itself: removing its file, deleting retired
+ * versions' rows) is waited for, up to FINISHING_WAIT_MS: GET /v1/index already shows it ended, so sending the next
+ * file then must not be refused.
  */
 async function exclusively<T>(ctx: SidecarContext, run: () => Promise<T>): Promise<T> {
-  if (importing.has(ctx.db)) throw await importRunning(ctx)
+  const deadline = Date.now() + FINISHING_WAIT_MS
+  for (;;) {
+    const held = await tryExclusively(ctx, run)
+    if (held.ran) return held.value
+    const refusal = await importRunning(ctx)
+    if (refusal.details?.running_version !== undefined || Date.now() >= deadline) throw refusal
+    await new Promise((resolve) => setTimeout(resolve, 50))
+  }
+}
+
+/** How long an import waits for one that is no longer loading to let go of the lock (see exclusively). */
+const FINISHING_WAIT_MS = 10_000
+
+/** Runs `run` under the import lock, or answers that another import holds it. */
+async function tryExclusively<T>(ctx: SidecarContext, run: () => Promise<T>): Promise<{ ran: true; value: T } | { ran: false }> {
+  if (importing.has(ctx.db)) return { ran: false }
   importing.add(ctx.db)
   try {
-    if (await isEmbedded(ctx.db)) return await run()
+    if (await isEmbedded(ctx.db)) return { ran: true, value: await run() }
     return await ctx.db.connection().execute(async (conn) => {
       const { rows } = await sql<{ ok: boolean }>`select pg_try_advisory_lock(${IMPORT_LOCK}) as ok`.execute(conn)
-      if (!rows[0]?.ok) throw await importRunning(ctx)
+      if (!rows[0]?.ok) return { ran: false as const }
       try {
-        return await run()
+        return { ran: true as const, value: await run() }
       } finally {
         // A connection already gone has released the lock with its session.
         await sql`select pg_advisory_unlock(${IMPORT_LOCK})`.execute(conn).catch(() => undefined)
