@@ -46,9 +46,16 @@ export async function migrateToLatest(db: Kysely<any>, service: string, root = M
 
 const MIGRATE_ATTEMPTS = 3
 
-/** Whether a migration error is PostgreSQL's "schema … does not exist" (3F000) for a schema other than `own`. */
+/**
+ * Whether a migration error is PostgreSQL's "schema … does not exist" (3F000), or "relation … does not exist" (42P01)
+ * for a table named with its schema, for a schema other than `own`: another session dropped its schema during kysely's
+ * look-up.
+ */
 export function isOtherSchemaDropped(error: unknown, own: string): boolean {
-  if (!(error instanceof Error) || (error as { code?: unknown }).code !== '3F000') return false
-  const m = /^schema "(.+)" does not exist$/.exec(error.message)
+  if (!(error instanceof Error)) return false
+  const code = (error as { code?: unknown }).code
+  // The schema gone before kysely's look-up reached it, or its lock table gone from under the look-up (42P01, named
+  // with its schema).
+  const m = code === '3F000' ? /^schema "(.+)" does not exist$/.exec(error.message) : code === '42P01' ? /^relation "([^".]+)\.[^".]+" does not exist$/.exec(error.message) : null
   return m !== null && m[1] !== own
 }
