@@ -11,6 +11,7 @@ import path from 'node:path'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { generatePopulation, toCsv, PATIENT_COLUMNS, CANDIDATE_COLUMNS, type Truth } from '@healthflag/synth'
 import { fromBase64Url, toBase64Url } from '@healthflag/protocol'
+import { loadExampleIsa } from '@healthflag/isa'
 import { loadOrCreatePartyKeys } from '@healthflag/service-kit'
 import { startStack } from './lib/stack.js'
 import { api } from './lib/client.js'
@@ -87,9 +88,13 @@ async function main(): Promise<void> {
       if (row.verdict !== 'excluded') continue
       for (const i of row.issues.filter((x) => x.severity === 'error')) reasons.set(`${i.field}: ${i.code}`, (reasons.get(`${i.field}: ${i.code}`) ?? 0) + 1)
     }
+    const example = loadExampleIsa()
     const lines = [
       'healthflag demo — one exchange, council → trust side-car → ledger (embedded PostgreSQL)',
       `  ISA            ${exchange.isa_id}, clause ${exchange.clause_id} (${stack.isa.clauses.find((c) => c.id === exchange.clause_id)?.title ?? ''})`,
+      ...(stack.isa.review_date !== example.review_date
+        ? [`                 the example's review date ${example.review_date} has passed: run as renewed, review ${stack.isa.review_date}, valid to ${stack.isa.valid_to}`]
+        : []),
       `  trust index    ${imported.patients_loaded} patients loaded (${imported.rows_rejected} rows rejected), as of ${imported.as_of}`,
       `  rows read      ${report.summary.read}`,
       `  rejected       ${report.summary.excluded}${reasons.size ? ` — ${[...reasons].map(([k, n]) => `${k} ×${n}`).join(', ')}` : ''}`,

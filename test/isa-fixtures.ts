@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto'
 import Fastify from 'fastify'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { createTestTarget, type TestTarget } from '@healthflag/db'
-import { loadExampleIsa, withApproval, withPartyKeys, type IsaDocument } from '@healthflag/isa'
+import { loadExampleIsa, renewedFor, withApproval, withPartyKeys, type IsaDocument } from '@healthflag/isa'
 import { toBase64Url } from '@healthflag/protocol'
 import { SERVICE_FASTIFY_OPTIONS, generatePartyKeys, hashToken, publicKeys, type ApiUser } from '@healthflag/service-kit'
 import { nhsCheckDigit } from '@healthflag/synth'
@@ -149,7 +149,7 @@ export async function startIsaHarness(label: string, opts: { isa?: (doc: IsaDocu
   const councilKeys = generatePartyKeys()
   const trustKeys = generatePartyKeys()
   const ledgerKey = ed25519.utils.randomSecretKey()
-  let isa = withPartyKeys(loadExampleIsa(), { council: publicKeys(councilKeys), trust: publicKeys(trustKeys) })
+  let isa = withPartyKeys(renewedFor(loadExampleIsa(), opts.now?.() ?? new Date()), { council: publicKeys(councilKeys), trust: publicKeys(trustKeys) })
   if (opts.approvalRequired) isa = withApproval(isa, isa.clauses[0]!.id, true)
   if (opts.isa) isa = opts.isa(isa)
   const tok = () => randomBytes(24).toString('base64url')

@@ -7,7 +7,7 @@ import { randomBytes } from 'node:crypto'
 import type { Writable } from 'node:stream'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import type { DatabaseTarget } from '@healthflag/db'
-import { loadExampleIsa, withPartyKeys, withApproval, type IsaDocument } from '@healthflag/isa'
+import { loadExampleIsa, renewedFor, withPartyKeys, withApproval, type IsaDocument } from '@healthflag/isa'
 import { toBase64Url } from '@healthflag/protocol'
 import { SERVICE_FASTIFY_OPTIONS, generatePartyKeys, hashPassword, hashToken, loggerOptions, publicKeys, type ApiUser, type PartyKeys } from '@healthflag/service-kit'
 import { councilApp } from '@healthflag/council'
@@ -176,7 +176,8 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const councilKeys = opts.keys?.council ?? generatePartyKeys()
   const trustKeys = opts.keys?.trust ?? generatePartyKeys()
   const ledgerKey = opts.keys?.ledger ?? ed25519.utils.randomSecretKey()
-  let isa = withPartyKeys(loadExampleIsa(), { council: publicKeys(councilKeys), trust: publicKeys(trustKeys) })
+  // The example as renewed once its review date has passed (renewedFor), so the demo and the tests outlive its dates.
+  let isa = withPartyKeys(renewedFor(loadExampleIsa(), opts.now?.() ?? new Date()), { council: publicKeys(councilKeys), trust: publicKeys(trustKeys) })
   if (opts.approvalRequired) isa = withApproval(isa, isa.clauses[0]!.id, true)
   if (opts.isa) isa = opts.isa(isa)
 

@@ -2,6 +2,7 @@
 import { readFileSync } from 'node:fs'
 import { errors } from '@healthflag/protocol'
 import { fileURLToPath } from 'node:url'
+import { ukDate } from './checks.js'
 import { parseIsaDocument, type IsaDocument, type PartyId } from './schema.js'
 
 /** The key placeholder in example documents: 32 zero bytes, which no real key pair produces. */
@@ -24,6 +25,32 @@ export function loadIsaFile(path: string): IsaDocument {
 /** The BRFC–SSSFT example agreement, with placeholder keys. */
 export function loadExampleIsa(): IsaDocument {
   return loadIsaFile(EXAMPLE_ISA_PATH)
+}
+
+const DAY_MS = 86_400_000
+
+/** `date` (YYYY-MM-DD) plus `days` calendar days. */
+function addDays(date: string, days: number): string {
+  return new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10)
+}
+
+/**
+ * The example agreement as its signatories would carry it forward once its review date has passed on `now`: the
+ * renewing variation's review falls a year from that (UK) day, and it stays valid for as long after the review as the
+ * example does (30 days). Before the review date the document is returned unchanged, so nothing differs while the
+ * example's own dates hold. The demo and the end-to-end stacks run on it, so that they keep working as the calendar
+ * passes the example's dates (2027-03-01 review, 2027-03-31 end); what a lapsed or overdue agreement does is tested
+ * with explicit clocks, not the calendar. `npm run provision` and `npm start` do not use it: a deployment's agreement
+ * lapses when its signatories let it.
+ */
+export function renewedFor(doc: IsaDocument, now: Date): IsaDocument {
+  const today = ukDate(now)
+  if (today <= doc.review_date && today <= doc.valid_to) return doc
+  const reviewToEnd = Math.max(0, Math.round((Date.parse(doc.valid_to) - Date.parse(doc.review_date)) / DAY_MS))
+  const next: IsaDocument = structuredClone(doc)
+  next.review_date = addDays(today, 365)
+  next.valid_to = addDays(next.review_date, reviewToEnd)
+  return parseIsaDocument(next)
 }
 
 export interface PartyKeys {
