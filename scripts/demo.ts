@@ -93,7 +93,7 @@ async function main(): Promise<void> {
       'healthflag demo — one exchange, council → trust side-car → ledger (embedded PostgreSQL)',
       `  ISA            ${exchange.isa_id}, clause ${exchange.clause_id} (${stack.isa.clauses.find((c) => c.id === exchange.clause_id)?.title ?? ''})`,
       ...(stack.isa.review_date !== example.review_date
-        ? [`                 the example's review date ${example.review_date} has passed: run as renewed, review ${stack.isa.review_date}, valid to ${stack.isa.valid_to}`]
+        ? [`                 version ${stack.isa.version}: the example's review date ${example.review_date} has passed, so the demo registered the yearly renewing variations (review ${stack.isa.review_date}, valid to ${stack.isa.valid_to})`]
         : []),
       `  trust index    ${imported.patients_loaded} patients loaded (${imported.rows_rejected} rows rejected), as of ${imported.as_of}`,
       `  rows read      ${report.summary.read}`,

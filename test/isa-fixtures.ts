@@ -6,7 +6,7 @@ import { randomBytes } from 'node:crypto'
 import Fastify from 'fastify'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { createTestTarget, type TestTarget } from '@healthflag/db'
-import { loadExampleIsa, renewedFor, withApproval, withPartyKeys, type IsaDocument } from '@healthflag/isa'
+import { loadExampleIsa, withApproval, withPartyKeys, type IsaDocument } from '@healthflag/isa'
 import { toBase64Url } from '@healthflag/protocol'
 import { SERVICE_FASTIFY_OPTIONS, generatePartyKeys, hashToken, publicKeys, type ApiUser } from '@healthflag/service-kit'
 import { nhsCheckDigit } from '@healthflag/synth'
@@ -14,7 +14,7 @@ import { councilApp } from '@healthflag/council'
 import { sidecarApp } from '@healthflag/sidecar'
 import { ledgerApp } from '@healthflag/ledger'
 import { api } from '../scripts/lib/client.js'
-import type { Stack } from '../scripts/lib/stack.js'
+import { registerRenewals, type Stack } from '../scripts/lib/stack.js'
 
 export interface PersonSpec {
   district?: string | null
@@ -149,7 +149,7 @@ export async function startIsaHarness(label: string, opts: { isa?: (doc: IsaDocu
   const councilKeys = generatePartyKeys()
   const trustKeys = generatePartyKeys()
   const ledgerKey = ed25519.utils.randomSecretKey()
-  let isa = withPartyKeys(renewedFor(loadExampleIsa(), opts.now?.() ?? new Date()), { council: publicKeys(councilKeys), trust: publicKeys(trustKeys) })
+  let isa = withPartyKeys(loadExampleIsa(), { council: publicKeys(councilKeys), trust: publicKeys(trustKeys) })
   if (opts.approvalRequired) isa = withApproval(isa, isa.clauses[0]!.id, true)
   if (opts.isa) isa = opts.isa(isa)
   const tok = () => randomBytes(24).toString('base64url')
@@ -187,12 +187,13 @@ export async function startIsaHarness(label: string, opts: { isa?: (doc: IsaDocu
   const council = Fastify({ ...SERVICE_FASTIFY_OPTIONS, logger: false })
   await council.register(councilApp, { database: await t('c'), keys: councilKeys, isa, sidecarUrl, ledgerUrl, users: councilUsers, ...now, ...(opts.retentionSweepMs ? { retentionSweepMs: opts.retentionSweepMs } : {}) })
   const councilUrl = await council.listen({ host: '127.0.0.1', port: 0 })
+  const inEffect = await registerRenewals({ council: councilUrl, sidecar: sidecarUrl }, admin, isa, opts.now?.() ?? new Date())
   const stack: Stack = {
     council,
     sidecar,
     ledger,
     urls: { council: councilUrl, sidecar: sidecarUrl, ledger: ledgerUrl },
-    isa,
+    isa: inEffect,
     keys: { council: councilKeys, trust: trustKeys, ledger: ledgerKey },
     tokens: {
       analyst,

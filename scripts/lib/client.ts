@@ -68,6 +68,9 @@ export const api = {
   results: (councilUrl: string, token: string, id: string) =>
     call<{ exchange_id: string; rows: { ref: string; active_service: boolean | null; district: string | null; family_id: string | null }[] }>(councilUrl, token, 'GET', `/v1/exchanges/${id}/results`).then((r) => r.body),
   resultsCsv: (councilUrl: string, token: string, id: string) => call<string>(councilUrl, token, 'GET', `/v1/exchanges/${id}/results.csv`).then((r) => r.body),
+  /** POST /v1/isas (admin): records an agreement version; 201 when new, 200 when that very version was already recorded. */
+  registerIsa: (url: string, token: string, doc: unknown) =>
+    call<{ isa_id: string; version: number; digest: string; recorded: boolean }>(url, token, 'POST', '/v1/isas', JSON.stringify(doc), 'application/json').then((r) => r.body),
   checkpoint: (ledgerUrl: string) => call<string>(ledgerUrl, null, 'GET', '/v1/checkpoint').then((r) => r.body),
   ledgerEntries: (ledgerUrl: string, token: string, query = '') => call<{ index: number; leaf_hash: string; entry: { entry: Record<string, unknown>; key_id: string; signature: string } }[]>(ledgerUrl, token, 'GET', `/v1/entries${query}`).then((r) => r.body),
 }

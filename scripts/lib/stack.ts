@@ -7,12 +7,13 @@ import { randomBytes } from 'node:crypto'
 import type { Writable } from 'node:stream'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import type { DatabaseTarget } from '@healthflag/db'
-import { loadExampleIsa, renewedFor, withPartyKeys, withApproval, type IsaDocument } from '@healthflag/isa'
+import { loadExampleIsa, renewals, withPartyKeys, withApproval, type IsaDocument } from '@healthflag/isa'
 import { toBase64Url } from '@healthflag/protocol'
 import { SERVICE_FASTIFY_OPTIONS, generatePartyKeys, hashPassword, hashToken, loggerOptions, publicKeys, type ApiUser, type PartyKeys } from '@healthflag/service-kit'
 import { councilApp } from '@healthflag/council'
 import { sidecarApp } from '@healthflag/sidecar'
 import { ledgerApp } from '@healthflag/ledger'
+import { api } from './client.js'
 
 export interface StackOptions {
   databases: { council: DatabaseTarget; sidecar: DatabaseTarget; ledger: DatabaseTarget }
@@ -172,12 +173,22 @@ export async function builtInUsers(): Promise<BuiltInUsers> {
   }
 }
 
+/**
+ * Records on the council and the side-car, through their ISA registries as both IG leads would, the renewing
+ * variations the agreement needs on `now` (`renewals` in @healthflag/isa: none before its review date), so that the
+ * demo and the tests keep running on the example after its own dates. Returns the version then in effect.
+ */
+export async function registerRenewals(urls: { council: string; sidecar: string }, adminToken: string, doc: IsaDocument, now: Date): Promise<IsaDocument> {
+  const chain = renewals(doc, now)
+  for (const v of chain) for (const url of [urls.council, urls.sidecar]) await api.registerIsa(url, adminToken, v)
+  return chain.at(-1) ?? doc
+}
+
 export async function startStack(opts: StackOptions): Promise<Stack> {
   const councilKeys = opts.keys?.council ?? generatePartyKeys()
   const trustKeys = opts.keys?.trust ?? generatePartyKeys()
   const ledgerKey = opts.keys?.ledger ?? ed25519.utils.randomSecretKey()
-  // The example as renewed once its review date has passed (renewedFor), so the demo and the tests outlive its dates.
-  let isa = withPartyKeys(renewedFor(loadExampleIsa(), opts.now?.() ?? new Date()), { council: publicKeys(councilKeys), trust: publicKeys(trustKeys) })
+  let isa = withPartyKeys(loadExampleIsa(), { council: publicKeys(councilKeys), trust: publicKeys(trustKeys) })
   if (opts.approvalRequired) isa = withApproval(isa, isa.clauses[0]!.id, true)
   if (opts.isa) isa = opts.isa(isa)
 
@@ -203,13 +214,14 @@ export async function startStack(opts: StackOptions): Promise<Stack> {
   const council = Fastify({ ...SERVICE_FASTIFY_OPTIONS, logger: logger('council') as never })
   await council.register(councilApp, { database: opts.databases.council, keys: councilKeys, isa, sidecarUrl, ledgerUrl, users: councilUsers, ...(opts.now ? { now: opts.now } : {}), ...(opts.warmWorkers ? { warmWorkers: true } : {}), ...(opts.epoch !== undefined ? { epoch: opts.epoch } : {}) })
   const councilUrl = await council.listen({ host: '127.0.0.1', port: 0 })
+  const inEffect = await registerRenewals({ council: councilUrl, sidecar: sidecarUrl }, tokens.admin, isa, opts.now?.() ?? new Date())
 
   return {
     council,
     sidecar,
     ledger,
     urls: { council: councilUrl, sidecar: sidecarUrl, ledger: ledgerUrl },
-    isa,
+    isa: inEffect,
     keys: { council: councilKeys, trust: trustKeys, ledger: ledgerKey },
     tokens,
     logins,

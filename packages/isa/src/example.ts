@@ -3,6 +3,7 @@ import { readFileSync } from 'node:fs'
 import { errors } from '@healthflag/protocol'
 import { fileURLToPath } from 'node:url'
 import { ukDate } from './checks.js'
+import { isaVersion, nextVersion } from './registry.js'
 import { parseIsaDocument, type IsaDocument, type PartyId } from './schema.js'
 
 /** The key placeholder in example documents: 32 zero bytes, which no real key pair produces. */
@@ -27,30 +28,40 @@ export function loadExampleIsa(): IsaDocument {
   return loadIsaFile(EXAMPLE_ISA_PATH)
 }
 
-const DAY_MS = 86_400_000
-
-/** `date` (YYYY-MM-DD) plus `days` calendar days. */
-function addDays(date: string, days: number): string {
-  return new Date(Date.parse(`${date}T00:00:00Z`) + days * DAY_MS).toISOString().slice(0, 10)
+/** `date` (YYYY-MM-DD) `years` calendar years on; 29 February becomes 28 February in a common year. */
+function addYears(date: string, years: number): string {
+  const y = Number(date.slice(0, 4)) + years
+  const md = date.slice(5)
+  const leap = (y % 4 === 0 && y % 100 !== 0) || y % 400 === 0
+  return `${String(y).padStart(4, '0')}-${md === '02-29' && !leap ? '02-28' : md}`
 }
 
 /**
- * The example agreement as its signatories would carry it forward once its review date has passed on `now`: the
- * renewing variation's review falls a year from that (UK) day, and it stays valid for as long after the review as the
- * example does (30 days). Before the review date the document is returned unchanged, so nothing differs while the
- * example's own dates hold. The demo and the end-to-end stacks run on it, so that they keep working as the calendar
- * passes the example's dates (2027-03-01 review, 2027-03-31 end); what a lapsed or overdue agreement does is tested
- * with explicit clocks, not the calendar. `npm run provision` and `npm start` do not use it: a deployment's agreement
- * lapses when its signatories let it.
+ * The renewing variations that carry an agreement past its review date, as its signatories would make them once a
+ * year: variation k (version + k) moves the review date and the end k years on, and takes effect at midday UTC on the
+ * review date it replaces. It returns as many as `now` needs for the last one's review date not to have passed in the
+ * UK, so none at all up to the document's own review date. The same document and year give the same variations, so a
+ * database that recorded some of them accepts them again (idempotent) and takes the next year's as new versions.
+ *
+ * For the demo and the end-to-end stacks, which run on the example agreement (review 2027-03-01, end 2027-03-31) and
+ * must keep working as the calendar passes its dates: they register these variations through each service's ISA
+ * registry, as the IG leads would. `npm run provision`, `npm start` and the services never make them: a deployment's
+ * agreement lapses when its signatories let it. What a lapsed or overdue agreement does is tested with explicit
+ * clocks, not the calendar.
  */
-export function renewedFor(doc: IsaDocument, now: Date): IsaDocument {
+export function renewals(doc: IsaDocument, now: Date): IsaDocument[] {
   const today = ukDate(now)
-  if (today <= doc.review_date && today <= doc.valid_to) return doc
-  const reviewToEnd = Math.max(0, Math.round((Date.parse(doc.valid_to) - Date.parse(doc.review_date)) / DAY_MS))
-  const next: IsaDocument = structuredClone(doc)
-  next.review_date = addDays(today, 365)
-  next.valid_to = addDays(next.review_date, reviewToEnd)
-  return parseIsaDocument(next)
+  const out: IsaDocument[] = []
+  let prev = isaVersion(doc)
+  for (let k = 1; today > prev.doc.review_date || today > prev.doc.valid_to; k++) {
+    prev = nextVersion(prev, {
+      review_date: addYears(doc.review_date, k),
+      valid_to: addYears(doc.valid_to, k),
+      effective_from: `${prev.doc.review_date}T12:00:00.000Z`,
+    })
+    out.push(prev.doc)
+  }
+  return out
 }
 
 export interface PartyKeys {
