@@ -54,8 +54,6 @@ const MIGRATE_ATTEMPTS = 3
 export function isOtherSchemaDropped(error: unknown, own: string): boolean {
   if (!(error instanceof Error)) return false
   const code = (error as { code?: unknown }).code
-  // The schema gone before kysely's look-up reached it, or its lock table gone from under the look-up (42P01, named
-  // with its schema).
   const m = code === '3F000' ? /^schema "(.+)" does not exist$/.exec(error.message) : code === '42P01' ? /^relation "([^".]+)\.[^".]+" does not exist$/.exec(error.message) : null
   return m !== null && m[1] !== own
 }
