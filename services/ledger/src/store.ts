@@ -2,7 +2,7 @@
  * Ledger storage. Appends take the head row FOR UPDATE, so concurrent writers get gapless indexes; each
  * append stores the entry bytes, its leaf and the interior nodes it completes, and a signed checkpoint.
  */
-import { sql, type Kysely, type Transaction } from 'kysely'
+import { sql, type Expression, type ExpressionBuilder, type Kysely, type SqlBool, type Transaction } from 'kysely'
 import {
   appendLeaves,
   compactRangeFrom,
@@ -167,16 +167,29 @@ export interface EntryFilter {
   limit?: number
 }
 
+/** The filter's conditions on entry rows, all of which must hold (none: every row). `limit` is the caller's. */
+function matchesFilter(f: Omit<EntryFilter, 'limit'>) {
+  return (eb: ExpressionBuilder<LedgerDB, 'entry'>) => {
+    const all: Expression<SqlBool>[] = []
+    if (f.isa_id) all.push(eb('isa_id', '=', f.isa_id))
+    if (f.clause_id) all.push(eb('clause_id', '=', f.clause_id))
+    if (f.party) all.push(eb('party', '=', f.party))
+    if (f.type) all.push(eb('type', '=', f.type))
+    if (f.from) all.push(eb('at', '>=', new Date(f.from)))
+    if (f.to) all.push(eb('at', '<', new Date(f.to)))
+    if (f.after !== undefined) all.push(eb('idx', '>', f.after))
+    return eb.and(all)
+  }
+}
+
 export async function listEntries(db: Db, f: EntryFilter) {
-  let q = db.selectFrom('entry').select(['idx', 'body', 'leaf_hash', 'type', 'isa_id', 'clause_id', 'exchange_id', 'party', 'at', 'recorded_at'])
-  if (f.isa_id) q = q.where('isa_id', '=', f.isa_id)
-  if (f.clause_id) q = q.where('clause_id', '=', f.clause_id)
-  if (f.party) q = q.where('party', '=', f.party)
-  if (f.type) q = q.where('type', '=', f.type)
-  if (f.from) q = q.where('at', '>=', new Date(f.from))
-  if (f.to) q = q.where('at', '<', new Date(f.to))
-  if (f.after !== undefined) q = q.where('idx', '>', f.after)
-  return q.orderBy('idx').limit(Math.min(f.limit ?? 500, 5000)).execute()
+  return db
+    .selectFrom('entry')
+    .select(['idx', 'body', 'leaf_hash', 'type', 'isa_id', 'clause_id', 'exchange_id', 'party', 'at', 'recorded_at'])
+    .where(matchesFilter(f))
+    .orderBy('idx')
+    .limit(Math.min(f.limit ?? 500, 5000))
+    .execute()
 }
 
 export async function registerParty(db: Db, id: string, signingKey: string): Promise<void> {
@@ -223,7 +236,7 @@ export interface StatsRow {
 /** Entries, rows and flagged people per ISA, clause, calendar month (UTC) and type, from the signed bodies. */
 export async function stats(db: Db, f: Pick<EntryFilter, 'isa_id' | 'clause_id' | 'party' | 'type' | 'from' | 'to'>): Promise<StatsRow[]> {
   const counts = (key: string) => sql<number>`coalesce(sum((convert_from(body, 'UTF8')::jsonb #>> ${`{entry,counts,${key}}`})::bigint), 0)`
-  let q = db
+  const rows = await db
     .selectFrom('entry')
     .select([
       'isa_id',
@@ -234,12 +247,12 @@ export async function stats(db: Db, f: Pick<EntryFilter, 'isa_id' | 'clause_id' 
       counts('rows').as('rows'),
       counts('flagged').as('flagged'),
     ])
-  if (f.isa_id) q = q.where('isa_id', '=', f.isa_id)
-  if (f.clause_id) q = q.where('clause_id', '=', f.clause_id)
-  if (f.party) q = q.where('party', '=', f.party)
-  if (f.type) q = q.where('type', '=', f.type)
-  if (f.from) q = q.where('at', '>=', new Date(f.from))
-  if (f.to) q = q.where('at', '<', new Date(f.to))
-  const rows = await q.groupBy(['isa_id', 'clause_id', sql`3`, 'type']).orderBy(sql`3`).orderBy('isa_id').orderBy('clause_id').orderBy('type').execute()
+    .where(matchesFilter(f))
+    .groupBy(['isa_id', 'clause_id', sql`3`, 'type'])
+    .orderBy(sql`3`)
+    .orderBy('isa_id')
+    .orderBy('clause_id')
+    .orderBy('type')
+    .execute()
   return rows.map((r) => ({ ...r, entries: Number(r.entries), rows: Number(r.rows), flagged: Number(r.flagged) }))
 }

@@ -120,6 +120,10 @@ describe('auditor API', () => {
     expect(await q('isa_id=ISA-FILTER&type=exchange.answered')).toEqual(['exchange.answered'])
     expect(await q('clause_id=c9&party=trust&from=2026-04-01T00:00:00Z&to=2026-05-01T00:00:00Z')).toEqual(['exchange.answered'])
     expect(await q('isa_id=ISA-FILTER&party=council')).toEqual([])
+    // Paging: after an index, up to a limit, in index order.
+    const all = (await auditorGet('/v1/entries?isa_id=ISA-FILTER')).body as { index: number }[]
+    expect(await q(`isa_id=ISA-FILTER&after=${all[0]!.index}`)).toEqual(['exchange.answered'])
+    expect(await q(`isa_id=ISA-FILTER&after=-1&limit=1`)).toEqual(['exchange.refused'])
   })
 
   it('counts entries, rows and flagged people per clause and month, showing 1 to 4 as "<5"', async () => {
