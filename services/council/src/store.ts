@@ -185,11 +185,15 @@ export async function exchangeResults(db: Db, exchangeId: string, scope: { distr
   return q.orderBy('c.row_no').execute()
 }
 
+/**
+ * Keeps a checkpoint as the council's view of the ledger, unless the view held is already as large: answers to
+ * concurrent appends arrive in any order, and a view that shrank would let the ledger roll back past it unnoticed.
+ */
 export async function saveLedgerView(db: Db, v: { size: number; root: string; note: string }): Promise<void> {
   await db
     .insertInto('ledger_view')
     .values({ id: 1, ...v })
-    .onConflict((oc) => oc.column('id').doUpdateSet({ size: v.size, root: v.root, note: v.note, seen_at: sql`now()` }))
+    .onConflict((oc) => oc.column('id').doUpdateSet({ size: v.size, root: v.root, note: v.note, seen_at: sql`now()` }).where('ledger_view.size', '<', v.size))
     .execute()
 }
 
