@@ -8,6 +8,7 @@ import { canonicalAnswer, errors, isHealthflagError, phase, signAnswer, signedAn
 import { checkExchange, frequencyWindowStart, isaByDigest, isaInEffect, type IsaVersion } from '@healthflag/isa'
 import { activeFlag, keyCheckValue, matchCandidate, type TokenSet } from '@healthflag/tokens'
 import type { SidecarContext } from './context.js'
+import type { LiveIndex } from './index-cache.js'
 import { epochKeyFor } from './index-import.js'
 import { appendAndRemember, checkCouncilView } from './ledger-view.js'
 
@@ -52,15 +53,7 @@ export async function receiveExchange(ctx: SidecarContext, req: ExchangeRequest,
     })
     if (req.attestation.rows !== req.rows.length) throw errors.preconditionNotAttested('The attestation covers a different number of rows from the request; the council must attest exactly the rows it sends.')
     if (!live) throw errors.indexNotLoaded('The trust has not loaded a patient index yet; ask the trust IG team to import one.')
-    const kcv = keyCheckValue(epochKeyFor(ctx, isa!))
-    if (kcv !== req.key_kcv || req.epoch !== ctx.epoch) {
-      throw errors.keyMismatch('The council and the trust do not hold the same token key for this ISA and epoch; check both parties registered the keys in the ISA and use the same epoch.')
-    }
-    if (live.kcv !== kcv) {
-      // Both parties agree on the key, but the live index was made under another one (a new epoch, new ISA keys, or
-      // another token-spec version): its tokens can match nothing.
-      throw errors.keyMismatch("The trust's live patient index was made under an earlier token key (another epoch, ISA keys or token-spec version) than the one both parties now hold; the trust IG team must import the patient index again.")
-    }
+    checkTokenKey(ctx, isa!, req, live)
     const declared = new Set(req.match_keys)
     for (const row of req.rows) for (const k in row.tokens) if (!declared.has(k)) throw errors.matchKeyNotPermitted('A row carries a match key the request does not declare; declare every key used.')
   } catch (e) {
@@ -84,6 +77,23 @@ export async function receiveExchange(ctx: SidecarContext, req: ExchangeRequest,
   }
   const signed = await answerNow(ctx, version, req, requestDigest, party, null)
   return { kind: 'answered', signed }
+}
+
+/**
+ * The request's tokens must be made under the token key the trust holds now for this ISA and epoch, and the live
+ * index under that key too; checked on arrival and again when a held exchange is approved, since the parties can move
+ * to a new epoch (and the trust import its index again) while it waits.
+ */
+export function checkTokenKey(ctx: SidecarContext, isa: IsaVersion, req: Pick<ExchangeRequest, 'key_kcv' | 'epoch'>, live: LiveIndex): void {
+  const kcv = keyCheckValue(epochKeyFor(ctx, isa))
+  if (kcv !== req.key_kcv || req.epoch !== ctx.epoch) {
+    throw errors.keyMismatch('The council and the trust do not hold the same token key for this ISA and epoch; check both parties registered the keys in the ISA and use the same epoch.')
+  }
+  if (live.kcv !== kcv) {
+    // Both parties agree on the key, but the live index was made under another one (a new epoch, new ISA keys, or
+    // another token-spec version): its tokens can match nothing.
+    throw errors.keyMismatch("The trust's live patient index was made under an earlier token key (another epoch, ISA keys or token-spec version) than the one both parties now hold; the trust IG team must import the patient index again.")
+  }
 }
 
 /** Matches and answers; with `approvedBy` it completes a pending exchange (its tokens are deleted in the same transaction). */

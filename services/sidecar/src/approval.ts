@@ -6,7 +6,7 @@
 import { errors, isHealthflagError, type ExchangeRequest } from '@healthflag/protocol'
 import { checkExchange, isaInEffect } from '@healthflag/isa'
 import type { SidecarContext } from './context.js'
-import { answerNow } from './answer.js'
+import { answerNow, checkTokenKey } from './answer.js'
 import { appendAndRemember } from './ledger-view.js'
 
 type Held = { id: string; isa_id: string; isa_digest: string; clause_id: string; party: string; rows_received: number; request_digest: string }
@@ -53,7 +53,8 @@ async function requireDecidable(ctx: SidecarContext, id: string): Promise<void> 
 
 /**
  * Approves a held exchange. The ISA in effect now is checked again (it may have been suspended or varied
- * while the exchange waited); a failing check refuses the exchange with that check's code instead.
+ * while the exchange waited), and the token key (the parties may have moved to a new epoch); a failing check refuses
+ * the exchange with that check's code instead.
  */
 export async function approveExchange(ctx: SidecarContext, id: string, by: string): Promise<'answered'> {
   await requireDecidable(ctx, id)
@@ -86,6 +87,8 @@ export async function approveExchange(ctx: SidecarContext, id: string, by: strin
       ...(live ? { indexAsOf: new Date(`${live.asOf}T00:00:00Z`) } : {}),
       now,
     })
+    // With no index loaded, answerNow says so and the officer can approve again once one is.
+    if (live) checkTokenKey(ctx, isa!, req, live)
   } catch (e) {
     if (!isHealthflagError(e)) throw e
     await close(ctx, held, 'refused', e.code, e.message)
