@@ -6,31 +6,27 @@ import { mkdtemp, rm } from 'node:fs/promises'
 import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { createTestTarget, testDatabaseKind, type DatabaseTarget, type TestTarget } from '@healthflag/db'
 import { CANDIDATE_COLUMNS, PATIENT_COLUMNS, generatePopulation, toCsv } from '@healthflag/synth'
 import { api } from '../scripts/lib/client.js'
-import { startStack, type Stack } from '../scripts/lib/stack.js'
+import { startStack, type Stack, type StackOptions } from '../scripts/lib/stack.js'
 import { adminCall, ledgerEntries } from './isa-fixtures.js'
+import { restartableDatabases } from './support/harness.js'
 
-let targets: TestTarget[] = []
-let databases: { council: DatabaseTarget; sidecar: DatabaseTarget; ledger: DatabaseTarget }
+let databases: StackOptions['databases']
+let dropDatabases = async (): Promise<void> => {}
 let base: string
 const csv = <T extends object>(rows: T[], cols: readonly string[]) => toCsv(rows, [...cols] as (keyof T)[])
 const pop = generatePopulation({ seed: 47, patients: 800, candidates: 120, tier: 'clean' })
 
 beforeAll(async () => {
   base = await mkdtemp(join(tmpdir(), 'hf-approval-epoch-'))
-  if (testDatabaseKind() === 'postgres') {
-    targets = await Promise.all(['c', 's', 'l'].map((s) => createTestTarget(`approval_epoch_${s}`)))
-    databases = { council: targets[0]!.target, sidecar: targets[1]!.target, ledger: targets[2]!.target }
-  } else {
-    // Each stack is a restart of the last: PGlite keeps its data in directories that outlive it.
-    databases = { council: { kind: 'pglite', dataDir: join(base, 'council') }, sidecar: { kind: 'pglite', dataDir: join(base, 'sidecar') }, ledger: { kind: 'pglite', dataDir: join(base, 'ledger') } }
-  }
+  const made = await restartableDatabases('approval_epoch', base)
+  databases = made.databases
+  dropDatabases = made.drop
 })
 
 afterAll(async () => {
-  for (const t of targets) await t.drop()
+  await dropDatabases()
   if (base) await rm(base, { recursive: true, force: true })
 })
 

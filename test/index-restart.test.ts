@@ -5,13 +5,13 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { sql } from 'kysely'
 import { afterAll, beforeAll, expect, it } from 'vitest'
-import { createTestTarget, testDatabaseKind, type DatabaseTarget, type TestTarget } from '@healthflag/db'
 import { CANDIDATE_COLUMNS, PATIENT_COLUMNS, generatePopulation, toCsv } from '@healthflag/synth'
 import { api } from '../scripts/lib/client.js'
-import { startStack, type Stack } from '../scripts/lib/stack.js'
+import { startStack, type Stack, type StackOptions } from '../scripts/lib/stack.js'
+import { restartableDatabases } from './support/harness.js'
 
-let targets: TestTarget[] = []
-let databases: { council: DatabaseTarget; sidecar: DatabaseTarget; ledger: DatabaseTarget }
+let databases: StackOptions['databases']
+let dropDatabases = async (): Promise<void> => {}
 let base: string
 let dir: string
 const csv = <T extends object>(rows: T[], cols: readonly string[]) => toCsv(rows, [...cols] as (keyof T)[])
@@ -20,17 +20,13 @@ const pop = generatePopulation({ seed: 31, patients: 1200, candidates: 150, tier
 beforeAll(async () => {
   base = await mkdtemp(join(tmpdir(), 'hf-restart-'))
   dir = join(base, 'index')
-  if (testDatabaseKind() === 'postgres') {
-    targets = await Promise.all(['c', 's', 'l'].map((s) => createTestTarget(`restart_${s}`)))
-    databases = { council: targets[0]!.target, sidecar: targets[1]!.target, ledger: targets[2]!.target }
-  } else {
-    // An in-memory PGlite would not outlive the stack: these keep their data in directories of their own.
-    databases = { council: { kind: 'pglite', dataDir: join(base, 'council') }, sidecar: { kind: 'pglite', dataDir: join(base, 'sidecar') }, ledger: { kind: 'pglite', dataDir: join(base, 'ledger') } }
-  }
+  const made = await restartableDatabases('restart', base)
+  databases = made.databases
+  dropDatabases = made.drop
 })
 
 afterAll(async () => {
-  for (const t of targets) await t.drop()
+  await dropDatabases()
   if (base) await rm(base, { recursive: true, force: true })
 })
 

@@ -1,7 +1,8 @@
 /** Test harness: a stack on fresh per-file databases (own PG schemas, or in-memory PGlite) with captured logs. */
+import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { sql, type Kysely } from 'kysely'
-import { createTestTarget, type TestTarget } from '@healthflag/db'
+import { createTestTarget, testDatabaseKind, type DatabaseTarget, type TestTarget } from '@healthflag/db'
 import { startStack, type Stack, type StackOptions } from '../../scripts/lib/stack.js'
 
 export interface Harness {
@@ -31,6 +32,24 @@ export async function startHarness(label: string, opts: Omit<StackOptions, 'data
     async drop() {
       await stack.close()
       for (const x of targets) await x.drop()
+    },
+  }
+}
+
+/**
+ * The three services' databases for a test that restarts its stack: own PostgreSQL schemas, or PGlite data
+ * directories under `dir` (an in-memory PGlite would not outlive the stack). `drop` removes the schemas; the caller
+ * removes `dir`.
+ */
+export async function restartableDatabases(label: string, dir: string): Promise<{ databases: Record<'council' | 'sidecar' | 'ledger', DatabaseTarget>; drop(): Promise<void> }> {
+  if (testDatabaseKind() === 'pglite') {
+    return { databases: { council: { kind: 'pglite', dataDir: join(dir, 'council') }, sidecar: { kind: 'pglite', dataDir: join(dir, 'sidecar') }, ledger: { kind: 'pglite', dataDir: join(dir, 'ledger') } }, drop: async () => {} }
+  }
+  const [council, sidecar, ledger] = await Promise.all(['c', 's', 'l'].map((s) => createTestTarget(`${label}_${s}`)))
+  return {
+    databases: { council: council!.target, sidecar: sidecar!.target, ledger: ledger!.target },
+    async drop() {
+      for (const t of [council!, sidecar!, ledger!]) await t.drop()
     },
   }
 }

@@ -1,4 +1,8 @@
-/** Storing an answer's flags: every row of the exchange gets its own flag, in one statement. */
+/**
+ * The council's store: an answer's flags (every row of the exchange gets its own flag, in one statement), and the
+ * ledger view, which only grows: answers to concurrent appends arrive in any order, and keeping a smaller checkpoint
+ * after a larger one would let a ledger roll back past what the council has already seen.
+ */
 import { randomBytes, randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { Kysely } from 'kysely'
@@ -11,7 +15,7 @@ let handle: Awaited<ReturnType<typeof openDatabase<CouncilDB>>>
 let db: Kysely<CouncilDB>
 
 beforeAll(async () => {
-  target = await createTestTarget('council_record_answer')
+  target = await createTestTarget('council_store')
   handle = await openDatabase<CouncilDB>(target.target)
   db = handle.db
   await migrateToLatest(db, 'council')
@@ -34,5 +38,26 @@ describe('recordAnswer', () => {
     expect(flagged).toBe(rows.filter((_, i) => i % 7 === 0).length)
     const stored = await db.selectFrom('exchange_row').select(['row_ref', 'active']).where('exchange_id', '=', exchangeId).execute()
     expect(new Map(stored.map((r) => [r.row_ref, r.active]))).toEqual(flags)
+  })
+})
+
+describe('saveLedgerView', () => {
+  const view = (size: number) => ({ size, root: `root-${size}`, note: `note-${size}` })
+  const held = async () => {
+    const row = await store.getLedgerView(db)
+    return row && { size: Number(row.size), root: row.root, note: row.note }
+  }
+
+  it('keeps the first view, then only a larger one', async () => {
+    expect(await held()).toBeUndefined()
+    await store.saveLedgerView(db, view(11))
+    expect(await held()).toEqual(view(11))
+    await store.saveLedgerView(db, view(12))
+    expect(await held()).toEqual(view(12))
+    // The answer to an earlier append, arriving late: the larger view stands.
+    await store.saveLedgerView(db, view(11))
+    expect(await held()).toEqual(view(12))
+    await store.saveLedgerView(db, view(12))
+    expect(await held()).toEqual(view(12))
   })
 })
