@@ -1,13 +1,29 @@
 /**
  * Picks up the trust's decision on an exchange that waits for IG approval: a signed GET to the side-car,
- * then the answer is verified and stored as for an immediate answer, or the refusal/expiry is recorded.
+ * then the answer is verified and stored as for an immediate answer, or the refusal/expiry is recorded. The
+ * agreement is checked again on the council's side first.
  */
-import { isHealthflagError } from '@healthflag/protocol'
-import { isaByDigest } from '@healthflag/isa'
+import { errors, isHealthflagError } from '@healthflag/protocol'
+import { checkIsaStatus, checkReviewDate, isaByDigest, isaInEffect } from '@healthflag/isa'
 import { signedFetch } from '@healthflag/service-kit'
 import type { CouncilContext } from './context.js'
-import { acceptAnswer } from './exchange.js'
+import { acceptAnswer, recordRefusal } from './exchange.js'
 import * as store from './store.js'
+
+/**
+ * The agreement an exchange was sent under must still be the one in effect on the council's side when the trust's
+ * answer is collected: suspended, ended, overdue for a review that stops exchanges, or varied while the trust decided,
+ * the council does not collect it (nothing is received under an agreement no longer in effect here).
+ */
+async function checkStillInEffect(ctx: CouncilContext, e: { isa_id: string; isa_version: number; isa_digest: string }): Promise<void> {
+  const now = ctx.now()
+  const current = await isaInEffect(ctx.isaDb, e.isa_id, now)
+  const doc = checkIsaStatus(current?.doc, now, e.isa_id)
+  checkReviewDate(doc, now)
+  if (current!.digest !== e.isa_digest) {
+    throw errors.isaDigestMismatch(`The agreement was varied while the trust decided: version ${doc.version} is in effect now, and the exchange was sent under version ${e.isa_version}.`)
+  }
+}
 
 /**
  * Asks the side-car once. Leaves the exchange pending when the trust has not decided yet or cannot be
@@ -18,6 +34,14 @@ export async function refreshExchange(ctx: CouncilContext, exchangeId: string): 
   if (!e || e.status !== 'pending_approval') return e?.status
   const isa = await isaByDigest(ctx.isaDb, e.isa_digest)
   if (!isa || !e.request_digest) return e.status
+  try {
+    await checkStillInEffect(ctx, e)
+  } catch (err) {
+    if (!isHealthflagError(err)) throw err
+    await store.setExchangeStatus(ctx.db, exchangeId, 'refused', { code: err.code, message: `${err.message} The trust's answer was not collected; send the list again once an agreement is in effect.` })
+    await recordRefusal(ctx, isa, e.isa_id, e.clause_id, exchangeId, err, e.rows_sent)
+    return 'refused'
+  }
   let res
   try {
     res = await signedFetch<unknown>(ctx.sidecarUrl, { party: ctx.party, privateKey: ctx.keys.signing.privateKey }, 'GET', `/v1/exchanges/${exchangeId}`)

@@ -261,7 +261,8 @@ export async function acceptAnswer(ctx: CouncilContext, isa: IsaVersion, exchang
 /** An ISA the council does not hold is recorded under the id asked for and an all-zero digest. */
 export const NO_ISA_DIGEST = '0'.repeat(64)
 
-async function recordRefusal(ctx: CouncilContext, isa: IsaVersion | undefined, isaId: string, clauseId: string, exchangeId: string, e: HealthflagError, rows: number): Promise<void> {
+/** The council's `exchange.refused` entry for an exchange it stopped (before sending, or before collecting the answer). */
+export async function recordRefusal(ctx: CouncilContext, isa: IsaVersion | undefined, isaId: string, clauseId: string, exchangeId: string, e: HealthflagError, rows: number): Promise<void> {
   await appendAndRemember(ctx, {
     type: 'exchange.refused',
     isa_id: isa?.doc.id ?? (/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/.test(isaId) ? isaId : 'unknown'),
