@@ -74,6 +74,17 @@ describe('an approval-gated exchange', () => {
     await expect(api.results(h.stack.urls.council, h.stack.tokens.analyst, id)).rejects.toMatchObject({ status: 404 })
   })
 
+  it('is collected once when the council reads it twice at the same moment', async () => {
+    const up = await api.upload(h.stack.urls.council, h.stack.tokens.analyst, candidatesCsv(batch(10, 400)))
+    const ex = await api.startExchange(h.stack.urls.council, h.stack.tokens.analyst, up.body.upload_id)
+    const id = ex.body.exchange_id as string
+    expect((await ig('POST', `/v1/ig/exchanges/${id}/approve`)).status).toBe(200)
+    // Two reads (two tabs, a page and a script) that both find it pending: one receipt, one answer.
+    const [a, b] = await Promise.all([status(id), status(id)])
+    expect([a.status, b.status]).toEqual(['answered', 'answered'])
+    expect(await entriesFor(id)).toEqual(['council exchange.requested', 'trust exchange.approved', 'trust exchange.answered', 'council exchange.received'])
+  })
+
   it('cannot be decided twice', async () => {
     const id = await sendPending(2)
     expect((await ig('POST', `/v1/ig/exchanges/${id}/refuse`, { reason: 'Not now' })).status).toBe(200)

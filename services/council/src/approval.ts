@@ -25,11 +25,26 @@ async function checkStillInEffect(ctx: CouncilContext, e: { isa_id: string; isa_
   }
 }
 
+/** Refreshes under way, per council app: reads of one exchange at the same moment share one. */
+const refreshing = new WeakMap<CouncilContext, Map<string, Promise<string | undefined>>>()
+
 /**
  * Asks the side-car once. Leaves the exchange pending when the trust has not decided yet or cannot be
- * reached (the next status read asks again). Returns the exchange's status afterwards.
+ * reached (the next status read asks again). Returns the exchange's status afterwards. Reads of the same exchange
+ * that overlap (two tabs, a page and a script) wait for the one already asking, so an answer is collected, stored and
+ * recorded in the ledger once; this holds within one council process, which is how the council is deployed.
  */
-export async function refreshExchange(ctx: CouncilContext, exchangeId: string): Promise<string | undefined> {
+export function refreshExchange(ctx: CouncilContext, exchangeId: string): Promise<string | undefined> {
+  let running = refreshing.get(ctx)
+  if (!running) refreshing.set(ctx, (running = new Map()))
+  const under = running.get(exchangeId)
+  if (under) return under
+  const once = refreshOnce(ctx, exchangeId).finally(() => running.delete(exchangeId))
+  running.set(exchangeId, once)
+  return once
+}
+
+async function refreshOnce(ctx: CouncilContext, exchangeId: string): Promise<string | undefined> {
   const e = await store.getExchange(ctx.db, exchangeId)
   if (!e || e.status !== 'pending_approval') return e?.status
   const isa = await isaByDigest(ctx.isaDb, e.isa_digest)
