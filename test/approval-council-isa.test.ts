@@ -7,7 +7,7 @@
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { api } from '../scripts/lib/client.js'
-import { adminCall, batch, candidatesCsv, clock, ledgerEntries, patientsCsv, startIsaHarness, type IsaHarness } from './isa-fixtures.js'
+import { adminCall, batch, candidatesCsv, clock, exchangeTrail, patientsCsv, startIsaHarness, type IsaHarness } from './isa-fixtures.js'
 
 const clk = clock(new Date(Date.now() + 3_600_000))
 let h: IsaHarness
@@ -41,8 +41,7 @@ async function expectNotCollected(id: string, code: string): Promise<void> {
   await expect(api.results(h.stack.urls.council, h.stack.tokens.analyst, id)).rejects.toMatchObject({ status: 404 })
   const stored = await sql<{ n: number }>`select count(*)::int as n from exchange_row where exchange_id = ${id} and active is not null`.execute(h.stack.council.healthflagDb)
   expect(stored.rows[0]!.n).toBe(0)
-  const entries = (await ledgerEntries(h.stack, '?limit=5000')).filter((x) => x.entry.exchange_id === id).map((x) => `${x.entry.party} ${x.entry.type}${x.entry.reason ? ` ${x.entry.reason}` : ''}`)
-  expect(entries).toEqual(['council exchange.requested', 'trust exchange.approved', 'trust exchange.answered', `council exchange.refused ${code}`])
+  expect(await exchangeTrail(h.stack, id)).toEqual(['council exchange.requested', 'trust exchange.approved', 'trust exchange.answered', `council exchange.refused ${code}`])
 }
 
 describe('collecting an approved answer', () => {

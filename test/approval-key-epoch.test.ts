@@ -9,7 +9,7 @@ import { afterAll, beforeAll, expect, it } from 'vitest'
 import { CANDIDATE_COLUMNS, PATIENT_COLUMNS, generatePopulation, toCsv } from '@healthflag/synth'
 import { api } from '../scripts/lib/client.js'
 import { startStack, type Stack, type StackOptions } from '../scripts/lib/stack.js'
-import { adminCall, ledgerEntries } from './isa-fixtures.js'
+import { adminCall, exchangeTrail } from './isa-fixtures.js'
 import { restartableDatabases } from './support/harness.js'
 
 let databases: StackOptions['databases']
@@ -54,8 +54,7 @@ it('refuses at approval an exchange whose tokens were made under the key epoch t
     const list = (await adminCall(moved.urls.sidecar, moved.tokens.igOfficer, 'GET', '/v1/ig/exchanges')).body as { exchange_id: string; status: string; error_code: string | null; tokens_held: boolean }[]
     expect(list.find((e) => e.exchange_id === id)).toMatchObject({ status: 'refused', error_code: 'KEY_MISMATCH', tokens_held: false })
     expect(await api.exchange(moved.urls.council, moved.tokens.analyst, id)).toMatchObject({ status: 'refused', error_code: 'KEY_MISMATCH' })
-    const entries = (await ledgerEntries(moved, '?limit=5000')).filter((e) => e.entry.exchange_id === id).map((e) => `${e.entry.party} ${e.entry.type}${e.entry.reason ? ` ${e.entry.reason}` : ''}`)
-    expect(entries).toEqual(['council exchange.requested', 'trust exchange.refused KEY_MISMATCH'])
+    expect(await exchangeTrail(moved, id)).toEqual(['council exchange.requested', 'trust exchange.refused KEY_MISMATCH'])
   } finally {
     await moved.close()
   }

@@ -6,7 +6,7 @@
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { api } from '../scripts/lib/client.js'
-import { adminCall, batch, candidatesCsv, clock, ledgerEntries, patientsCsv, startIsaHarness, type IsaHarness } from './isa-fixtures.js'
+import { adminCall, batch, candidatesCsv, clock, exchangeTrail, patientsCsv, startIsaHarness, type IsaHarness } from './isa-fixtures.js'
 
 const clk = clock(new Date(Date.now() + 3_600_000))
 let h: IsaHarness
@@ -29,7 +29,7 @@ async function sendPending(i: number): Promise<string> {
 }
 
 async function entriesFor(id: string) {
-  return (await ledgerEntries(h.stack, '?limit=5000')).filter((e) => e.entry.exchange_id === id).map((e) => `${e.entry.party} ${e.entry.type}${e.entry.reason ? ` ${e.entry.reason}` : ''}`)
+  return exchangeTrail(h.stack, id)
 }
 
 beforeAll(async () => {

@@ -116,6 +116,11 @@ export async function ledgerEntries(stack: Stack, query = ''): Promise<LedgerEnt
   })
 }
 
+/** One exchange's ledger entries in order, each as "party type [reason]". */
+export async function exchangeTrail(stack: Stack, exchangeId: string): Promise<string[]> {
+  return (await ledgerEntries(stack, '?limit=5000')).filter((e) => e.entry.exchange_id === exchangeId).map((e) => `${e.entry.party} ${e.entry.type}${e.entry.reason ? ` ${e.entry.reason}` : ''}`)
+}
+
 /** Calls an admin route of a service with a JSON body; returns status and parsed body. */
 export async function adminCall(base: string, token: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: any }> {
   const res = await fetch(new URL(path, base), {

@@ -2,7 +2,7 @@
 import { join } from 'node:path'
 import { Writable } from 'node:stream'
 import { sql, type Kysely } from 'kysely'
-import { createTestTarget, testDatabaseKind, type DatabaseTarget, type TestTarget } from '@healthflag/db'
+import { createTestTarget, testDatabaseKind, type TestTarget } from '@healthflag/db'
 import { startStack, type Stack, type StackOptions } from '../../scripts/lib/stack.js'
 
 export interface Harness {
@@ -41,7 +41,7 @@ export async function startHarness(label: string, opts: Omit<StackOptions, 'data
  * directories under `dir` (an in-memory PGlite would not outlive the stack). `drop` removes the schemas; the caller
  * removes `dir`.
  */
-export async function restartableDatabases(label: string, dir: string): Promise<{ databases: Record<'council' | 'sidecar' | 'ledger', DatabaseTarget>; drop(): Promise<void> }> {
+export async function restartableDatabases(label: string, dir: string): Promise<{ databases: StackOptions['databases']; drop(): Promise<void> }> {
   if (testDatabaseKind() === 'pglite') {
     return { databases: { council: { kind: 'pglite', dataDir: join(dir, 'council') }, sidecar: { kind: 'pglite', dataDir: join(dir, 'sidecar') }, ledger: { kind: 'pglite', dataDir: join(dir, 'ledger') } }, drop: async () => {} }
   }
