@@ -2,7 +2,7 @@
 import { promises as fs } from 'node:fs'
 import path from 'node:path'
 import { fileURLToPath } from 'node:url'
-import { Migrator, sql, type Kysely, type Migration, type MigrationProvider } from 'kysely'
+import { Migrator, sql, type DatabaseIntrospector, type Kysely, type Migration, type MigrationProvider } from 'kysely'
 
 export const MIGRATIONS_ROOT = path.resolve(path.dirname(fileURLToPath(import.meta.url)), '../../../migrations')
 
@@ -30,30 +30,43 @@ export async function migrateToLatest(db: Kysely<any>, service: string, root = M
   // search path (another service's or another test's) and think this one is migrated.
   const { rows } = await sql<{ schema: string }>`select current_schema() as schema`.execute(db)
   const schema = rows[0]!.schema
-  const migrator = new Migrator({ db, provider: new SqlFileMigrationProvider(path.join(root, service)), migrationTableSchema: schema, allowUnorderedMigrations: true })
-  for (let attempt = 1; ; attempt++) {
-    const { error, results } = await migrator.migrateToLatest()
-    if (!error) return
-    // kysely looks for its tables among every schema's (pg_get_serial_sequence over the whole catalogue), so another
-    // session dropping its own schema meanwhile fails the look-up; nothing was migrated (each run is one transaction),
-    // so it is run again.
-    if (attempt < MIGRATE_ATTEMPTS && isOtherSchemaDropped(error, schema)) continue
-    const failed = results?.find((r) => r.status === 'Error')
-    const reason = error instanceof Error ? error.message : String(error)
-    throw new Error(`migration ${failed?.migrationName ?? '(unknown)'} of ${service} failed: ${reason}`)
-  }
+  const migrator = new Migrator({ db: withOwnSchemaIntrospection(db, schema), provider: new SqlFileMigrationProvider(path.join(root, service)), migrationTableSchema: schema, allowUnorderedMigrations: true })
+  const { error, results } = await migrator.migrateToLatest()
+  if (!error) return
+  const failed = results?.find((r) => r.status === 'Error')
+  const reason = error instanceof Error ? error.message : String(error)
+  throw new Error(`migration ${failed?.migrationName ?? '(unknown)'} of ${service} failed: ${reason}`)
 }
 
-const MIGRATE_ATTEMPTS = 3
-
 /**
- * Whether a migration error is PostgreSQL's "schema … does not exist" (3F000), or "relation … does not exist" (42P01)
- * for a table named with its schema, for a schema other than `own`: another session dropped its schema during kysely's
- * look-up.
+ * `db` with an introspector that sees only `schema`, which is all the Migrator asks it (does my schema, my migration
+ * table, my lock table exist). kysely's own PostgreSQL introspector reads every column of every schema and calls
+ * pg_get_serial_sequence on each by name, so another session's DDL in another schema at that moment (a schema dropped,
+ * a table dropped, a column dropped by its migration) fails this service's migration with that schema's error. Here
+ * the catalogue is read by the schema's name only, in one snapshot, with no function that looks names up again.
  */
-export function isOtherSchemaDropped(error: unknown, own: string): boolean {
-  if (!(error instanceof Error)) return false
-  const code = (error as { code?: unknown }).code
-  const m = code === '3F000' ? /^schema "(.+)" does not exist$/.exec(error.message) : code === '42P01' ? /^relation "([^".]+)\.[^".]+" does not exist$/.exec(error.message) : null
-  return m !== null && m[1] !== own
+export function withOwnSchemaIntrospection<DB>(db: Kysely<DB>, schema: string): Kysely<DB> {
+  const introspection: DatabaseIntrospector = {
+    async getSchemas() {
+      const { rows } = await sql<{ name: string }>`select nspname as name from pg_catalog.pg_namespace where nspname = ${schema}`.execute(db)
+      return rows
+    },
+    async getTables() {
+      const { rows } = await sql<{ name: string; kind: string }>`
+        select c.relname as name, c.relkind as kind from pg_catalog.pg_class c
+        join pg_catalog.pg_namespace n on n.oid = c.relnamespace
+        where n.nspname = ${schema} and c.relkind in ('r', 'p', 'v', 'm')`.execute(db)
+      return rows.map((r) => ({ name: r.name, schema, isView: r.kind === 'v' || r.kind === 'm', columns: [] }))
+    },
+    async getMetadata(options) {
+      return { tables: await this.getTables(options) }
+    },
+  }
+  return new Proxy(db, {
+    get(target, prop) {
+      if (prop === 'introspection') return introspection
+      const value: unknown = Reflect.get(target, prop, target)
+      return typeof value === 'function' ? value.bind(target) : value
+    },
+  })
 }
