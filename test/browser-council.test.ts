@@ -60,6 +60,21 @@ describe('the council page', () => {
     const flagged = sent.filter((t) => t.expectedActive).length
     expect(rows.filter((r) => r.includes('yes')).length).toBe(flagged)
     expect(await page.textContent('#error')).toBe('')
+
+    // Sending the same list again from the same report sends nothing: the page's Idempotency-Key brings the first
+    // exchange back.
+    const exchangesOfUpload = async () => {
+      const all = (await (await fetch(new URL('/v1/exchanges', h.stack.urls.council), { headers: { authorization: `Bearer ${h.stack.tokens.analyst}` } })).json()) as { exchange_id: string; upload_id: string }[]
+      const uploadId = all[0]!.upload_id
+      return all.filter((e) => e.upload_id === uploadId).map((e) => e.exchange_id)
+    }
+    const [first] = await exchangesOfUpload()
+    const repeat = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/exchanges'))
+    await page.click('#send')
+    expect((await repeat).headers()['idempotent-replayed']).toBe('true')
+    expect(await exchangesOfUpload()).toEqual([first])
+    expect(await page.locator('#results tr').count()).toBe(sent.length)
+    expect(await page.textContent('#error')).toBe('')
     await page.screenshot({ path: `${process.env.TMPDIR ?? '/tmp'}/hf-council-page.png`, fullPage: true })
   })
 

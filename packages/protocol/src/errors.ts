@@ -17,6 +17,8 @@ export const ErrorCode = {
   RATE_LIMITED: 'RATE_LIMITED',
   INTERNAL: 'INTERNAL',
   UPSTREAM_FAILED: 'UPSTREAM_FAILED',
+  IDEMPOTENCY_KEY_IN_USE: 'IDEMPOTENCY_KEY_IN_USE',
+  IDEMPOTENCY_KEY_REUSED: 'IDEMPOTENCY_KEY_REUSED',
   // uploads
   FILE_EMPTY: 'FILE_EMPTY',
   FILE_NOT_TEXT: 'FILE_NOT_TEXT',
@@ -90,6 +92,8 @@ export const errors = {
   conflict: make(ErrorCode.CONFLICT, 409),
   rateLimited: make(ErrorCode.RATE_LIMITED, 429),
   upstreamFailed: make(ErrorCode.UPSTREAM_FAILED, 502),
+  idempotencyKeyInUse: make(ErrorCode.IDEMPOTENCY_KEY_IN_USE, 409),
+  idempotencyKeyReused: make(ErrorCode.IDEMPOTENCY_KEY_REUSED, 422),
   fileEmpty: make(ErrorCode.FILE_EMPTY, 422),
   fileNotText: make(ErrorCode.FILE_NOT_TEXT, 422),
   fileMalformed: make(ErrorCode.FILE_MALFORMED, 422),

@@ -73,14 +73,15 @@ function shuffle<T>(items: T[]): T[] {
   return items
 }
 
-export async function startExchange(ctx: CouncilContext, p: { uploadId: string; isaId: string; clauseId: string; requestedBy: string }): Promise<ExchangeOutcome> {
+/** `exchangeId`, when given, is the id the exchange gets (chosen by the caller to hold an Idempotency-Key for it). */
+export async function startExchange(ctx: CouncilContext, p: { uploadId: string; isaId: string; clauseId: string; requestedBy: string; exchangeId?: string }): Promise<ExchangeOutcome> {
   phase('council.start')
   const now = ctx.now()
   // Read together: the rows (50,000 in a county list) take the longest.
   const [upload, isa, candidates] = await Promise.all([store.getUpload(ctx.db, p.uploadId), isaInEffect(ctx.isaDb, p.isaId, now), store.acceptedCandidates(ctx.db, p.uploadId)])
   if (!upload || upload.purged_at) throw errors.notFound('No such upload.')
   phase('council.read_rows')
-  const exchangeId = randomUUID()
+  const exchangeId = p.exchangeId ?? randomUUID()
   const clause = isa?.doc.clauses.find((c) => c.id === p.clauseId)
   const matchKeys = MATCH_KEYS.filter((k) => !clause || clause.permitted_match_keys.includes(k))
   const minCriteria = Math.min(...candidates.map((c) => c.criteria_met ?? 0))

@@ -126,6 +126,52 @@ export async function insertExchangeRows(db: Db, e: { id: string; uploadId: stri
     SELECT ${e.id}::uuid, u.ref, ${e.uploadId}::uuid, u.row_no FROM unnest(${e.rows.map((r) => r.ref)}::text[], ${e.rows.map((r) => r.rowNo)}::int[]) AS u(ref, row_no)`.execute(db)
 }
 
+export interface RequestKey {
+  requestedBy: string
+  key: string
+  uploadId: string
+  isaId: string
+  clauseId: string
+  exchangeId: string
+  claimedAt: Date
+}
+
+/** Claims an exchange request's Idempotency-Key; false when the user holds that key already. */
+export async function insertRequestKey(db: Db, k: RequestKey): Promise<boolean> {
+  const row = await db
+    .insertInto('exchange_request_key')
+    .values({ requested_by: k.requestedBy, idem_key: k.key, upload_id: k.uploadId, isa_id: k.isaId, clause_id: k.clauseId, exchange_id: k.exchangeId, claimed_at: k.claimedAt })
+    .onConflict((oc) => oc.columns(['requested_by', 'idem_key']).doNothing())
+    .returning('idem_key')
+    .executeTakeFirst()
+  return row !== undefined
+}
+
+export async function getRequestKey(db: Db, requestedBy: string, key: string) {
+  return db.selectFrom('exchange_request_key').selectAll().where('requested_by', '=', requestedBy).where('idem_key', '=', key).executeTakeFirst()
+}
+
+/** Moves a key from an abandoned attempt's exchange id to a new one; false when another request moved it first. */
+export async function takeOverRequestKey(db: Db, k: RequestKey, fromExchangeId: string): Promise<boolean> {
+  const r = await db
+    .updateTable('exchange_request_key')
+    .set({ exchange_id: k.exchangeId, claimed_at: k.claimedAt })
+    .where('requested_by', '=', k.requestedBy)
+    .where('idem_key', '=', k.key)
+    .where('exchange_id', '=', fromExchangeId)
+    .executeTakeFirst()
+  return r.numUpdatedRows > 0n
+}
+
+/** Lets go of a key held for `exchangeId` (its attempt ended without an exchange to show for it). */
+export async function releaseRequestKey(db: Db, requestedBy: string, key: string, exchangeId: string): Promise<void> {
+  await db.deleteFrom('exchange_request_key').where('requested_by', '=', requestedBy).where('idem_key', '=', key).where('exchange_id', '=', exchangeId).execute()
+}
+
+export async function dropRequestKeysClaimedBefore(db: Db, before: Date): Promise<void> {
+  await db.deleteFrom('exchange_request_key').where('claimed_at', '<', before).execute()
+}
+
 export async function setExchangeStatus(db: Db, id: string, status: ExchangeStatus, error?: { code: string; message: string }): Promise<void> {
   await db
     .updateTable('exchange')

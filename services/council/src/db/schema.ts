@@ -79,6 +79,17 @@ export interface ExchangeRowTable {
   active: boolean | null
 }
 
+/** migrations/council/0006: an exchange request's Idempotency-Key, per user. */
+export interface ExchangeRequestKeyTable {
+  requested_by: string
+  idem_key: string
+  upload_id: string
+  isa_id: string
+  clause_id: string
+  exchange_id: string
+  claimed_at: Timestamp
+}
+
 export interface LedgerViewTable {
   id: number
   size: number
@@ -93,5 +104,6 @@ export interface CouncilDB extends IsaTables {
   validation_issue: ValidationIssueTable
   exchange: ExchangeTable
   exchange_row: ExchangeRowTable
+  exchange_request_key: ExchangeRequestKeyTable
   ledger_view: LedgerViewTable
 }

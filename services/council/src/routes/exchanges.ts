@@ -6,6 +6,7 @@ import { isaInEffect } from '@healthflag/isa'
 import type { CouncilContext } from '../context.js'
 import { startExchange } from '../exchange.js'
 import { refreshExchange } from '../approval.js'
+import { claimRequestKey, parseIdempotencyKey } from '../request-key.js'
 import { districtSummary, familiesOf } from '../districts.js'
 import * as store from '../store.js'
 
@@ -54,7 +55,10 @@ export async function exchangeRoutes(app: FastifyInstance, { ctx, defaultIsaId }
       config: { roles: ['analyst', 'admin'] },
       schema: {
         summary: 'Send the accepted rows of an upload to the trust under an ISA clause',
+        description:
+          'With an Idempotency-Key header, a repeat of the request (same user, key, upload, agreement and clause) within a day answers with the exchange the first one started, marked `Idempotent-Replayed: true`, and sends nothing to the trust; 409 IDEMPOTENCY_KEY_IN_USE while the first is still being sent, 422 IDEMPOTENCY_KEY_REUSED for the key with another upload, agreement or clause. A key whose request was refused or failed is let go, so a retry is sent afresh.',
         params: Id,
+        headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ description: 'A new random value (e.g. a UUID) per request the user means to make once' })) }),
         body: Type.Object({ isa_id: Type.Optional(Type.String()), clause_id: Type.Optional(Type.String()) }, { additionalProperties: false }),
         response: { 200: ExchangeView, 202: ExchangeView, 400: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 413: ErrorBody, 422: ErrorBody, 429: ErrorBody, 502: ErrorBody, 503: ErrorBody },
       },
@@ -65,7 +69,22 @@ export async function exchangeRoutes(app: FastifyInstance, { ctx, defaultIsaId }
       const body = (req.body ?? {}) as { isa_id?: string; clause_id?: string }
       const isaId = body.isa_id ?? defaultIsaId
       const clauseId = body.clause_id ?? (await defaultClause(ctx, isaId))
-      const out = await startExchange(ctx, { uploadId: id, isaId, clauseId, requestedBy: req.user!.name })
+      const requestedBy = req.user!.name
+      const key = parseIdempotencyKey(req.headers['idempotency-key'])
+      const claim = key === undefined ? undefined : await claimRequestKey(ctx, { requestedBy, key, uploadId: id, isaId, clauseId })
+      if (claim?.kind === 'replay') {
+        req.log.info({ exchange_id: claim.exchangeId }, 'exchange request repeated with its Idempotency-Key; nothing sent')
+        const e = (await store.getExchange(ctx.db, claim.exchangeId))!
+        return reply.status(e.status === 'answered' ? 200 : 202).header('idempotent-replayed', 'true').send(view(e))
+      }
+      let out
+      try {
+        out = await startExchange(ctx, { uploadId: id, isaId, clauseId, requestedBy, ...(claim ? { exchangeId: claim.exchangeId } : {}) })
+      } catch (err) {
+        // Should this fail too, the claim lapses after ABANDONED_CLAIM_MS; the caller gets the exchange's own error.
+        await claim?.release().catch((e: unknown) => req.log.warn({ err: e }, 'could not let go of an Idempotency-Key'))
+        throw err
+      }
       const e = await store.getExchange(ctx.db, out.exchangeId)
       return reply.status(out.status === 'answered' ? 200 : 202).send({ ...view(e!), warnings: out.warnings })
     },
