@@ -162,3 +162,37 @@ describe('district scope', () => {
     await expect(api.startExchange(h.stack.urls.council, district('Stafford'), mixed.upload)).rejects.toMatchObject({ status: 404 })
   })
 })
+
+describe('a clause that does not share results with district teams (district_scoping: false)', () => {
+  let off: IsaHarness
+  let ex: string
+  beforeAll(async () => {
+    off = await startIsaHarness('district_off', {
+      isa: (doc) => {
+        for (const c of doc.clauses) c.district_scoping = false
+        return doc
+      },
+    })
+    await api.importIndex(off.stack.urls.sidecar, off.stack.tokens.igOfficer, patientsCsv(staffordBatch))
+    const up = await api.upload(off.stack.urls.council, off.stack.tokens.analyst, candidatesCsv(staffordBatch))
+    const sent = await api.startExchange(off.stack.urls.council, off.stack.tokens.analyst, up.body.upload_id)
+    expect(sent.body.status).toBe('answered')
+    ex = sent.body.exchange_id
+  })
+  afterAll(async () => {
+    await off?.drop()
+  })
+
+  it('shows its results to the central team only: the district analyst whose rows they are gets the 404 of an unknown id', async () => {
+    const staff = off.stack.tokens.districtAnalyst('Stafford')
+    const unknownId = '00000000-0000-4000-8000-000000000000'
+    for (const p of [`/v1/exchanges/${ex}`, `/v1/exchanges/${ex}/results`, `/v1/exchanges/${ex}/results.csv`, `/v1/exchanges/${ex}/families`]) {
+      const r = await adminCall(off.stack.urls.council, staff, 'GET', p)
+      const none = await adminCall(off.stack.urls.council, staff, 'GET', p.replace(ex, unknownId))
+      expect([r.status, r.body.code], p).toEqual([404, none.body.code])
+      expect((await adminCall(off.stack.urls.council, off.stack.tokens.analyst, 'GET', p)).status, p).toBe(200)
+    }
+    const central = await api.results(off.stack.urls.council, off.stack.tokens.analyst, ex)
+    expect(central.rows).toHaveLength(staffordBatch.length)
+  })
+})

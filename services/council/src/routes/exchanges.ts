@@ -2,7 +2,7 @@ import type { FastifyInstance } from 'fastify'
 import { Type } from 'typebox'
 import { ErrorBody, errors } from '@healthflag/protocol'
 import { toCsv } from '@healthflag/records'
-import { isaInEffect } from '@healthflag/isa'
+import { isaByDigest, isaInEffect } from '@healthflag/isa'
 import type { CouncilContext } from '../context.js'
 import { startExchange } from '../exchange.js'
 import { refreshExchange } from '../approval.js'
@@ -103,6 +103,7 @@ export async function exchangeRoutes(app: FastifyInstance, { ctx, defaultIsaId }
       }
       const district = req.user!.district
       if (district === null) return view(e)
+      if (!(await sharedWithDistricts(ctx, e))) throw errors.notFound('No such exchange.')
       // A district analyst sees the exchange only through their own district's rows, and only its counts.
       const counts = await store.exchangeCounts(ctx.db, id, { district })
       if (counts.rows === 0) throw errors.notFound('No such exchange.')
@@ -185,9 +186,20 @@ async function scopedResults(ctx: CouncilContext, exchangeId: string, district: 
   const e = await store.getExchange(ctx.db, exchangeId)
   if (!e || e.status !== 'answered') throw errors.notFound('No results for that exchange.')
   if (e.purged_at) throw errors.notFound('The results of that exchange were purged at the end of the ISA retention period.')
+  if (district !== null && !(await sharedWithDistricts(ctx, e))) throw errors.notFound('No results for that exchange.')
   const rows = await store.exchangeResults(ctx.db, exchangeId, { district })
   if (district !== null && rows.length === 0) throw errors.notFound('No results for that exchange.')
   return rows
+}
+
+/**
+ * Whether the clause an exchange ran under shares its results with district teams (the ISA's `district_scoping`):
+ * judged on the agreement version the exchange was sent under, as its retention is. Without it only the central team
+ * sees the exchange; a district analyst gets the same 404 as for an exchange that does not exist.
+ */
+async function sharedWithDistricts(ctx: CouncilContext, e: { isa_digest: string; clause_id: string }): Promise<boolean> {
+  const isa = await isaByDigest(ctx.isaDb, e.isa_digest)
+  return isa?.doc.clauses.find((c) => c.id === e.clause_id)?.district_scoping === true
 }
 
 async function defaultClause(ctx: CouncilContext, isaId: string): Promise<string> {
