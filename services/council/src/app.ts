@@ -17,6 +17,7 @@ import { adminRoutes } from './routes/admin.js'
 import { isaRoutes, ledgerPendingIsaVersions, type IsaRoutesOptions } from '@healthflag/isa/routes'
 import { appendAndRemember } from './exchange.js'
 import { purgeExpired } from './retention.js'
+import { collectOrphans } from './approval.js'
 import { warmTokenisers } from './tokenise/pool.js'
 
 export interface CouncilOptions {
@@ -78,9 +79,12 @@ export const councilApp = fp(
       // compiling them.
       if (opts.warmWorkers) await warmTokenisers()
       await ledgerIsas()
+      // Not awaited: the side-car may be slow or away, and the council answers meanwhile.
+      void collectOrphans(ctx).catch((e: unknown) => app.log.error({ err: e }, 'collecting exchanges left sending failed'))
     })
     const sweep = setInterval(() => {
       void ledgerIsas()
+      collectOrphans(ctx).catch((e: unknown) => app.log.error({ err: e }, 'collecting exchanges left sending failed'))
       purgeExpired(ctx, opts.isa.id).catch((e: unknown) => app.log.error({ err: e }, 'retention purge failed'))
     }, opts.retentionSweepMs ?? 3_600_000)
     sweep.unref()

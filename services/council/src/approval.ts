@@ -2,6 +2,10 @@
  * Picks up the trust's decision on an exchange that waits for IG approval: a signed GET to the side-car,
  * then the answer is verified and stored as for an immediate answer, or the refusal/expiry is recorded. The
  * agreement is checked again on the council's side first.
+ *
+ * The same collects an exchange a stopped council process left `sending` (it stopped after storing the exchange and
+ * before storing the trust's answer): the side-car keeps every answer it gave, so the council asks for it; one the
+ * trust never received is marked failed.
  */
 import { errors, isHealthflagError } from '@healthflag/protocol'
 import { checkIsaStatus, checkReviewDate, isaByDigest, isaInEffect } from '@healthflag/isa'
@@ -44,9 +48,28 @@ export function refreshExchange(ctx: CouncilContext, exchangeId: string): Promis
   return once
 }
 
+/**
+ * How long an exchange may stay `sending` before the council takes it for one a stopped process left: the request's
+ * own time limit (signedFetch's 120 s) with room to verify and store the answer.
+ */
+export const ORPHANED_AFTER_MS = 5 * 60_000
+
+function orphaned(ctx: CouncilContext, e: { status: string; created_at: Date | string }): boolean {
+  return e.status === 'sending' && ctx.now().getTime() - new Date(e.created_at).getTime() > ORPHANED_AFTER_MS
+}
+
+/** Collects every exchange a stopped council process left `sending` (at start-up and with each scheduled sweep). */
+export async function collectOrphans(ctx: CouncilContext): Promise<void> {
+  for (const id of await store.exchangeIdsWithStatus(ctx.db, 'sending')) {
+    await refreshExchange(ctx, id).catch(() => undefined) // a failure is on the exchange itself; the next sweep goes on
+  }
+}
+
 async function refreshOnce(ctx: CouncilContext, exchangeId: string): Promise<string | undefined> {
   const e = await store.getExchange(ctx.db, exchangeId)
-  if (!e || e.status !== 'pending_approval') return e?.status
+  if (!e) return undefined
+  const orphan = orphaned(ctx, e)
+  if (e.status !== 'pending_approval' && !orphan) return e.status
   const isa = await isaByDigest(ctx.isaDb, e.isa_digest)
   if (!isa || !e.request_digest) return e.status
   try {
@@ -62,10 +85,17 @@ async function refreshOnce(ctx: CouncilContext, exchangeId: string): Promise<str
     res = await signedFetch<unknown>(ctx.sidecarUrl, { party: ctx.party, privateKey: ctx.keys.signing.privateKey }, 'GET', `/v1/exchanges/${exchangeId}`)
   } catch (err) {
     if (!isHealthflagError(err) || err.statusCode >= 500) return e.status // unreachable: ask again later
+    if (orphan && err.code === 'NOT_FOUND') {
+      await store.setExchangeStatus(ctx.db, exchangeId, 'failed', { code: 'INTERNAL', message: 'The council stopped while sending this exchange, and the trust has no record of receiving it: nothing was matched. Start a new exchange.' })
+      return 'failed'
+    }
     await store.setExchangeStatus(ctx.db, exchangeId, 'refused', { code: err.code, message: err.message })
     return 'refused'
   }
-  if (res.status === 202) return e.status
+  if (res.status === 202) {
+    if (orphan) await store.setExchangeStatus(ctx.db, exchangeId, 'pending_approval')
+    return 'pending_approval'
+  }
   await acceptAnswer(ctx, isa, exchangeId, e.request_digest, res.body)
   return 'answered'
 }

@@ -172,6 +172,10 @@ export async function dropRequestKeysClaimedBefore(db: Db, before: Date): Promis
   await db.deleteFrom('exchange_request_key').where('claimed_at', '<', before).execute()
 }
 
+export async function exchangeIdsWithStatus(db: Db, status: ExchangeStatus): Promise<string[]> {
+  return (await db.selectFrom('exchange').select('id').where('status', '=', status).orderBy('created_at').execute()).map((r) => r.id)
+}
+
 export async function setExchangeStatus(db: Db, id: string, status: ExchangeStatus, error?: { code: string; message: string }): Promise<void> {
   await db
     .updateTable('exchange')

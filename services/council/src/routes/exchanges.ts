@@ -97,7 +97,7 @@ export async function exchangeRoutes(app: FastifyInstance, { ctx, defaultIsaId }
       const id = (req.params as { id: string }).id
       let e = await store.getExchange(ctx.db, id)
       if (!e) throw errors.notFound('No such exchange.')
-      if (e.status === 'pending_approval') {
+      if (e.status === 'pending_approval' || e.status === 'sending') {
         await refreshExchange(ctx, id)
         e = (await store.getExchange(ctx.db, id))!
       }
