@@ -76,6 +76,30 @@ describe('an exchange left sending, collected when it is read', () => {
     expect(await status(id)).toMatchObject({ status: 'answered', rows_flagged: 10 })
   })
 
+  it('is what a repeat with its Idempotency-Key gets, once collected, rather than a second exchange', async () => {
+    const up = await api.upload(h.stack.urls.council, h.stack.tokens.analyst, candidatesCsv(lists[4]!))
+    const key = randomUUID()
+    const post = async () => {
+      const res = await fetch(new URL(`/v1/uploads/${up.body.upload_id}/exchanges`, h.stack.urls.council), {
+        method: 'POST',
+        headers: { authorization: `Bearer ${h.stack.tokens.analyst}`, 'content-type': 'application/json', 'idempotency-key': key },
+        body: '{}',
+      })
+      return { status: res.status, replayed: res.headers.get('idempotent-replayed'), body: (await res.json()) as { exchange_id: string; status: string; code?: string } }
+    }
+    const first = await post()
+    expect(first.status).toBe(202)
+    await councilDb(h).updateTable('exchange').set({ status: 'sending' }).where('id', '=', first.body.exchange_id).execute()
+    expect((await ig(`/v1/ig/exchanges/${first.body.exchange_id}/approve`)).status).toBe(200)
+    // While the first could still be under way: refused, nothing sent.
+    expect((await post()).body.code).toBe('IDEMPOTENCY_KEY_IN_USE')
+    clk.set(new Date(clk.now().getTime() + SIX_MINUTES))
+    const again = await post()
+    expect([again.status, again.replayed, again.body.exchange_id, again.body.status]).toEqual([200, 'true', first.body.exchange_id, 'answered'])
+    const list = (await adminCall(h.stack.urls.council, h.stack.tokens.analyst, 'GET', '/v1/exchanges')).body as { upload_id: string }[]
+    expect(list.filter((e) => e.upload_id === up.body.upload_id)).toHaveLength(1)
+  })
+
   it('is marked failed, saying why, when the trust never received it', async () => {
     const { upload } = await sendAndStop(h, 2)
     const id = await storedNotSent(h, upload, clk.now())

@@ -11,10 +11,12 @@
  * - A key whose attempt ended without an exchange to show (refused by the council's checks, refused or not answered by
  *   the trust at once) is let go, so a retry is checked and sent afresh. A key whose exchange was accepted (answered,
  *   or held for the trust's approval, whatever became of it later) replays that exchange.
- * - A claim left by a process that stopped mid-send is taken over after ten minutes.
+ * - A claim left by a process that stopped mid-send is taken over after ten minutes, unless its exchange, collected
+ *   from the trust first (approval.ts), turns out to have been answered or held: then that exchange is replayed.
  */
 import { randomUUID } from 'node:crypto'
 import { errors } from '@healthflag/protocol'
+import { refreshExchange } from './approval.js'
 import type { CouncilContext } from './context.js'
 import * as store from './store.js'
 
@@ -49,7 +51,12 @@ export async function claimRequestKey(ctx: CouncilContext, p: { requestedBy: str
     if (held.upload_id !== p.uploadId || held.isa_id !== p.isaId || held.clause_id !== p.clauseId) {
       throw errors.idempotencyKeyReused('This Idempotency-Key was used for another request (another upload, agreement or clause); use a new key for a new request.')
     }
-    const exchange = await store.getExchange(ctx.db, held.exchange_id)
+    let exchange = await store.getExchange(ctx.db, held.exchange_id)
+    if (exchange?.status === 'sending') {
+      // One a stopped process left `sending` is collected first (approval.ts): the trust may have answered it.
+      await refreshExchange(ctx, exchange.id)
+      exchange = await store.getExchange(ctx.db, exchange.id)
+    }
     if (exchange && exchange.status !== 'sending') return { kind: 'replay', exchangeId: exchange.id }
     if (now.getTime() - new Date(held.claimed_at).getTime() < ABANDONED_CLAIM_MS) {
       throw errors.idempotencyKeyInUse('An exchange with this Idempotency-Key is still being sent; read it again in a moment.')
