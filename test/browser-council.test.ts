@@ -89,7 +89,7 @@ describe('the council page', () => {
     expect(await page.locator('#signed-in').isHidden()).toBe(true)
     await page.setInputFiles('#file', { name: 'c.csv', mimeType: 'text/csv', buffer: Buffer.from('ref\n') })
     await page.click('#upload')
-    await expect.poll(async () => (await page.textContent('#error')) ?? '').not.toBe('')
+    await expect.poll(async () => (await page.textContent('#error')) ?? '', { timeout: 15_000 }).not.toBe('')
     expect(await page.textContent('#error')).toContain('Sign in first')
     expect(await page.locator('#report').isHidden()).toBe(true)
   })
