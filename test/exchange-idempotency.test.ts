@@ -177,6 +177,15 @@ describe('an exchange request with an Idempotency-Key', () => {
   })
 })
 
+describe('the council API description (/docs)', () => {
+  it('documents the Idempotency-Key header of the send route', async () => {
+    const doc = (await (await fetch(new URL('/docs/json', h.stack.urls.council))).json()) as { paths: Record<string, Record<string, { parameters?: { in: string; name: string }[]; description?: string }>> }
+    const send = doc.paths['/v1/uploads/{id}/exchanges']!.post!
+    expect(send.parameters?.filter((p) => p.in === 'header').map((p) => p.name)).toEqual(['idempotency-key'])
+    expect(send.description).toMatch(/Idempotent-Replayed/)
+  })
+})
+
 describe('parseIdempotencyKey', () => {
   it('takes the bare text or a structured-field string, unescaping it', () => {
     expect(parseIdempotencyKey(undefined)).toBeUndefined()
