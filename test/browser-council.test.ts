@@ -78,6 +78,43 @@ describe('the council page', () => {
     await page.screenshot({ path: `${process.env.TMPDIR ?? '/tmp'}/hf-council-page.png`, fullPage: true })
   })
 
+  it('lists earlier exchanges after signing in again and opens one; a district analyst sees only theirs, with their rows', async () => {
+    const sent = pop.truth.filter((t) => t.sent)
+    const sentRefs = new Set(sent.map((t) => t.ref))
+    const central = await browser.newPage()
+    await central.goto(h.stack.urls.council)
+    await signIn(central, analyst())
+    await central.waitForSelector('#history:not([hidden])')
+    const listed = await central.locator('#exchanges tr').count()
+    expect(listed).toBeGreaterThanOrEqual(1)
+    expect(await central.locator('#exchange').isHidden()).toBe(true)
+    await central.locator('#exchanges tr').first().locator('button.open').click()
+    await central.locator('#results tr').first().waitFor()
+    expect(await central.locator('#results tr').count()).toBe(sent.length)
+    expect(await central.textContent('#status')).toContain(`${sent.length} people checked`)
+
+    // A district analyst: the same exchange, through their district's rows only.
+    const byRef = new Map(pop.candidates.map((c) => [c.ref, c]))
+    const district = byRef.get(sent.find((t) => byRef.get(t.ref)!.district !== '')!.ref)!.district
+    const theirs = sent.filter((t) => byRef.get(t.ref)!.district === district)
+    const page = await browser.newPage()
+    await page.goto(h.stack.urls.council)
+    await signIn(page, h.stack.logins!.districtAnalyst(district))
+    await page.waitForSelector('#history:not([hidden])')
+    expect(await page.locator('#exchanges tr').count()).toBe(listed)
+    expect((await page.locator('#exchanges tr').first().locator('td').nth(3).textContent())?.trim()).toBe(String(theirs.length))
+    await page.locator('#exchanges tr').first().locator('button.open').click()
+    await page.locator('#results tr').first().waitFor()
+    const refs = (await page.locator('#results tr td:first-child').allTextContents()).map((x) => x.trim())
+    expect(refs.sort()).toEqual(theirs.map((t) => t.ref).sort())
+    expect(refs.every((r) => sentRefs.has(r))).toBe(true)
+    expect(await page.locator('#chart-box').isHidden()).toBe(true)
+
+    await page.click('#sign-out')
+    expect(await page.locator('#history').isHidden()).toBe(true)
+    expect(await page.locator('#exchange').isHidden()).toBe(true)
+  })
+
   it('says why when the password is wrong, without showing any data', async () => {
     const page = await browser.newPage()
     await page.goto(h.stack.urls.council)

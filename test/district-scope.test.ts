@@ -151,10 +151,19 @@ describe('district scope', () => {
     expect((await get(district('Stafford'), `/v1/exchanges/${staffordOnly.exchange}/results`)).status).toBe(200)
   })
 
-  it('keeps the county-wide chart and exchange list from district analysts', async () => {
+  it('keeps the county-wide chart from district analysts, and lists for each only the exchanges with their rows, with their counts', async () => {
     expect((await get(district('Stafford'), `/v1/exchanges/${mixed.exchange}/districts`)).status).toBe(404)
-    expect((await get(district('Stafford'), '/v1/exchanges')).status).toBe(404)
     expect((await get(h.stack.tokens.analyst, '/v1/exchanges')).body.length).toBe(2)
+    const listed = async (d: string) => ((await get(district(d), '/v1/exchanges')).body as { exchange_id: string; rows_sent: number; rows_flagged: number | null }[]).map((e) => [e.exchange_id, e.rows_sent, e.rows_flagged])
+    const mixedOf = (d: string) => county.filter((p) => p.spec.district === d)
+    const flaggedOf = (ps: Person[]) => ps.filter((p) => p.spec.patient === 'active').length
+    // Newest first: the Stafford-only list was sent after the mixed one.
+    expect(await listed('Stafford')).toEqual([
+      [staffordOnly.exchange, staffordBatch.length, flaggedOf(staffordBatch)],
+      [mixed.exchange, mixedOf('Stafford').length, flaggedOf(mixedOf('Stafford'))],
+    ])
+    expect(await listed('Tamworth')).toEqual([[mixed.exchange, mixedOf('Tamworth').length, flaggedOf(mixedOf('Tamworth'))]])
+    expect(await listed('Cannock Chase')).toEqual([])
   })
 
   it('does not let a district analyst send a county-wide list', async () => {
@@ -194,5 +203,7 @@ describe('a clause that does not share results with district teams (district_sco
     }
     const central = await api.results(off.stack.urls.council, off.stack.tokens.analyst, ex)
     expect(central.rows).toHaveLength(staffordBatch.length)
+    expect((await adminCall(off.stack.urls.council, staff, 'GET', '/v1/exchanges')).body).toEqual([])
+    expect((await adminCall(off.stack.urls.council, off.stack.tokens.analyst, 'GET', '/v1/exchanges')).body).toHaveLength(1)
   })
 })

@@ -42,6 +42,7 @@ export interface ExchangeView {
   index_as_of: string | null
   error_code: string | null
   error_message: string | null
+  created_at: string
   warnings?: string[]
 }
 

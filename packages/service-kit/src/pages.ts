@@ -20,6 +20,7 @@ const SIGN_IN_FORM = `<form id="signin" class="signin">
 /**
  * Sign-in: user name and password for a session token, kept in sessionStorage under `storageKey` (where the page keeps
  * its bearer token) and `${storageKey}-user`. Expects the page's `$` and an element `error`; the rest is SIGN_IN_FORM.
+ * Tells the page by the document events `hf-signed-in` and `hf-signed-out`.
  */
 function signInScript(storageKey: string): string {
   const key = JSON.stringify(storageKey)
@@ -41,6 +42,7 @@ $('signin').onsubmit = async (ev) => {
   sessionStorage.setItem(${key}, data.token)
   sessionStorage.setItem(${userKey}, data.user.name)
   showSignedIn()
+  document.dispatchEvent(new Event('hf-signed-in'))
 }
 $('sign-out').onclick = async () => {
   await fetch('/v1/logout', { method: 'POST', headers: { authorization: 'Bearer ' + $('token').value } }).catch(() => null)
@@ -48,6 +50,7 @@ $('sign-out').onclick = async () => {
   sessionStorage.removeItem(${key})
   sessionStorage.removeItem(${userKey})
   showSignedIn()
+  document.dispatchEvent(new Event('hf-signed-out'))
 }
 showSignedIn()`
 }

@@ -273,6 +273,22 @@ export async function listExchanges(db: Db, limit = 200) {
     .execute()
 }
 
+/** The exchanges holding rows of one district, newest first, each with that district's row and flag counts. */
+export async function listExchangesForDistrict(db: Db, district: string, limit = 200) {
+  const rows = await db
+    .selectFrom('exchange as e')
+    .innerJoin('exchange_row as r', 'r.exchange_id', 'e.id')
+    .innerJoin('candidate as c', (j) => j.onRef('c.upload_id', '=', 'r.upload_id').onRef('c.row_no', '=', 'r.row_no'))
+    .where('c.district', '=', district)
+    .groupBy('e.id')
+    .select(['e.id', 'e.upload_id', 'e.status', 'e.isa_id', 'e.isa_digest', 'e.clause_id', 'e.rows_sent', 'e.rows_flagged', 'e.index_as_of', 'e.error_code', 'e.error_message', 'e.created_at'])
+    .select((eb) => [eb.fn.countAll<string>().as('district_rows'), eb.fn.count<string>('r.active').filterWhere('r.active', '=', true).as('district_flagged')])
+    .orderBy('e.created_at', 'desc')
+    .limit(limit)
+    .execute()
+  return rows.map((r) => ({ ...r, district_rows: Number(r.district_rows), district_flagged: Number(r.district_flagged) }))
+}
+
 /** Uploads still holding personal data, with the exchanges made from them (for the retention job). */
 export async function unpurgedUploads(db: Db) {
   const uploads = await db.selectFrom('upload').select(['id', 'uploaded_at']).where('purged_at', 'is', null).execute()

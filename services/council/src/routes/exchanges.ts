@@ -24,6 +24,7 @@ const ExchangeView = Type.Object(
     index_as_of: Type.Union([Type.String(), Type.Null()]),
     error_code: Type.Union([Type.String(), Type.Null()]),
     error_message: Type.Union([Type.String(), Type.Null()]),
+    created_at: Type.String({ format: 'date-time', description: 'when the exchange was sent (the council service clock)' }),
     warnings: Type.Optional(Type.Array(Type.String())),
   },
   { additionalProperties: false },
@@ -115,11 +116,18 @@ export async function exchangeRoutes(app: FastifyInstance, { ctx, defaultIsaId }
     '/v1/exchanges',
     {
       config: { roles: ['analyst', 'admin'] },
-      schema: { summary: 'Exchanges, newest first (central team and admins; counts only)', response: { 200: Type.Array(ExchangeView), 404: ErrorBody } },
+      schema: {
+        summary: 'Exchanges, newest first (counts only)',
+        description: "The central team and admins see every exchange. A district analyst sees the exchanges holding rows of their district under a clause that shares results with district teams, each with their district's counts only.",
+        response: { 200: Type.Array(ExchangeView), 404: ErrorBody },
+      },
     },
     async (req) => {
-      if (req.user!.district !== null) throw errors.notFound('Not found.')
-      return (await store.listExchanges(ctx.db)).map((e) => view({ ...e }))
+      const district = req.user!.district
+      if (district === null) return (await store.listExchanges(ctx.db)).map((e) => view({ ...e }))
+      const mine = await store.listExchangesForDistrict(ctx.db, district)
+      const shared = await Promise.all(mine.map((e) => sharedWithDistricts(ctx, e)))
+      return mine.filter((_, i) => shared[i]).map((e) => ({ ...view(e), rows_sent: e.district_rows, rows_flagged: e.status === 'answered' ? e.district_flagged : null }))
     },
   )
 
@@ -208,7 +216,7 @@ async function defaultClause(ctx: CouncilContext, isaId: string): Promise<string
   return isa?.doc.clauses[0]?.id ?? 'none'
 }
 
-function view(e: { id: string; upload_id: string; status: string; isa_id: string; clause_id: string; rows_sent: number; rows_flagged: number | null; index_as_of: unknown; error_code: string | null; error_message: string | null }) {
+function view(e: { id: string; upload_id: string; status: string; isa_id: string; clause_id: string; rows_sent: number; rows_flagged: number | null; index_as_of: unknown; error_code: string | null; error_message: string | null; created_at: Date | string }) {
   return {
     exchange_id: e.id,
     upload_id: e.upload_id,
@@ -220,6 +228,7 @@ function view(e: { id: string; upload_id: string; status: string; isa_id: string
     index_as_of: e.index_as_of ? asDate(e.index_as_of) : null,
     error_code: e.error_code,
     error_message: e.error_message,
+    created_at: new Date(e.created_at).toISOString(),
   }
 }
 
