@@ -89,6 +89,7 @@ describe('the council page', () => {
     expect(listed).toBeGreaterThanOrEqual(1)
     expect(await central.locator('#exchange').isHidden()).toBe(true)
     await central.locator('#exchanges tr').first().locator('button.open').click()
+    expect(await central.locator('#send-central').isHidden()).toBe(true)
     await central.locator('#results tr').first().waitFor()
     expect(await central.locator('#results tr').count()).toBe(sent.length)
     expect(await central.textContent('#status')).toContain(`${sent.length} people checked`)
@@ -109,6 +110,13 @@ describe('the council page', () => {
     expect(refs.sort()).toEqual(theirs.map((t) => t.ref).sort())
     expect(refs.every((r) => sentRefs.has(r))).toBe(true)
     expect(await page.locator('#chart-box').isHidden()).toBe(true)
+    // A district analyst may validate a list but not send one: the page says who does, instead of a Send button.
+    await page.setInputFiles('#file', { name: 'candidates.csv', mimeType: 'text/csv', buffer: Buffer.from(toCsv(pop.candidates, [...CANDIDATE_COLUMNS] as never)) })
+    await page.click('#upload')
+    await page.waitForSelector('#report:not([hidden])')
+    expect(await page.locator('#send').isHidden()).toBe(true)
+    expect(await page.textContent('#send-central')).toContain('central data team')
+    expect(await page.locator('#send-central').isVisible()).toBe(true)
 
     await page.click('#sign-out')
     expect(await page.locator('#history').isHidden()).toBe(true)

@@ -19,12 +19,13 @@ const SIGN_IN_FORM = `<form id="signin" class="signin">
 
 /**
  * Sign-in: user name and password for a session token, kept in sessionStorage under `storageKey` (where the page keeps
- * its bearer token) and `${storageKey}-user`. Expects the page's `$` and an element `error`; the rest is SIGN_IN_FORM.
+ * its bearer token), `${storageKey}-user` and `${storageKey}-district` (empty for a user of every district). Expects the page's `$` and an element `error`; the rest is SIGN_IN_FORM.
  * Tells the page by the document events `hf-signed-in` and `hf-signed-out`.
  */
 function signInScript(storageKey: string): string {
   const key = JSON.stringify(storageKey)
   const userKey = JSON.stringify(`${storageKey}-user`)
+  const districtKey = JSON.stringify(`${storageKey}-district`)
   return `// Sign-in: user name and password for a session token, kept where the page keeps its bearer token.
 function showSignedIn() {
   const name = sessionStorage.getItem(${userKey})
@@ -41,6 +42,7 @@ $('signin').onsubmit = async (ev) => {
   $('token').value = data.token
   sessionStorage.setItem(${key}, data.token)
   sessionStorage.setItem(${userKey}, data.user.name)
+  sessionStorage.setItem(${districtKey}, data.user.district || '')
   showSignedIn()
   document.dispatchEvent(new Event('hf-signed-in'))
 }
@@ -49,6 +51,7 @@ $('sign-out').onclick = async () => {
   $('token').value = ''
   sessionStorage.removeItem(${key})
   sessionStorage.removeItem(${userKey})
+  sessionStorage.removeItem(${districtKey})
   showSignedIn()
   document.dispatchEvent(new Event('hf-signed-out'))
 }
