@@ -425,7 +425,9 @@ def main():
     for _ in range(n_samename):
         src = common_patient()
         dob = src.dob
-        while dob == src.dob:
+        # Another day of the same year can lie after REF_DATE for a baby born this year: drawn again then, as a
+        # council row with a future date of birth is refused, not sent.
+        while dob == src.dob or dob >= REF_DATE:
             dob = dob_for_age(rng, adult_age(rng, 18, 90)) if rng.random() < 0.5 else src.dob.replace(
                 day=rng.randint(1, 28), month=rng.randint(1, 12))
         pc = world.pcs.near(src.postcode) if rng.random() < 0.5 else world.pcs.any()
