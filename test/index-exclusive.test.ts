@@ -207,6 +207,10 @@ describe('POST /v1/index runs one import at a time', () => {
       const holder = await admin.query<{ pid: number }>(`select pid from pg_locks where locktype = 'advisory' and classid = 26726 and objid = $1::regclass::oid and granted`, [`${(databases.sidecar as { schema: string }).schema}.index_version`])
       expect(holder.rows).toHaveLength(1)
       await admin.query('select pg_terminate_backend($1)', [holder.rows[0]!.pid])
+      // pg_terminate_backend only signals the backend; the lock goes when it has exited, a moment later.
+      await expect
+        .poll(async () => (await admin.query(`select 1 from pg_locks where locktype = 'advisory' and classid = 26726 and objid = $1::regclass::oid and granted`, [`${(databases.sidecar as { schema: string }).schema}.index_version`])).rowCount, { timeout: 10_000, interval: 20 })
+        .toBe(0)
       // The other process can now import; the first one's version, still 'loading', is taken for a dead load.
       const next = await post(two, small)
       expect(next.status).toBe(201)
