@@ -103,7 +103,8 @@ describe('the council page', () => {
     await signIn(page, h.stack.logins!.districtAnalyst(district))
     await page.waitForSelector('#history:not([hidden])')
     expect(await page.locator('#exchanges tr').count()).toBe(listed)
-    expect((await page.locator('#exchanges tr').first().locator('td').nth(3).textContent())?.trim()).toBe(String(theirs.length))
+    expect((await page.locator('#exchanges tr').first().locator('td').nth(1).textContent())?.trim()).toBe(analyst().name)
+    expect((await page.locator('#exchanges tr').first().locator('td').nth(4).textContent())?.trim()).toBe(String(theirs.length))
     await page.locator('#exchanges tr').first().locator('button.open').click()
     await page.locator('#results tr').first().waitFor()
     const refs = (await page.locator('#results tr td:first-child').allTextContents()).map((x) => x.trim())
@@ -119,6 +120,7 @@ describe('the council page', () => {
     expect(await page.locator('#send-central').isVisible()).toBe(true)
 
     await page.click('#sign-out')
+    await page.waitForSelector('#signed-in', { state: 'hidden' })
     expect(await page.locator('#history').isHidden()).toBe(true)
     expect(await page.locator('#exchange').isHidden()).toBe(true)
   })

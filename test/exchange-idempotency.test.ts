@@ -105,6 +105,8 @@ describe('an exchange request with an Idempotency-Key', () => {
     expect(admin.status).toBe(200)
     expect(admin.replayed).toBeNull()
     expect(admin.body.exchange_id).not.toBe(analyst.body.exchange_id)
+    const listed = (await adminCall(h.stack.urls.council, h.stack.tokens.analyst, 'GET', '/v1/exchanges')).body as { exchange_id: string; requested_by: string }[]
+    expect(listed.filter((e) => [analyst.body.exchange_id, admin.body.exchange_id].includes(e.exchange_id)).map((e) => e.requested_by).sort()).toEqual(['central-analyst', 'council-admin'])
   })
 
   it('is refused for another upload or clause (422), and that request sends nothing', async () => {

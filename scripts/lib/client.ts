@@ -43,6 +43,7 @@ export interface ExchangeView {
   error_code: string | null
   error_message: string | null
   created_at: string
+  requested_by: string
   warnings?: string[]
 }
 

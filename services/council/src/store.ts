@@ -267,7 +267,7 @@ export async function exchangeCounts(db: Db, exchangeId: string, scope: { distri
 export async function listExchanges(db: Db, limit = 200) {
   return db
     .selectFrom('exchange')
-    .select(['id', 'upload_id', 'status', 'isa_id', 'clause_id', 'rows_sent', 'rows_flagged', 'index_as_of', 'error_code', 'error_message', 'created_at', 'purged_at'])
+    .select(['id', 'upload_id', 'status', 'isa_id', 'clause_id', 'rows_sent', 'rows_flagged', 'index_as_of', 'error_code', 'error_message', 'requested_by', 'created_at', 'purged_at'])
     .orderBy('created_at', 'desc')
     .limit(limit)
     .execute()
@@ -281,7 +281,7 @@ export async function listExchangesForDistrict(db: Db, district: string, limit =
     .innerJoin('candidate as c', (j) => j.onRef('c.upload_id', '=', 'r.upload_id').onRef('c.row_no', '=', 'r.row_no'))
     .where('c.district', '=', district)
     .groupBy('e.id')
-    .select(['e.id', 'e.upload_id', 'e.status', 'e.isa_id', 'e.isa_digest', 'e.clause_id', 'e.rows_sent', 'e.rows_flagged', 'e.index_as_of', 'e.error_code', 'e.error_message', 'e.created_at'])
+    .select(['e.id', 'e.upload_id', 'e.status', 'e.isa_id', 'e.isa_digest', 'e.clause_id', 'e.rows_sent', 'e.rows_flagged', 'e.index_as_of', 'e.error_code', 'e.error_message', 'e.requested_by', 'e.created_at'])
     .select((eb) => [eb.fn.countAll<string>().as('district_rows'), eb.fn.count<string>('r.active').filterWhere('r.active', '=', true).as('district_flagged')])
     .orderBy('e.created_at', 'desc')
     .limit(limit)

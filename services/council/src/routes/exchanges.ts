@@ -25,6 +25,7 @@ const ExchangeView = Type.Object(
     error_code: Type.Union([Type.String(), Type.Null()]),
     error_message: Type.Union([Type.String(), Type.Null()]),
     created_at: Type.String({ format: 'date-time', description: 'when the exchange was sent (the council service clock)' }),
+    requested_by: Type.String({ description: 'the council user who sent it' }),
     warnings: Type.Optional(Type.Array(Type.String())),
   },
   { additionalProperties: false },
@@ -216,7 +217,7 @@ async function defaultClause(ctx: CouncilContext, isaId: string): Promise<string
   return isa?.doc.clauses[0]?.id ?? 'none'
 }
 
-function view(e: { id: string; upload_id: string; status: string; isa_id: string; clause_id: string; rows_sent: number; rows_flagged: number | null; index_as_of: unknown; error_code: string | null; error_message: string | null; created_at: Date | string }) {
+function view(e: { id: string; upload_id: string; status: string; isa_id: string; clause_id: string; rows_sent: number; rows_flagged: number | null; index_as_of: unknown; error_code: string | null; error_message: string | null; requested_by: string; created_at: Date | string }) {
   return {
     exchange_id: e.id,
     upload_id: e.upload_id,
@@ -229,6 +230,7 @@ function view(e: { id: string; upload_id: string; status: string; isa_id: string
     error_code: e.error_code,
     error_message: e.error_message,
     created_at: new Date(e.created_at).toISOString(),
+    requested_by: e.requested_by,
   }
 }
 
