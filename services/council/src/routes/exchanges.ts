@@ -127,7 +127,16 @@ export async function exchangeRoutes(app: FastifyInstance, { ctx, defaultIsaId }
       const district = req.user!.district
       if (district === null) return (await store.listExchanges(ctx.db)).map((e) => view({ ...e }))
       const mine = await store.listExchangesForDistrict(ctx.db, district)
-      const shared = await Promise.all(mine.map((e) => sharedWithDistricts(ctx, e)))
+      // One look-up per agreement version and clause, not per exchange.
+      const asked = new Map<string, Promise<boolean>>()
+      const shared = await Promise.all(
+        mine.map((e) => {
+          const key = `${e.isa_digest} ${e.clause_id}`
+          let answer = asked.get(key)
+          if (!answer) asked.set(key, (answer = sharedWithDistricts(ctx, e)))
+          return answer
+        }),
+      )
       return mine.filter((_, i) => shared[i]).map((e) => ({ ...view(e), rows_sent: e.district_rows, rows_flagged: e.status === 'answered' ? e.district_flagged : null }))
     },
   )
