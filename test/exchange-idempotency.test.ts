@@ -5,10 +5,9 @@
  */
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Kysely } from 'kysely'
 import { api } from '../scripts/lib/client.js'
 import { parseIdempotencyKey } from '../services/council/src/request-key.js'
-import { adminCall, batch, candidatesCsv, clock, ledgerEntries, patientsCsv, startIsaHarness, type IsaHarness } from './isa-fixtures.js'
+import { adminCall, batch, candidatesCsv, clock, ledgerEntries, patientsCsv, sendUpload, startIsaHarness, type IsaHarness } from './isa-fixtures.js'
 
 const clk = clock(new Date(Date.now() + 3_600_000))
 let h: IsaHarness
@@ -22,15 +21,7 @@ async function upload(): Promise<string> {
   return (await api.upload(h.stack.urls.council, h.stack.tokens.analyst, candidatesCsv(list))).body.upload_id
 }
 
-async function send(uploadId: string, key: string | undefined, opts: { token?: string; body?: unknown } = {}) {
-  const res = await fetch(new URL(`/v1/uploads/${uploadId}/exchanges`, h.stack.urls.council), {
-    method: 'POST',
-    headers: { authorization: `Bearer ${opts.token ?? h.stack.tokens.analyst}`, 'content-type': 'application/json', ...(key !== undefined ? { 'idempotency-key': key } : {}) },
-    body: JSON.stringify(opts.body ?? {}),
-  })
-  const body = (await res.json()) as { exchange_id?: string; status?: string; code?: string; message?: string }
-  return { status: res.status, replayed: res.headers.get('idempotent-replayed'), body }
-}
+const send = (uploadId: string, key: string | undefined, opts: { token?: string; body?: unknown } = {}) => sendUpload(h.stack, uploadId, { ...opts, ...(key !== undefined ? { key } : {}) })
 
 async function exchangesOf(uploadId: string): Promise<string[]> {
   const list = (await adminCall(h.stack.urls.council, h.stack.tokens.analyst, 'GET', '/v1/exchanges')).body as { exchange_id: string; upload_id: string }[]
@@ -139,7 +130,7 @@ describe('an exchange request with an Idempotency-Key', () => {
   it('is refused while another request holds it (409), and taken over once that claim is ten minutes old', async () => {
     const up = await upload()
     const key = randomUUID()
-    const db = (h.stack.council as unknown as { healthflagDb: Kysely<any> }).healthflagDb
+    const db = h.stack.council.healthflagDb
     const isaId = h.stack.isa.id
     const clauseId = h.stack.isa.clauses[0]!.id
     // As a council process leaves it when it stops between claiming the key and storing the exchange.

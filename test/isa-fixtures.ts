@@ -121,6 +121,20 @@ export async function exchangeTrail(stack: Stack, exchangeId: string): Promise<s
   return (await ledgerEntries(stack, '?limit=5000')).filter((e) => e.entry.exchange_id === exchangeId).map((e) => `${e.entry.party} ${e.entry.type}${e.entry.reason ? ` ${e.entry.reason}` : ''}`)
 }
 
+/**
+ * Asks the council to send an upload (`POST /v1/uploads/:id/exchanges`), with an Idempotency-Key when given; returns
+ * the status, the Idempotent-Replayed header and the body, whatever the status.
+ */
+export async function sendUpload(stack: Stack, uploadId: string, opts: { key?: string; token?: string; body?: unknown } = {}) {
+  const res = await fetch(new URL(`/v1/uploads/${uploadId}/exchanges`, stack.urls.council), {
+    method: 'POST',
+    headers: { authorization: `Bearer ${opts.token ?? stack.tokens.analyst}`, 'content-type': 'application/json', ...(opts.key !== undefined ? { 'idempotency-key': opts.key } : {}) },
+    body: JSON.stringify(opts.body ?? {}),
+  })
+  const body = (await res.json()) as { exchange_id?: string; status?: string; code?: string; message?: string }
+  return { status: res.status, replayed: res.headers.get('idempotent-replayed'), body }
+}
+
 /** Calls an admin route of a service with a JSON body; returns status and parsed body. */
 export async function adminCall(base: string, token: string, method: 'GET' | 'POST', path: string, body?: unknown): Promise<{ status: number; body: any }> {
   const res = await fetch(new URL(path, base), {

@@ -8,24 +8,19 @@
  */
 import { randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { Kysely } from 'kysely'
 import { api } from '../scripts/lib/client.js'
-import { adminCall, batch, candidatesCsv, clock, exchangeTrail, patientsCsv, startIsaHarness, type IsaHarness } from './isa-fixtures.js'
+import { adminCall, batch, candidatesCsv, clock, exchangeTrail, patientsCsv, sendUpload, startIsaHarness, type IsaHarness } from './isa-fixtures.js'
 
 const everyone = batch(60, 0, { active: 20, inactive: 20 })
 const lists = [0, 1, 2, 3, 4, 5].map((i) => everyone.slice(i * 10, i * 10 + 10))
 const SIX_MINUTES = 6 * 60_000
-
-function councilDb(h: IsaHarness): Kysely<any> {
-  return (h.stack.council as unknown as { healthflagDb: Kysely<any> }).healthflagDb
-}
 
 /** Sends list `i` (held by the trust for approval) and leaves the council's row as a process stopping there would. */
 async function sendAndStop(h: IsaHarness, i: number): Promise<{ id: string; upload: string }> {
   const up = await api.upload(h.stack.urls.council, h.stack.tokens.analyst, candidatesCsv(lists[i]!))
   const ex = await api.startExchange(h.stack.urls.council, h.stack.tokens.analyst, up.body.upload_id)
   expect(ex.body.status).toBe('pending_approval')
-  await councilDb(h).updateTable('exchange').set({ status: 'sending' }).where('id', '=', ex.body.exchange_id).execute()
+  await h.stack.council.healthflagDb.updateTable('exchange').set({ status: 'sending' }).where('id', '=', ex.body.exchange_id).execute()
   return { id: ex.body.exchange_id, upload: up.body.upload_id }
 }
 
@@ -34,7 +29,7 @@ async function storedNotSent(h: IsaHarness, uploadId: string, at: Date): Promise
   const id = randomUUID()
   const isa = h.stack.isa
   const { digest } = (await adminCall(h.stack.urls.council, h.stack.tokens.admin, 'GET', `/v1/isas/${isa.id}/versions`)).body.at(-1) as { digest: string }
-  await councilDb(h)
+  await h.stack.council.healthflagDb
     .insertInto('exchange')
     .values({ id, upload_id: uploadId, isa_id: isa.id, isa_version: isa.version, isa_digest: digest, clause_id: isa.clauses[0]!.id, status: 'sending', epoch: 1, key_kcv: 'AAAAAAAAAAA', rows_sent: 10, requested_by: 'central-analyst', request_digest: 'ab'.repeat(32), created_at: at })
     .execute()
@@ -79,23 +74,17 @@ describe('an exchange left sending, collected when it is read', () => {
   it('is what a repeat with its Idempotency-Key gets, once collected, rather than a second exchange', async () => {
     const up = await api.upload(h.stack.urls.council, h.stack.tokens.analyst, candidatesCsv(lists[4]!))
     const key = randomUUID()
-    const post = async () => {
-      const res = await fetch(new URL(`/v1/uploads/${up.body.upload_id}/exchanges`, h.stack.urls.council), {
-        method: 'POST',
-        headers: { authorization: `Bearer ${h.stack.tokens.analyst}`, 'content-type': 'application/json', 'idempotency-key': key },
-        body: '{}',
-      })
-      return { status: res.status, replayed: res.headers.get('idempotent-replayed'), body: (await res.json()) as { exchange_id: string; status: string; code?: string } }
-    }
+    const post = () => sendUpload(h.stack, up.body.upload_id, { key })
     const first = await post()
     expect(first.status).toBe(202)
-    await councilDb(h).updateTable('exchange').set({ status: 'sending' }).where('id', '=', first.body.exchange_id).execute()
-    expect((await ig(`/v1/ig/exchanges/${first.body.exchange_id}/approve`)).status).toBe(200)
+    const firstId = first.body.exchange_id!
+    await h.stack.council.healthflagDb.updateTable('exchange').set({ status: 'sending' }).where('id', '=', firstId).execute()
+    expect((await ig(`/v1/ig/exchanges/${firstId}/approve`)).status).toBe(200)
     // While the first could still be under way: refused, nothing sent.
     expect((await post()).body.code).toBe('IDEMPOTENCY_KEY_IN_USE')
     clk.set(new Date(clk.now().getTime() + SIX_MINUTES))
     const again = await post()
-    expect([again.status, again.replayed, again.body.exchange_id, again.body.status]).toEqual([200, 'true', first.body.exchange_id, 'answered'])
+    expect([again.status, again.replayed, again.body.exchange_id, again.body.status]).toEqual([200, 'true', firstId, 'answered'])
     const list = (await adminCall(h.stack.urls.council, h.stack.tokens.analyst, 'GET', '/v1/exchanges')).body as { upload_id: string }[]
     expect(list.filter((e) => e.upload_id === up.body.upload_id)).toHaveLength(1)
   })
@@ -126,8 +115,8 @@ describe('an exchange left sending, collected by the council on its own', () => 
   it('with its scheduled sweep, without anyone reading it', async () => {
     const { id } = await sendAndStop(h, 3)
     expect((await adminCall(h.stack.urls.sidecar, h.stack.tokens.igOfficer, 'POST', `/v1/ig/exchanges/${id}/approve`)).status).toBe(200)
-    const notSent = await storedNotSent(h, (await councilDb(h).selectFrom('exchange').select('upload_id').where('id', '=', id).executeTakeFirstOrThrow()).upload_id, clk.now())
-    const statusOf = async (x: string) => (await councilDb(h).selectFrom('exchange').select('status').where('id', '=', x).executeTakeFirstOrThrow()).status as string
+    const notSent = await storedNotSent(h, (await h.stack.council.healthflagDb.selectFrom('exchange').select('upload_id').where('id', '=', id).executeTakeFirstOrThrow()).upload_id, clk.now())
+    const statusOf = async (x: string) => (await h.stack.council.healthflagDb.selectFrom('exchange').select('status').where('id', '=', x).executeTakeFirstOrThrow()).status as string
     await new Promise((r) => setTimeout(r, 600))
     expect([await statusOf(id), await statusOf(notSent)]).toEqual(['sending', 'sending'])
     clk.set(new Date(clk.now().getTime() + SIX_MINUTES))

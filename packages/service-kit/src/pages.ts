@@ -19,8 +19,9 @@ const SIGN_IN_FORM = `<form id="signin" class="signin">
 
 /**
  * Sign-in: user name and password for a session token, kept in sessionStorage under `storageKey` (where the page keeps
- * its bearer token), `${storageKey}-user` and `${storageKey}-district` (empty for a user of every district). Expects the page's `$` and an element `error`; the rest is SIGN_IN_FORM.
- * Tells the page by the document events `hf-signed-in` and `hf-signed-out`.
+ * its bearer token), `${storageKey}-user` and `${storageKey}-district` (empty for a user of every district). Expects
+ * the page's `$` and an element `error`; the rest is SIGN_IN_FORM. Tells the page by the document events
+ * `hf-signed-in` and `hf-signed-out`.
  */
 function signInScript(storageKey: string): string {
   const key = JSON.stringify(storageKey)

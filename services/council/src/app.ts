@@ -74,17 +74,19 @@ export const councilApp = fp(
     // The version loaded from configuration (or one registered while the ledger was down) goes in the
     // ledger once it is reachable: at start-up, and again with each scheduled run until it succeeds.
     const ledgerIsas = () => ledgerPendingIsaVersions(isaDb, now, recordIsa).catch((e: unknown) => app.log.error({ err: e }, 'ISA version not yet in the ledger; will retry'))
+    // Exchanges a stopped council process left `sending`: at start-up and with each sweep (approval.ts).
+    const orphans = () => collectOrphans(ctx).catch((e: unknown) => app.log.error({ err: e }, 'collecting exchanges left sending failed'))
     app.addHook('onReady', async () => {
       // A long-running service is ready when its workers are: its first large exchange does not share the cores with
       // compiling them.
       if (opts.warmWorkers) await warmTokenisers()
       await ledgerIsas()
       // Not awaited: the side-car may be slow or away, and the council answers meanwhile.
-      void collectOrphans(ctx).catch((e: unknown) => app.log.error({ err: e }, 'collecting exchanges left sending failed'))
+      void orphans()
     })
     const sweep = setInterval(() => {
       void ledgerIsas()
-      collectOrphans(ctx).catch((e: unknown) => app.log.error({ err: e }, 'collecting exchanges left sending failed'))
+      void orphans()
       purgeExpired(ctx, opts.isa.id).catch((e: unknown) => app.log.error({ err: e }, 'retention purge failed'))
     }, opts.retentionSweepMs ?? 3_600_000)
     sweep.unref()

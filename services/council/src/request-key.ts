@@ -35,7 +35,9 @@ export function parseIdempotencyKey(header: string | string[] | undefined): stri
   return key
 }
 
-export type KeyClaim = { kind: 'claimed'; exchangeId: string; release(): Promise<void> } | { kind: 'replay'; exchangeId: string }
+type StoredExchange = NonNullable<Awaited<ReturnType<typeof store.getExchange>>>
+
+export type KeyClaim = { kind: 'claimed'; exchangeId: string; release(): Promise<void> } | { kind: 'replay'; exchange: StoredExchange }
 
 /** Claims `key` for a new exchange, or names the exchange an earlier request with it started. */
 export async function claimRequestKey(ctx: CouncilContext, p: { requestedBy: string; key: string; uploadId: string; isaId: string; clauseId: string }): Promise<KeyClaim> {
@@ -57,7 +59,7 @@ export async function claimRequestKey(ctx: CouncilContext, p: { requestedBy: str
       await refreshExchange(ctx, exchange.id)
       exchange = await store.getExchange(ctx.db, exchange.id)
     }
-    if (exchange && exchange.status !== 'sending') return { kind: 'replay', exchangeId: exchange.id }
+    if (exchange && exchange.status !== 'sending') return { kind: 'replay', exchange }
     if (now.getTime() - new Date(held.claimed_at).getTime() < ABANDONED_CLAIM_MS) {
       throw errors.idempotencyKeyInUse('An exchange with this Idempotency-Key is still being sent; read it again in a moment.')
     }

@@ -75,8 +75,8 @@ export async function exchangeRoutes(app: FastifyInstance, { ctx, defaultIsaId }
       const key = parseIdempotencyKey(req.headers['idempotency-key'])
       const claim = key === undefined ? undefined : await claimRequestKey(ctx, { requestedBy, key, uploadId: id, isaId, clauseId })
       if (claim?.kind === 'replay') {
-        req.log.info({ exchange_id: claim.exchangeId }, 'exchange request repeated with its Idempotency-Key; nothing sent')
-        const e = (await store.getExchange(ctx.db, claim.exchangeId))!
+        const e = claim.exchange
+        req.log.info({ exchange_id: e.id }, 'exchange request repeated with its Idempotency-Key; nothing sent')
         return reply.status(e.status === 'answered' ? 200 : 202).header('idempotent-replayed', 'true').send(view(e))
       }
       let out
