@@ -166,7 +166,7 @@ describe('streaming import', () => {
     let active = 0
     for (const [id, rows] of byId) {
       const referrals = rows.flatMap((r) => (r.referral ? [r.referral] : []))
-      const expected = deriveActive(referrals, clause().active_definition, new Date(`${asOf}T23:59:59Z`))
+      const expected = deriveActive(referrals, clause().active_definition, new Date(`${asOf}T12:00:00Z`))
       const p = index.patient(id)!
       expect({ id, active: p.active, restricted: p.restricted }).toEqual({ id, active: expected, restricted: rows.some((r) => r.restricted) })
       if (expected) active++

@@ -116,7 +116,8 @@ function collector(
   tok: BinaryTokeniser,
   cols: TokenColumns,
 ): { row: (item: PatientInput | PatientReject) => void; result: (seq: number, spare?: TokenBuffers) => ChunkResult } {
-  const asOf = new Date(`${settings.asOf}T23:59:59Z`)
+  // Midday UTC falls on the same UK calendar day all year (23:59:59Z is already the next day in London under BST).
+  const asOf = new Date(`${settings.asOf}T12:00:00Z`)
 
   const ids: string[] = []
   const lines: number[] = []
