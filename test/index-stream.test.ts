@@ -113,4 +113,20 @@ describe('POST /v1/index streams the extract', () => {
     // The connection still serves requests.
     expect((await fetch(new URL('/health', h.stack.urls.sidecar))).status).toBe(200)
   })
+
+  it('refuses an as-of date after today (UK date), reading and dropping the body, and keeps the live version', async () => {
+    const live = (await versions()).find((v) => v.status === 'live')
+    const pop = generatePopulation({ seed: 12, patients: 50, candidates: 0, tier: 'clean' })
+    const tomorrow = new Date(Date.now() + 2 * 86_400_000).toISOString().slice(0, 10)
+    const res = await fetch(new URL(`/v1/index?as_of=${tomorrow}`, h.stack.urls.sidecar), {
+      method: 'POST',
+      headers: { authorization: `Bearer ${h.stack.tokens.igOfficer}`, 'content-type': 'text/csv' },
+      body: toCsv(pop.patients, [...PATIENT_COLUMNS] as (keyof PatientRow)[]),
+    })
+    expect(res.status).toBe(400)
+    const body = (await res.json()) as { code: string; message: string }
+    expect(body.code).toBe('BAD_REQUEST')
+    expect(body.message).toContain(`as_of ${tomorrow} is after today`)
+    expect((await versions()).find((v) => v.status === 'live')?.version_id).toBe(live?.version_id)
+  })
 })

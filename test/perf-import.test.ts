@@ -254,6 +254,18 @@ describe('streaming import', () => {
     expect(await filesOf(last.id)).toEqual([])
   })
 
+  it('refuses a file in which every row is rejected, naming the first reject, and keeps the live version', async () => {
+    const before = await ctx.indexes.live()
+    const header = 'patient_id,nhs_number,given_name,family_name,date_of_birth,sex,postcode,active_service'
+    const rows = ['P1,,Ann,Lee,01/13/1980,F,ST16 2AB,true', 'P2,,Bob,Lee,31/02/1981,M,ST16 2AB,false']
+    const run = importIndex(ctx, isa, Buffer.from(`${header}\n${rows.join('\n')}\n`), { asOf })
+    await expect(run).rejects.toMatchObject({ code: 'FILE_MALFORMED', details: { rows_rejected: 2 } })
+    await expect(run).rejects.toThrow(/None of the file's 2 rows could be loaded \(line 2, /)
+    expect((await ctx.indexes.live())?.versionId).toBe(before?.versionId)
+    const last = await ctx.db.selectFrom('index_version').select(['status']).orderBy('id', 'desc').executeTakeFirstOrThrow()
+    expect(last.status).toBe('failed')
+  })
+
   it('stores nothing more for an import whose source fails part-way, not even the chunks still on the workers', async () => {
     const pop = generatePopulation({ seed: 41, patients: 60_000, candidates: 0, tier: 'clean' })
     const csv = Buffer.from(toCsv(pop.patients, [...PATIENT_COLUMNS] as (keyof PatientRow)[]))

@@ -223,6 +223,14 @@ async function loadVersion(ctx: SidecarContext, isa: IsaVersion, source: Uint8Ar
     await drain.room(seq, 1)
     await load.finish()
     if (load.rowsRead === 0) throw errors.fileEmpty('The patient index file has no rows.')
+    // Every row refused: going live would answer every candidate "not active", which looks like a real answer.
+    if (load.patients === 0) {
+      const first = load.rejects[0]
+      throw errors.fileMalformed(
+        `None of the file's ${load.rowsRead} rows could be loaded${first ? ` (line ${first.line}, ${first.code}: ${first.message})` : ''}; the live index is unchanged. Fix the rows and import again.`,
+        { rows_rejected: load.rejected, rejects: load.rejects },
+      )
+    }
 
     progress.update({ state: 'swapping', bytes_read: sizeBytes ?? bytesDone, rows_read: load.rowsRead, patients_loaded: load.patients, rows_rejected: load.rejected })
     await ctx.db.updateTable('index_version').set({ source_digest: digest.digest('hex') }).where('id', '=', version.id).execute()

@@ -2,7 +2,7 @@ import type { Readable } from 'node:stream'
 import type { FastifyInstance } from 'fastify'
 import { Type, type Static } from 'typebox'
 import { ErrorBody, errors } from '@healthflag/protocol'
-import { isaInEffect } from '@healthflag/isa'
+import { isaInEffect, ukDate } from '@healthflag/isa'
 import type { SidecarContext } from '../context.js'
 import { importIndex, importStatus, type ImportStatus } from '../index-import.js'
 import { asDate } from '../index-cache.js'
@@ -102,11 +102,15 @@ export async function indexRoutes(app: FastifyInstance, { ctx, isaId, idleMs = I
       const body = req.body as (AsyncIterable<Uint8Array> & Readable) | undefined
       const declared = req.headers['content-length'] === undefined ? undefined : Number(req.headers['content-length'])
       if (!body || typeof body[Symbol.asyncIterator] !== 'function' || declared === 0) throw errors.fileEmpty('Send the patient index as the request body with Content-Type: text/csv.')
-      const isa = await isaInEffect(ctx.isaDb, isaId, ctx.now())
-      if (!isa) throw errors.isaUnknown('No ISA is registered on this side-car; register it first.')
-      const asOf = (req.query as { as_of?: string }).as_of ?? ctx.now().toISOString().slice(0, 10)
       let report
       try {
+        const isa = await isaInEffect(ctx.isaDb, isaId, ctx.now())
+        if (!isa) throw errors.isaUnknown('No ISA is registered on this side-car; register it first.')
+        // The as-of date is the UK day the extract was taken. A later one would judge referrals on a day that has not
+        // come and keep a stale index looking fresh to the clause's max_index_age_days.
+        const today = ukDate(ctx.now())
+        const asOf = (req.query as { as_of?: string }).as_of ?? today
+        if (asOf > today) throw errors.badRequest(`as_of ${asOf} is after today (${today}, UK date); give the day the extract was taken.`)
         // Not destroyed when the import stops reading early (a refused file): destroying the request would take the
         // connection, and the answer with it.
         const source = whileSending(body.iterator({ destroyOnReturn: false }), idleMs, () => req.raw.destroy())
