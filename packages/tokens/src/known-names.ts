@@ -28,7 +28,9 @@ function compoundPartNames(): Set<string> {
  */
 function knownNames(): Set<string> {
   if (known) return known
-  const raw: string[] = [...(maleFirstNames as string[]), ...(femaleFirstNames as string[]), ...extraNames.names]
+  // Every name of given-names-extra.json (§3.1): its common names too, or a real name such as AALIYAH, missing from
+  // Moby, would count as a likely typo and its typo tokens reach a twin one edit away (ALIYAH).
+  const raw: string[] = [...(maleFirstNames as string[]), ...(femaleFirstNames as string[]), ...extraNames.names, ...extraNames.compound_parts, ...extraNames.common.M, ...extraNames.common.F]
   for (const [formal, diminutives] of Object.entries(nicknameTable.canonical as Record<string, string[]>)) raw.push(formal, ...diminutives)
   known = new Set(raw.map((n) => normaliseGivenName(n)).filter((n): n is string => n !== null))
   return known

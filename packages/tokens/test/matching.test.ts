@@ -418,6 +418,8 @@ describe('matching: twins are never matched to each other', () => {
     ['Mary-Anne / Mary-Jane', { ...kate, id: 'ma', given_name: 'Mary-Anne' }, { ...katie, id: 'mj', given_name: 'Mary-Jane' }],
     ['Stephen / Steven (one diminutive, Steve, of both)', { ...JOHN, id: 'stephen', given_name: 'Stephen' }, { ...TWIN_JACK, id: 'steven', given_name: 'Steven' }],
     ['Catherine / Katherine (one diminutive, Kate, of both)', { ...kate, id: 'cath', given_name: 'Catherine' }, { ...katie, id: 'kath', given_name: 'Katherine' }],
+    ['Aaliyah / Aliyah (one of them missing from the Moby lists)', { ...kate, id: 'aaliyah', given_name: 'Aaliyah' }, { ...katie, id: 'aliyah', given_name: 'Aliyah' }],
+    ['Summer / Sumner (a common name missing from the Moby lists)', { ...kate, id: 'summer', given_name: 'Summer' }, { ...katie, id: 'sumner', given_name: 'Sumner' }],
     ['Daniel / Danielle (different sex)', { ...JOHN, id: 'daniel', given_name: 'Daniel' }, { ...TWIN_JACK, id: 'danielle', given_name: 'Danielle', sex: 'F' }],
   ]
 

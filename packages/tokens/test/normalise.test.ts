@@ -1,5 +1,7 @@
 import fc from 'fast-check'
 import { describe, expect, it } from 'vitest'
+import { commonGivenNames, isKnownGivenName } from '../src/known-names.js'
+import { isLikelyTypo } from '../src/match-keys.js'
 import {
   canonicalGivenNames,
   dayMonthUnordered,
@@ -269,5 +271,14 @@ describe('normalisePerson', () => {
   it('produces a plain JSON-serialisable object', () => {
     const { person } = normalisePerson({ given_name: 'Ann', family_name: 'Lee', date_of_birth: '1990-01-01' }, { today: TODAY })
     expect(JSON.parse(JSON.stringify(person))).toEqual(person)
+  })
+})
+
+describe('known and common given names (§3.1)', () => {
+  it('counts every common name as a known name, so none of them is ever taken for a typo of another', () => {
+    const common = [...commonGivenNames()]
+    expect(common.length).toBeGreaterThan(400)
+    expect(common.filter((n) => !isKnownGivenName(n))).toEqual([])
+    expect(common.filter((n) => isLikelyTypo(n))).toEqual([])
   })
 })
