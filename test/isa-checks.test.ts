@@ -235,6 +235,12 @@ describe('clause-level checks', () => {
     await expectTrustRefused({ clause_id: 'no-such-clause' }, 'CLAUSE_UNKNOWN')
   })
 
+  it('answers 400 naming clause_id, and records nothing, for a clause id the ledger could not hold (a trailing space)', async () => {
+    const before = (await refusals()).length
+    await expect(exchange({ clause_id: `${h.stack.isa.clauses[0]!.id} ` })).rejects.toMatchObject({ status: 400, code: 'BAD_REQUEST', message: expect.stringContaining('body/clause_id') })
+    expect(await refusals()).toHaveLength(before)
+  })
+
   it('refuses on the trust side a purpose the clause does not permit (PURPOSE_NOT_PERMITTED)', async () => {
     await expectTrustRefused({ purpose: 'marketing.campaign' }, 'PURPOSE_NOT_PERMITTED')
   })
@@ -260,6 +266,25 @@ describe('clause-level checks', () => {
     await vary(clauseChange((c) => (c.batch.min = 13)))
     await expectRefused(() => exchange(), 'BATCH_TOO_SMALL', 'council')
     await vary(clauseChange((c) => (c.batch.min = 10)))
+  })
+
+  it('refuses on the council side, sending nothing, a batch whose rows with a permitted match key are below the clause minimum (BATCH_TOO_SMALL)', async () => {
+    // 12 accepted rows (the minimum is 10), but 9 carry only a date of birth and criteria: no match key can be formed.
+    const lines = candidatesCsv(batch(12, 200)).split('\n')
+    const thin = lines.map((line, i) => {
+      if (i < 4 || line === '') return line
+      const [ref, , , , dob, , , criteria, district, family] = line.split(',')
+      return [ref, '', '', '', dob, '', '', criteria, district, family].join(',')
+    })
+    const up = (await api.upload(council(), h.stack.tokens.analyst, thin.join('\n'))).body
+    expect(up.summary.accepted).toBe(12)
+    const before = new Set((await ledgerEntries(h.stack, '?limit=5000')).map((e) => e.index))
+    const refused = await api.startExchange(council(), h.stack.tokens.analyst, up.upload_id).catch((e: unknown) => e)
+    expect(refused).toMatchObject({ status: 422, code: 'BATCH_TOO_SMALL', message: expect.stringContaining('only 3 of the 12 accepted rows') })
+    // Nothing reached the trust: the only new ledger entry is the council's refusal, counting the rows it would have sent.
+    const added = (await ledgerEntries(h.stack, '?limit=5000')).filter((e) => !before.has(e.index))
+    expect(added.map((e) => `${e.entry.party} ${e.entry.type} ${e.entry.reason}`)).toEqual(['council exchange.refused BATCH_TOO_SMALL'])
+    expect(added[0]!.entry.counts).toEqual({ rows: 3 })
   })
 
   it('refuses a batch above the clause maximum (BATCH_TOO_LARGE), on both sides', async () => {

@@ -67,6 +67,16 @@ describe('a structurally broken candidate file', () => {
     expect(await rowCounts()).toBe(before)
   })
 
+  it('is refused, not failed, when a NUL byte comes after the first 64 KB, naming the line, and stores nothing', async () => {
+    const before = await rowCounts()
+    const rows = Array.from({ length: 1000 }, (_, i) => good(`N${i}`))
+    const e = await refused([HEADER, ...rows, good('NUL', { given_name: 'Ame\u0000lia' })].join('\n'))
+    expect(rows.join('\n').length).toBeGreaterThan(64 * 1024)
+    expect([e.status, e.code]).toEqual([422, 'FILE_NOT_TEXT'])
+    expect(e.message).toContain('line 1002')
+    expect(await rowCounts()).toBe(before)
+  })
+
   it('is refused when a row has the wrong number of fields, naming the line', async () => {
     const e = await refused([HEADER, good('A1'), 'A2,1,2,3'].join('\n'))
     expect(e.code).toBe('FILE_MALFORMED')
@@ -104,6 +114,16 @@ describe('a candidate file with bad rows', () => {
     expect(byRef.get('DOTS')!.verdict).toBe('accepted')
     expect(res.body.summary).toEqual({ read: 7, accepted: 3, excluded: 4, warned: 1 })
     expect(byRef.get('NODOB')!.row).toBe(4)
+  })
+
+  it('accepts rows with a blank ref, reporting each by line with the ref field, and ignores lines of only commas', async () => {
+    const blank = ',,,,,,,,,'
+    const file = [HEADER, good('B1'), good(''), blank, good('', { family_id: 'F2' }), good('B2'), blank, blank].join('\r\n') + '\r\n'
+    const res = await api.upload(h.stack.urls.council, h.stack.tokens.analyst, file)
+    expect(res.status).toBe(201)
+    expect(res.body.rows.map((r) => [r.row, r.ref, r.verdict])).toEqual([[2, 'B1', 'accepted'], [3, '', 'excluded'], [5, '', 'excluded'], [6, 'B2', 'accepted']])
+    for (const r of res.body.rows.filter((x) => x.ref === '')) expect(r.issues).toEqual([expect.objectContaining({ field: 'ref', severity: 'error', code: 'ref_missing' })])
+    expect(res.body.summary).toEqual({ read: 4, accepted: 2, excluded: 2, warned: 0 })
   })
 
   it('never repeats a rejected value in the report', async () => {

@@ -26,7 +26,9 @@ export type EntryType = (typeof ENTRY_TYPES)[number]
 /** Signature domain: prefixed to JCS(entry) so an entry signature can never pass as any other message. */
 export const ENTRY_SIGNATURE_DOMAIN = 'healthflag/v1/ledger-entry\n'
 
-const ID = '^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$'
+/** Ids in an entry (ISA, clause, exchange, party, key): 1–128 of letters, digits, `.`, `_`, `:`, `-`, starting with a letter or digit. */
+export const LEDGER_ID_PATTERN = '^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$'
+const ID = LEDGER_ID_PATTERN
 const KEY = '^[a-z][a-z0-9_.-]{0,63}$'
 // lower-case hex of 16–64 bytes, or unpadded base64url of 16–64 bytes (a length of 4k+1 cannot be base64url)
 const DIGEST = '^(?:[0-9a-f]{32,128}|(?=[A-Za-z0-9_-]{22,86}$)(?:[A-Za-z0-9_-]{4})*(?:[A-Za-z0-9_-]{2,3})?)$'

@@ -30,6 +30,7 @@ export {
 export {
   ENTRY_SIGNATURE_DOMAIN,
   ENTRY_TYPES,
+  LEDGER_ID_PATTERN,
   LedgerEntrySchema,
   SignedEntrySchema,
   entryBytes,

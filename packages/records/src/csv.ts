@@ -18,13 +18,25 @@ export function normaliseHeader(raw: string, aliases: Record<string, string>): s
 /** Refuses bytes that are not UTF-8 text (binary files, spreadsheets saved as .xlsx, UTF-16). */
 export function assertText(bytes: Uint8Array, what: string): string {
   if (bytes.length === 0) throw errors.fileEmpty(`The ${what} file is empty; export it again with a header row and at least one data row.`)
-  const sample = bytes.subarray(0, Math.min(bytes.length, 64 * 1024))
-  if (sample.includes(0)) throw errors.fileNotText(`The ${what} file is not a text CSV (it contains binary data); save it as "CSV UTF-8" and upload again.`)
+  // The whole file, not a sample: a NUL anywhere is valid UTF-8 but no PostgreSQL text value can hold it.
+  const buf = Buffer.from(bytes.buffer, bytes.byteOffset, bytes.byteLength)
+  const nul = buf.indexOf(0)
+  if (nul !== -1) {
+    const line = lineAt(buf, nul)
+    throw errors.fileNotText(`The ${what} file is not a text CSV (it contains binary data: a NUL byte on line ${line}); save it as "CSV UTF-8" and upload again.`, { line })
+  }
   try {
     return new TextDecoder('utf-8', { fatal: true }).decode(bytes)
   } catch {
     throw errors.fileNotText(`The ${what} file is not valid UTF-8; save it as "CSV UTF-8" and upload again.`)
   }
+}
+
+/** The 1-based line of the byte at `offset`: one more than the line feeds before it. */
+function lineAt(buf: Buffer, offset: number): number {
+  let line = 1
+  for (let i = buf.indexOf(10); i !== -1 && i < offset; i = buf.indexOf(10, i + 1)) line++
+  return line
 }
 
 export interface CsvRecord {
@@ -34,13 +46,15 @@ export interface CsvRecord {
 }
 
 /**
- * Parses CSV text into records keyed by normalised header. Throws FILE_MALFORMED with the line for
+ * Parses CSV text into records keyed by normalised header, skipping records whose every cell is blank (line numbers
+ * of the others stay those of the file). Throws FILE_MALFORMED with the line for
  * unbalanced quotes or a row whose field count differs from the header's, COLUMN_MISSING naming the
  * absent required columns.
  */
 export async function* readCsv(source: string | Readable, opts: { what: string; required: readonly string[]; aliases: Record<string, string> }): AsyncGenerator<CsvRecord> {
   const parser = (typeof source === 'string' ? Readable.from([source]) : source).pipe(
-    parse({ bom: true, relax_column_count: false, skip_empty_lines: true, info: true, raw: true, trim: false }),
+    // A record of only empty cells (the `,,,,` lines spreadsheets leave at the end of an export) is no row at all.
+    parse({ bom: true, relax_column_count: false, skip_empty_lines: true, skip_records_with_empty_values: true, info: true, raw: true, trim: false }),
   )
   let header: string[] | undefined
   try {

@@ -32,6 +32,23 @@ describe('candidate files', () => {
   it('refuses a file that is not UTF-8', async () => {
     await expect(parseCandidateFile(new Uint8Array([0x72, 0x65, 0x66, 0xff, 0xfe, 0x0a]))).rejects.toMatchObject({ code: 'FILE_NOT_TEXT' })
   })
+
+  it('refuses a file with a NUL byte past its first 64 KB, naming the line', async () => {
+    const header = 'ref,nhs_number,given_name,family_name,date_of_birth,sex,postcode,criteria_met\n'
+    const rows = Array.from({ length: 3000 }, (_, i) => `A${i},,Tom,Hart,1983-01-01,M,,3\n`).join('')
+    expect(header.length + rows.length).toBeGreaterThan(64 * 1024)
+    const e = await parseCandidateFile(enc(`${header}${rows}A3000,,To\u0000m,Hart,1983-01-01,M,,3\n`)).catch((x: unknown) => x)
+    expect(e).toMatchObject({ code: 'FILE_NOT_TEXT', details: { line: 3002 } })
+    expect((e as Error).message).toContain('line 3002')
+    expect((e as Error).message).not.toContain('Tom')
+  })
+
+  it('skips records whose every cell is blank (a spreadsheet\'s trailing ",,,," lines), keeping the other rows\' lines', async () => {
+    const file = 'ref,nhs_number,given_name,family_name,date_of_birth,sex,postcode,criteria_met\nA1,,Mary,Hart,1984-02-29,F,,2\n,,,,,,,\n , ,,,,,,\nA2,,Tom,Hart,1983-01-01,M,,3\n,,,,,,,\n,,,,,,,\n'
+    const { rows, summary } = await parseCandidateFile(enc(file))
+    expect(rows.map((r) => [r.ref, r.line, r.verdict])).toEqual([['A1', 2, 'accepted'], ['A2', 5, 'accepted']])
+    expect(summary).toEqual({ read: 2, accepted: 2, excluded: 0, warned: 0 })
+  })
 })
 
 describe('patient files', () => {

@@ -3,6 +3,7 @@
  * random refs, shuffle, record the request in the ledger, send it signed, verify and store the answer.
  */
 import { randomBytes, randomUUID } from 'node:crypto'
+import type { FastifyBaseLogger } from 'fastify'
 import {
   assertValid,
   errors,
@@ -18,8 +19,9 @@ import {
   phase,
   type ExchangeRequest,
 } from '@healthflag/protocol'
-import { checkExchange, frequencyWindowStart, isaInEffect, type IsaVersion } from '@healthflag/isa'
+import { checkBatchSize, checkExchange, frequencyWindowStart, isaInEffect, type IsaVersion } from '@healthflag/isa'
 import { deriveEpochKey, keyCheckValue, MATCH_KEYS } from '@healthflag/tokens'
+import { LEDGER_ID_PATTERN } from '@healthflag/ledger-core'
 import { signedFetch } from '@healthflag/service-kit'
 import type { CouncilContext } from './context.js'
 import * as store from './store.js'
@@ -73,8 +75,22 @@ function shuffle<T>(items: T[]): T[] {
   return items
 }
 
-/** `exchangeId`, when given, is the id the exchange gets (chosen by the caller to hold an Idempotency-Key for it). */
-export async function startExchange(ctx: CouncilContext, p: { uploadId: string; isaId: string; clauseId: string; requestedBy: string; exchangeId?: string }): Promise<ExchangeOutcome> {
+/**
+ * The lowest criteria_met among the rows (a missing count as 0): the threshold the council attests. A loop, not
+ * `Math.min(...rows)`, which passes every row as an argument and overflows the stack on a county-wide list.
+ * Infinity for no rows.
+ */
+export function lowestCriteria(rows: readonly { criteria_met: number | null }[]): number {
+  let min = Infinity
+  for (const r of rows) min = Math.min(min, r.criteria_met ?? 0)
+  return min
+}
+
+/**
+ * `exchangeId`, when given, is the id the exchange gets (chosen by the caller to hold an Idempotency-Key for it); `log`
+ * is the request's logger.
+ */
+export async function startExchange(ctx: CouncilContext, p: { uploadId: string; isaId: string; clauseId: string; requestedBy: string; exchangeId?: string; log: FastifyBaseLogger }): Promise<ExchangeOutcome> {
   phase('council.start')
   const now = ctx.now()
   // Read together: the rows (50,000 in a county list) take the longest.
@@ -84,7 +100,7 @@ export async function startExchange(ctx: CouncilContext, p: { uploadId: string; 
   const exchangeId = p.exchangeId ?? randomUUID()
   const clause = isa?.doc.clauses.find((c) => c.id === p.clauseId)
   const matchKeys = MATCH_KEYS.filter((k) => !clause || clause.permitted_match_keys.includes(k))
-  const minCriteria = Math.min(...candidates.map((c) => c.criteria_met ?? 0))
+  const minCriteria = lowestCriteria(candidates)
 
   let warnings: string[]
   try {
@@ -104,7 +120,7 @@ export async function startExchange(ctx: CouncilContext, p: { uploadId: string; 
       now,
     }))
   } catch (e) {
-    if (isHealthflagError(e)) await recordRefusal(ctx, isa, p.isaId, p.clauseId, exchangeId, e, candidates.length)
+    if (isHealthflagError(e)) await refuse(ctx, p.log, { isa, isaId: p.isaId, clauseId: p.clauseId, exchangeId, error: e, rows: candidates.length })
     throw e
   }
   const version = isa!
@@ -127,7 +143,20 @@ export async function startExchange(ctx: CouncilContext, p: { uploadId: string; 
   phase('council.tokenise')
   const skipped = new Set(tokenised.skipped)
   const rows = order.flatMap((c, i) => (skipped.has(i) ? [] : [{ rowNo: c.row_no, ref: refs[i]! }]))
-  if (rows.length === 0) throw errors.nothingToSend('None of the accepted rows has enough fields to form a permitted match key.')
+  try {
+    if (rows.length === 0) throw errors.nothingToSend('None of the accepted rows has enough fields to form a permitted match key.')
+    // The batch limits hold for the rows that leave, not the rows accepted: a row with no permitted match key is
+    // dropped above, and a minimum met only before the drop would let a handful of people be looked up alone.
+    if (rows.length < theClause.batch.min && rows.length < candidates.length) {
+      throw errors.batchTooSmall(
+        `Clause ${theClause.id} requires at least ${theClause.batch.min} candidates per exchange, so that no one person can be looked up alone, but only ${rows.length} of the ${candidates.length} accepted rows have enough fields to form a match key the clause permits; complete the identifying fields of the others or add candidates, and upload again.`,
+      )
+    }
+    checkBatchSize(theClause, rows.length)
+  } catch (e) {
+    if (isHealthflagError(e)) await refuse(ctx, p.log, { isa: version, isaId: p.isaId, clauseId: p.clauseId, exchangeId, error: e, rows: rows.length })
+    throw e
+  }
 
   const view = await store.getLedgerView(ctx.db)
   const meta: Omit<ExchangeRequest, 'rows'> = {
@@ -259,6 +288,8 @@ export async function acceptAnswer(ctx: CouncilContext, isa: IsaVersion, exchang
   return { rowsFlagged: stored.value, indexAsOf: a.index_as_of }
 }
 
+const LEDGER_ID = new RegExp(LEDGER_ID_PATTERN)
+
 /** An ISA the council does not hold is recorded under the id asked for and an all-zero digest. */
 export const NO_ISA_DIGEST = '0'.repeat(64)
 
@@ -266,13 +297,26 @@ export const NO_ISA_DIGEST = '0'.repeat(64)
 export async function recordRefusal(ctx: CouncilContext, isa: IsaVersion | undefined, isaId: string, clauseId: string, exchangeId: string, e: HealthflagError, rows: number): Promise<void> {
   await appendAndRemember(ctx, {
     type: 'exchange.refused',
-    isa_id: isa?.doc.id ?? (/^[A-Za-z0-9][A-Za-z0-9._:-]{0,127}$/.test(isaId) ? isaId : 'unknown'),
+    isa_id: isa?.doc.id ?? (LEDGER_ID.test(isaId) ? isaId : 'unknown'),
     isa_digest: isa?.digest ?? NO_ISA_DIGEST,
     clause_id: clauseId,
     exchange_id: exchangeId,
     counts: { rows },
     reason: e.code,
   })
+}
+
+/**
+ * Records a refusal the council made before sending. Should the ledger not take the entry, the failure is logged (the
+ * exchange, the refusal's code and the ledger's error: no personal data) and the caller still throws the refusal, so
+ * the analyst learns why the list was not sent rather than getting an internal error.
+ */
+async function refuse(ctx: CouncilContext, log: FastifyBaseLogger, r: { isa: IsaVersion | undefined; isaId: string; clauseId: string; exchangeId: string; error: HealthflagError; rows: number }): Promise<void> {
+  try {
+    await recordRefusal(ctx, r.isa, r.isaId, r.clauseId, r.exchangeId, r.error, r.rows)
+  } catch (err) {
+    log.error({ exchange_id: r.exchangeId, refusal: r.error.code, ledger_error: err instanceof Error ? err.message : String(err) }, 'the refusal could not be recorded in the ledger')
+  }
 }
 
 type EntryInput = Parameters<CouncilContext['ledger']['append']>[0]

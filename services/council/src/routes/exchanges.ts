@@ -3,6 +3,7 @@ import { Type } from 'typebox'
 import { ErrorBody, errors } from '@healthflag/protocol'
 import { toCsv } from '@healthflag/records'
 import { isaByDigest, isaInEffect } from '@healthflag/isa'
+import { LEDGER_ID_PATTERN } from '@healthflag/ledger-core'
 import type { CouncilContext } from '../context.js'
 import { startExchange } from '../exchange.js'
 import { refreshExchange } from '../approval.js'
@@ -61,7 +62,14 @@ export async function exchangeRoutes(app: FastifyInstance, { ctx, defaultIsaId }
           'With an Idempotency-Key header, a repeat of the request (same user, key, upload, agreement and clause) within a day answers with the exchange the first one started, marked `Idempotent-Replayed: true`, and sends nothing to the trust; 409 IDEMPOTENCY_KEY_IN_USE while the first is still being sent, 422 IDEMPOTENCY_KEY_REUSED for the key with another upload, agreement or clause. A key whose request was refused or failed is let go, so a retry is sent afresh.',
         params: Id,
         headers: Type.Object({ 'idempotency-key': Type.Optional(Type.String({ description: 'A new random value (e.g. a UUID) per request the user means to make once' })) }),
-        body: Type.Object({ isa_id: Type.Optional(Type.String()), clause_id: Type.Optional(Type.String()) }, { additionalProperties: false }),
+        body: Type.Object(
+          {
+            isa_id: Type.Optional(Type.String()),
+            // The ledger's id pattern: a refusal under this clause id must be recordable (no spaces, 1–128 characters).
+            clause_id: Type.Optional(Type.String({ pattern: LEDGER_ID_PATTERN, description: "The ISA clause's id: letters, digits, '.', '_', ':' or '-', starting with a letter or digit, at most 128 characters" })),
+          },
+          { additionalProperties: false },
+        ),
         response: { 200: ExchangeView, 202: ExchangeView, 400: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 413: ErrorBody, 422: ErrorBody, 429: ErrorBody, 502: ErrorBody, 503: ErrorBody },
       },
     },
@@ -81,7 +89,7 @@ export async function exchangeRoutes(app: FastifyInstance, { ctx, defaultIsaId }
       }
       let out
       try {
-        out = await startExchange(ctx, { uploadId: id, isaId, clauseId, requestedBy, ...(claim ? { exchangeId: claim.exchangeId } : {}) })
+        out = await startExchange(ctx, { uploadId: id, isaId, clauseId, requestedBy, log: req.log, ...(claim ? { exchangeId: claim.exchangeId } : {}) })
       } catch (err) {
         // Should this fail too, the claim lapses after ABANDONED_CLAIM_MS; the caller gets the exchange's own error.
         await claim?.release().catch((e: unknown) => req.log.warn({ err: e }, 'could not let go of an Idempotency-Key'))
