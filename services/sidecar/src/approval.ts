@@ -44,6 +44,17 @@ async function close(ctx: SidecarContext, held: Held, status: 'refused' | 'expir
   })
 }
 
+/**
+ * A claim older than this is taken to be a stopped process's (an approval answers within the exchange's 120 s limit):
+ * it is released, so an officer can decide the exchange and the approval window can still expire it.
+ */
+export const STALE_CLAIM_MS = 10 * 60_000
+
+/** Releases the claim on an exchange still pending, so that it can be decided again. */
+async function release(ctx: SidecarContext, id: string): Promise<void> {
+  await ctx.db.updateTable('exchange').set({ decided_by: null, decided_at: null }).where('id', '=', id).where('status', '=', 'pending').execute()
+}
+
 async function requireDecidable(ctx: SidecarContext, id: string): Promise<void> {
   await expirePending(ctx)
   const e = await ctx.db.selectFrom('exchange').select(['status']).where('id', '=', id).executeTakeFirst()
@@ -60,6 +71,18 @@ export async function approveExchange(ctx: SidecarContext, id: string, by: strin
   await requireDecidable(ctx, id)
   const held = await claim(ctx, id, by)
   if (!held) throw errors.conflict('This exchange was decided by someone else a moment ago; reload the list.')
+  try {
+    return await decideApproval(ctx, held, by)
+  } catch (e) {
+    // Whatever stopped the decision (the ledger unreachable, the database, no index loaded), an exchange not refused
+    // by it stays pending with its claim released: the officer can approve it again, and the window can expire it.
+    await release(ctx, id)
+    throw e
+  }
+}
+
+async function decideApproval(ctx: SidecarContext, held: Held, by: string): Promise<'answered'> {
+  const id = held.id
   const pending = await ctx.db.selectFrom('pending_request').select('request').where('exchange_id', '=', id).executeTakeFirst()
   const req = pending ? (JSON.parse(pending.request) as ExchangeRequest) : undefined
   if (!req) {
@@ -87,10 +110,12 @@ export async function approveExchange(ctx: SidecarContext, id: string, by: strin
       ...(live ? { indexAsOf: new Date(`${live.asOf}T00:00:00Z`) } : {}),
       now,
     })
-    // With no index loaded, answerNow says so and the officer can approve again once one is.
     if (live) checkTokenKey(ctx, isa!, req, live)
   } catch (e) {
     if (!isHealthflagError(e)) throw e
+    // The trust's own index (none loaded, or older than the clause allows) is the trust's to fix: the exchange stays
+    // pending, and the officer approves it again once a current extract is loaded.
+    if (e.code === 'INDEX_NOT_LOADED' || e.code === 'INDEX_TOO_OLD') throw e
     await close(ctx, held, 'refused', e.code, e.message)
     throw e
   }
@@ -103,13 +128,7 @@ export async function approveExchange(ctx: SidecarContext, id: string, by: strin
     counts: { rows: held.rows_received },
     digests: { request: held.request_digest },
   })
-  try {
-    await answerNow(ctx, isa!, req, held.request_digest, held.party, by)
-  } catch (e) {
-    // Release the claim so the officer can try again (e.g. once an index is loaded).
-    await ctx.db.updateTable('exchange').set({ decided_by: null, decided_at: null }).where('id', '=', id).where('status', '=', 'pending').execute()
-    throw e
-  }
+  await answerNow(ctx, isa!, req, held.request_digest, held.party, by)
   return 'answered'
 }
 
@@ -125,6 +144,13 @@ export async function refuseExchange(ctx: SidecarContext, id: string, by: string
 /** Expires every held exchange whose approval window has passed. Returns how many expired. */
 export async function expirePending(ctx: SidecarContext): Promise<number> {
   const now = ctx.now()
+  await ctx.db
+    .updateTable('exchange')
+    .set({ decided_by: null, decided_at: null })
+    .where('status', '=', 'pending')
+    .where('decided_by', 'is not', null)
+    .where('decided_at', '<', new Date(now.getTime() - STALE_CLAIM_MS))
+    .execute()
   const due = await ctx.db.selectFrom('exchange').select('id').where('status', '=', 'pending').where('decided_by', 'is', null).where('expires_at', '<=', now).execute()
   let n = 0
   for (const { id } of due) {

@@ -1,0 +1,77 @@
+/**
+ * An approval that cannot finish leaves the exchange decidable: when the ledger will not take the approval, or the
+ * process that claimed the exchange stopped, the exchange stays pending with its tokens held until an officer
+ * decides it again or the approval window expires it — never stuck, claimed by nobody, with its tokens kept.
+ */
+import { sql } from 'kysely'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { api } from '../scripts/lib/client.js'
+import { adminCall, batch, candidatesCsv, clock, patientsCsv, startIsaHarness, type IsaHarness } from './isa-fixtures.js'
+
+const clk = clock(new Date(Date.now() + 3_600_000))
+let h: IsaHarness
+
+const ig = (method: 'GET' | 'POST', path: string, body?: unknown) => adminCall(h.stack.urls.sidecar, h.stack.tokens.igOfficer, method, path, body)
+async function held(id: string) {
+  const list = (await ig('GET', '/v1/ig/exchanges')).body as { exchange_id: string; status: string; tokens_held: boolean; decided_by: string | null }[]
+  return list.find((e) => e.exchange_id === id)!
+}
+async function sendPending(offset: number): Promise<string> {
+  const up = await api.upload(h.stack.urls.council, h.stack.tokens.analyst, candidatesCsv(batch(10, offset)))
+  const ex = await api.startExchange(h.stack.urls.council, h.stack.tokens.analyst, up.body.upload_id)
+  expect(ex.body.status).toBe('pending_approval')
+  return ex.body.exchange_id as string
+}
+
+beforeAll(async () => {
+  h = await startIsaHarness('ig_recovery', { approvalRequired: true, now: clk.now })
+  await api.importIndex(h.stack.urls.sidecar, h.stack.tokens.igOfficer, patientsCsv(batch(40, 0)), clk.today())
+})
+
+afterAll(async () => {
+  await h?.drop()
+})
+
+describe('an approval that cannot finish', () => {
+  it('stays pending, and can be approved again, when the ledger will not take the approval', async () => {
+    const id = await sendPending(0)
+    const ledgerDb = h.stack.ledger.healthflagDb
+    await sql`CREATE FUNCTION refuse_approvals() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.type = 'exchange.approved' THEN RAISE EXCEPTION 'ledger storage refused'; END IF; RETURN NEW; END $$`.execute(ledgerDb)
+    await sql`CREATE TRIGGER refuse_approvals BEFORE INSERT ON entry FOR EACH ROW EXECUTE FUNCTION refuse_approvals()`.execute(ledgerDb)
+    try {
+      expect((await ig('POST', `/v1/ig/exchanges/${id}/approve`)).status).toBeGreaterThanOrEqual(500)
+    } finally {
+      await sql`DROP TRIGGER refuse_approvals ON entry`.execute(ledgerDb)
+    }
+    expect(await held(id)).toMatchObject({ status: 'pending', tokens_held: true, decided_by: null })
+    expect((await ig('POST', `/v1/ig/exchanges/${id}/approve`)).body).toEqual({ exchange_id: id, status: 'answered' })
+    expect(await held(id)).toMatchObject({ status: 'answered', tokens_held: false })
+  })
+
+  it('is released for a decision once a claim left by a stopped process is ten minutes old, and not before', async () => {
+    const id = await sendPending(10)
+    // An approval whose process stopped after claiming the exchange, nine and then eleven minutes ago.
+    const claimed = (minutes: number) =>
+      h.stack.sidecar.healthflagDb.updateTable('exchange').set({ decided_by: 'ig-officer', decided_at: new Date(clk.now().getTime() - minutes * 60_000) }).where('id', '=', id).execute()
+    await claimed(9)
+    expect((await ig('POST', `/v1/ig/exchanges/${id}/approve`)).status).toBe(409)
+    await claimed(11)
+    expect(await held(id)).toMatchObject({ status: 'pending', tokens_held: true, decided_by: null })
+    expect((await ig('POST', `/v1/ig/exchanges/${id}/approve`)).body).toEqual({ exchange_id: id, status: 'answered' })
+  })
+
+  it('stays pending when no current index is loaded at approval, and is answered once one is', async () => {
+    // An index one day short of the oldest the clause allows, which passes its limit while the exchange waits.
+    const maxAge = h.stack.isa.clauses[0]!.active_definition.max_index_age_days
+    const old = new Date(clk.now().getTime() - (maxAge - 1) * 86_400_000).toISOString().slice(0, 10)
+    await api.importIndex(h.stack.urls.sidecar, h.stack.tokens.igOfficer, patientsCsv(batch(40, 0)), old)
+    const id = await sendPending(20)
+    clk.advanceDays(2)
+    const r = await ig('POST', `/v1/ig/exchanges/${id}/approve`)
+    expect(r.body.code).toBe('INDEX_TOO_OLD')
+    expect(await held(id)).toMatchObject({ status: 'pending', tokens_held: true, decided_by: null })
+    await api.importIndex(h.stack.urls.sidecar, h.stack.tokens.igOfficer, patientsCsv(batch(40, 0)), clk.today())
+    expect((await ig('POST', `/v1/ig/exchanges/${id}/approve`)).body).toEqual({ exchange_id: id, status: 'answered' })
+  })
+})
