@@ -73,6 +73,10 @@ describe('an exchange end to end', () => {
     expect(types).toEqual(['exchange.requested', 'exchange.answered', 'exchange.received'])
     expect(entries.some((e) => e.entry.entry.type === 'index.loaded')).toBe(true)
     for (const e of entries) expect(Object.keys(e.entry.entry).every((k) => ['type', 'isa_id', 'isa_digest', 'clause_id', 'exchange_id', 'party', 'at', 'counts', 'digests', 'key_kcv', 'reason', 'checkpoint'].includes(k))).toBe(true)
+    // The answer's counts are the rows and the flags the council receives anyway; nothing about rows answered false
+    // (how many met two or more patients would say that people the trust answered "no" for resemble its patients).
+    const answered = entries.find((e) => e.entry.entry.exchange_id === exchangeId && e.entry.entry.type === 'exchange.answered')!
+    expect(Object.keys(answered.entry.entry.counts as object).sort()).toEqual(['flagged', 'rows'])
   })
 })
 

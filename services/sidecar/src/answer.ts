@@ -101,10 +101,8 @@ export async function answerNow(ctx: SidecarContext, isa: IsaVersion, req: Excha
   const live = await ctx.indexes.live()
   if (!live) throw errors.indexNotLoaded('The trust has not loaded a patient index yet; ask the trust IG team to import one.')
   let flagged = 0
-  let ambiguous = 0
   const results = req.rows.map((row) => {
     const outcome = matchCandidate(row.tokens as TokenSet, live.index)
-    if (outcome.reason === 'ambiguous') ambiguous++
     const active = activeFlag(outcome, live.index)
     if (active) flagged++
     return { ref: row.ref, active }
@@ -150,7 +148,10 @@ export async function answerNow(ctx: SidecarContext, isa: IsaVersion, req: Excha
     isa_digest: isa.digest,
     clause_id: req.clause_id,
     exchange_id: req.exchange_id,
-    counts: { rows: req.rows.length, flagged, ambiguous },
+    // Rows and flags only: a count of rows that met two or more patients (ambiguous) would tell the council, which
+    // knows its rows, that people answered "not active" resemble trust patients, and could single one out among
+    // made-up rows. "Not a patient" and "patient, not active" must look the same, here as in the answer.
+    counts: { rows: req.rows.length, flagged },
     digests: { request: requestDigest, answer: signedAnswerDigest(signed, canonical) },
     key_kcv: live.kcv,
   })
