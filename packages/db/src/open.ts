@@ -23,11 +23,17 @@ export interface DatabaseHandle<DB> {
 
 const INT8 = 20
 const NUMERIC = 1700
+const DATE = 1082
 
-/** Same value types from both drivers: int8/numeric as JS numbers (our counts stay far below 2^53). */
+/**
+ * Same value types from both drivers: int8/numeric as JS numbers (our counts stay far below 2^53), and a calendar
+ * date as its 'yyyy-mm-dd' text: node-pg would make local midnight of it, which a host on UK time turns into the day
+ * before by toISOString() during British Summer Time.
+ */
 const pgTypes = {
   getTypeParser(oid: number, format?: 'text' | 'binary') {
     if (oid === INT8 || oid === NUMERIC) return (v: string) => Number(v)
+    if (oid === DATE) return (v: string) => v
     return pg.types.getTypeParser(oid, format as 'text')
   },
 }
@@ -72,7 +78,7 @@ export async function openDatabase<DB>(target: DatabaseTarget, opts: OpenOptions
   const client = await PGlite.create({
     ...(target.dataDir ? { dataDir: target.dataDir } : {}),
     ...(fresh ? { loadDataDir: await pgliteTemplate() } : {}),
-    parsers: { [INT8]: (v: string) => Number(v), [NUMERIC]: (v: string) => Number(v) },
+    parsers: { [INT8]: (v: string) => Number(v), [NUMERIC]: (v: string) => Number(v), [DATE]: (v: string) => v },
   })
   const db = new Kysely<DB>({ dialect: new PGliteDialect(simpleProtocolWhenUnparameterised(client)), ...(opts.log ? { log: opts.log } : {}) })
   return { db, target, close: () => db.destroy() }
