@@ -35,7 +35,9 @@ const DIGEST = '^(?:[0-9a-f]{32,128}|(?=[A-Za-z0-9_-]{22,86}$)(?:[A-Za-z0-9_-]{4
 // exactly 32 bytes (SHA-256): 64 hex digits or 43 base64url characters
 const DIGEST32 = '^(?:[0-9a-f]{64}|[A-Za-z0-9_-]{43})$'
 const KCV = '^(?:[0-9a-f]{16}|[A-Za-z0-9_-]{11})$'
-const UTC = '^[0-9]{4}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\\.[0-9]{1,9})?Z$'
+// Years 2000–2999 and at most milliseconds (what toISOString gives): PostgreSQL refuses year 0000, and its timestamptz
+// keeps microseconds, so 23:59:59.9999999 would be stored rounded into the next day (or month) and disagree with the body.
+const UTC = '^2[0-9]{3}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\\.[0-9]{1,3})?Z$'
 const SIG = '^[A-Za-z0-9_-]{86}$'
 const MAX_MAP_KEYS = 64
 

@@ -85,6 +85,25 @@ describe('entry shape', () => {
     expect(validateEntryShape({ ...entry, at: '2026-02-30T12:00:00Z' })).toEqual(['at: is not a real UTC date and time'])
   })
 
+  it('rejects a time in year 0000 or outside 2000–2999, which PostgreSQL cannot store or no party sends', () => {
+    for (const at of ['0000-01-01T00:00:00Z', '0001-01-01T00:00:00.000Z', '1999-12-31T23:59:59.999Z', '3000-01-01T00:00:00.000Z']) {
+      expect(validateEntryShape({ ...entry, at }), at).toEqual(['at: has the wrong format'])
+    }
+  })
+
+  it('rejects more than 3 fractional digits, which PostgreSQL would round into another instant (even another month)', () => {
+    for (const at of ['2026-02-28T23:59:59.9999999Z', '2026-02-28T23:59:59.9995Z', '2026-11-25T12:00:00.123456Z', '2026-11-25T12:00:00.Z']) {
+      expect(validateEntryShape({ ...entry, at }), at).toEqual(['at: has the wrong format'])
+    }
+  })
+
+  it('accepts every time a party sends: Date.toISOString() output, whole seconds, and the ends of the year range', () => {
+    for (const at of [new Date().toISOString(), new Date(Date.UTC(2000, 0, 1)).toISOString(), '2999-12-31T23:59:59.999Z', '2026-11-25T09:30:02Z', '2026-11-25T09:30:02.5Z', '2026-11-25T09:30:02.12Z']) {
+      expect(validateEntryShape({ ...entry, at }), at).toEqual([])
+      expect(verifyEntry(signEntry({ ...entry, at }, seed, 'k'), pub), at).toBe(true)
+    }
+  })
+
   it('never repeats a rejected value or an unknown map key in its reasons', () => {
     const secret = 'SMITH 9434765919'
     const problems = validateEntryShape({

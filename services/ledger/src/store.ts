@@ -46,6 +46,8 @@ export function nodeReader(db: Db): NodeReader {
 export interface Appended {
   index: number
   leafHash: Uint8Array
+  /** The entry was already in the log (a re-sent entry, or its twin's append won), so nothing new was written for it. */
+  existed?: true
 }
 
 /** A signed entry with its leaf bytes and leaf hash, computed once when it was checked. */

@@ -4,7 +4,7 @@ import { randomBytes } from 'node:crypto'
 import { ed25519 } from '@noble/curves/ed25519.js'
 import { createTestTarget, openDatabase, type DatabaseHandle, type DatabaseTarget, type TestTarget } from '@healthflag/db'
 import { signEntry, type LedgerEntry, type SignedEntry } from '@healthflag/ledger-core'
-import { toBase64Url } from '@healthflag/protocol'
+import { signRequest, toBase64Url } from '@healthflag/protocol'
 import { SERVICE_FASTIFY_OPTIONS, hashToken } from '@healthflag/service-kit'
 import { ledgerApp, type LedgerDB } from '../src/index.js'
 
@@ -62,4 +62,18 @@ export function makeEntry(party: 'council' | 'trust', seed: Uint8Array, over: Pa
     ...over,
   }
   return signEntry(e, seed, party)
+}
+
+/** POSTs `body` as JSON to the ledger, as a signed request of `party` (its private key) when given. */
+export async function postJson(L: TestLedger, path: string, body: unknown, signAs?: { party: string; privateKey: Uint8Array }): Promise<{ status: number; body: Record<string, unknown> }> {
+  const bytes = new TextEncoder().encode(JSON.stringify(body))
+  const headers: Record<string, string> = { 'content-type': 'application/json', ...(signAs ? signRequest(signAs, 'POST', path, bytes) : {}) }
+  const res = await fetch(new URL(path, L.url), { method: 'POST', headers, body: bytes })
+  return { status: res.status, body: (await res.json()) as Record<string, unknown> }
+}
+
+/** GETs JSON from the ledger with the auditor's token. */
+export async function auditorGetJson<T = unknown>(L: TestLedger, path: string): Promise<{ status: number; body: T }> {
+  const res = await fetch(new URL(path, L.url), { headers: { authorization: `Bearer ${L.auditorToken}` } })
+  return { status: res.status, body: (await res.json()) as T }
 }

@@ -73,14 +73,20 @@ async function appendNew(ctx: LedgerContext, signed: SignedEntry[]): Promise<{ a
   const known = await store.indexesByLeaf(ctx.db, prepared.map((p) => p.leaf))
   const fresh = prepared.filter((_, i) => !known.has(hexes[i]!))
   let checkpoint: string
+  let added = false
   if (fresh.length > 0) {
+    // An identical entry in flight in another request can still win the append: the sequencer then answers with its
+    // index, marked `existed`, and this request is answered as a re-send.
     const res = await ctx.sequencer.append(fresh)
-    res.appended.forEach((a) => known.set(toHex(a.leafHash), a.index))
+    for (const a of res.appended) {
+      known.set(toHex(a.leafHash), a.index)
+      if (!a.existed) added = true
+    }
     checkpoint = res.checkpoint
   } else {
     checkpoint = (await store.latestCheckpoint(ctx.db))!.note
   }
-  return { appended: hexes.map((h) => ({ index: known.get(h)!, leaf_hash: h })), checkpoint, fresh: fresh.length > 0 }
+  return { appended: hexes.map((h) => ({ index: known.get(h)!, leaf_hash: h })), checkpoint, fresh: added }
 }
 
 async function head(ctx: LedgerContext): Promise<{ size: number; note: string }> {
