@@ -43,6 +43,8 @@ export interface PeerView {
 
 export type EntryInput = Omit<LedgerEntry, 'party' | 'at'> & { at?: string }
 
+export * from './outbox.js'
+
 export interface LedgerClient {
   append(entry: EntryInput): Promise<AppendResult>
   appendMany(entries: EntryInput[]): Promise<{ appended: { index: number; leaf_hash: string }[]; checkpoint: string }>

@@ -10,7 +10,8 @@ import { activeFlag, keyCheckValue, matchCandidate, type TokenSet } from '@healt
 import type { SidecarContext } from './context.js'
 import type { LiveIndex } from './index-cache.js'
 import { epochKeyFor } from './index-import.js'
-import { appendAndRemember, checkCouncilView } from './ledger-view.js'
+import { queueEntry } from '@healthflag/ledger-client'
+import { checkCouncilView, drainLedgerQueue } from './ledger-view.js'
 
 export type ExchangeDecision =
   | { kind: 'answered'; signed: SignedAnswer }
@@ -140,21 +141,22 @@ export async function answerNow(ctx: SidecarContext, isa: IsaVersion, req: Excha
     } else {
       await trx.insertInto('exchange').values({ id: req.exchange_id, ...values, received_at: ctx.now() }).execute()
     }
+    await queueEntry(trx, {
+      type: 'exchange.answered',
+      isa_id: isa.doc.id,
+      isa_digest: isa.digest,
+      clause_id: req.clause_id,
+      exchange_id: req.exchange_id,
+      // Rows and flags only: a count of rows that met two or more patients (ambiguous) would tell the council, which
+      // knows its rows, that people answered "not active" resemble trust patients, and could single one out among
+      // made-up rows. "Not a patient" and "patient, not active" must look the same, here as in the answer.
+      counts: { rows: req.rows.length, flagged },
+      digests: { request: requestDigest, answer: signedAnswerDigest(signed, canonical) },
+      key_kcv: live.kcv,
+    })
   })
   phase('sidecar.stored')
-  await appendAndRemember(ctx, {
-    type: 'exchange.answered',
-    isa_id: isa.doc.id,
-    isa_digest: isa.digest,
-    clause_id: req.clause_id,
-    exchange_id: req.exchange_id,
-    // Rows and flags only: a count of rows that met two or more patients (ambiguous) would tell the council, which
-    // knows its rows, that people answered "not active" resemble trust patients, and could single one out among
-    // made-up rows. "Not a patient" and "patient, not active" must look the same, here as in the answer.
-    counts: { rows: req.rows.length, flagged },
-    digests: { request: requestDigest, answer: signedAnswerDigest(signed, canonical) },
-    key_kcv: live.kcv,
-  })
+  await drainLedgerQueue(ctx)
   phase('sidecar.ledger_answered')
   return signed
 }
@@ -176,21 +178,26 @@ async function recentExchangeIds(ctx: SidecarContext, isa: IsaVersion | undefine
 async function refuse(ctx: SidecarContext, req: ExchangeRequest, requestDigest: string, party: string, e: HealthflagError, isa: IsaVersion | undefined): Promise<void> {
   // A refusal of an ISA we hold is recorded against it; an unknown ISA is recorded with the digest quoted.
   const known = isa ?? (await isaByDigest(ctx.isaDb, req.isa_digest))
-  await ctx.db
-    .insertInto('exchange')
-    .values({ id: req.exchange_id, isa_id: req.isa_id, isa_digest: req.isa_digest, clause_id: req.clause_id, party, status: 'refused', rows_received: req.rows.length, request_digest: requestDigest, received_at: ctx.now(), error_code: e.code, reason: e.message.slice(0, 500) })
-    .onConflict((oc) => oc.column('id').doNothing())
-    .execute()
-  await appendAndRemember(ctx, {
-    type: 'exchange.refused',
-    isa_id: known?.doc.id ?? req.isa_id,
-    isa_digest: known?.digest ?? req.isa_digest,
-    clause_id: req.clause_id,
-    exchange_id: req.exchange_id,
-    counts: { rows: req.rows.length },
-    digests: { request: requestDigest },
-    reason: e.code,
+  await ctx.db.transaction().execute(async (trx) => {
+    const stored = await trx
+      .insertInto('exchange')
+      .values({ id: req.exchange_id, isa_id: req.isa_id, isa_digest: req.isa_digest, clause_id: req.clause_id, party, status: 'refused', rows_received: req.rows.length, request_digest: requestDigest, received_at: ctx.now(), error_code: e.code, reason: e.message.slice(0, 500) })
+      .onConflict((oc) => oc.column('id').doNothing())
+      .executeTakeFirst()
+    // Recorded once, with the refusal that was stored (a repeat of the id refused again stores nothing).
+    if (Number(stored.numInsertedOrUpdatedRows ?? 0n) !== 1) return
+    await queueEntry(trx, {
+      type: 'exchange.refused',
+      isa_id: known?.doc.id ?? req.isa_id,
+      isa_digest: known?.digest ?? req.isa_digest,
+      clause_id: req.clause_id,
+      exchange_id: req.exchange_id,
+      counts: { rows: req.rows.length },
+      digests: { request: requestDigest },
+      reason: e.code,
+    })
   })
+  await drainLedgerQueue(ctx)
 }
 
 function replay(previous: { status: string; request_digest: string; signed_answer: string | null; error_code: string | null; reason: string | null; id: string; expires_at: Date | null }, requestDigest: string): ExchangeDecision {

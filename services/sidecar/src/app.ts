@@ -19,7 +19,7 @@ import { indexRoutes } from './routes/index-routes.js'
 import { igRoutes } from './routes/ig-routes.js'
 import { isaRoutes, ledgerPendingIsaVersions, type IsaRoutesOptions } from '@healthflag/isa/routes'
 import { expirePending } from './approval.js'
-import { appendAndRemember } from './ledger-view.js'
+import { appendAndRemember, drainLedgerQueue } from './ledger-view.js'
 import { importPool } from './import/pool.js'
 
 declare module 'fastify' {
@@ -86,6 +86,7 @@ export const sidecarApp = fp(
       indexes: new IndexCache(handle.db, indexDir),
       indexDir,
       now,
+      log: app.log,
     }
     // Peers are the parties of the ISA: their signing keys come from the document both sides signed.
     const peerKeys = new Map(opts.isa.parties.filter((p) => p.id !== party).map((p) => [p.id as string, fromBase64Url(p.signing_key)]))
@@ -134,11 +135,14 @@ export const sidecarApp = fp(
       // compiling them.
       if (opts.warmWorkers) await importPool().warm()
       await ledgerIsas()
+      // Entries queued by a process that stopped, or while the ledger was down.
+      void drainLedgerQueue(ctx).catch((e: unknown) => app.log.error({ err: e }, 'draining the ledger queue failed'))
       if (opts.preloadIndex) void preloadIndex()
     })
     // Held tokens must not outlive the approval window even when nobody opens the console.
     const sweep = setInterval(() => {
       void ledgerIsas()
+      void drainLedgerQueue(ctx).catch((e: unknown) => app.log.error({ err: e }, 'draining the ledger queue failed'))
       expirePending(ctx).catch((e: unknown) => app.log.error({ err: e }, 'approval expiry sweep failed'))
     }, opts.approvalSweepMs ?? 60_000)
     sweep.unref()

@@ -7,7 +7,8 @@ import { errors, isHealthflagError, type ExchangeRequest } from '@healthflag/pro
 import { checkExchange, isaInEffect } from '@healthflag/isa'
 import type { SidecarContext } from './context.js'
 import { answerNow, checkTokenKey } from './answer.js'
-import { appendAndRemember } from './ledger-view.js'
+import { queueEntry } from '@healthflag/ledger-client'
+import { appendAndRemember, drainLedgerQueue } from './ledger-view.js'
 
 type Held = { id: string; isa_id: string; isa_digest: string; clause_id: string; party: string; rows_received: number; request_digest: string }
 
@@ -31,17 +32,18 @@ async function close(ctx: SidecarContext, held: Held, status: 'refused' | 'expir
   await ctx.db.transaction().execute(async (trx) => {
     await trx.updateTable('exchange').set({ status, error_code: code, reason: reason.slice(0, 500) }).where('id', '=', held.id).execute()
     await trx.deleteFrom('pending_request').where('exchange_id', '=', held.id).execute()
+    await queueEntry(trx, {
+      type: 'exchange.refused',
+      isa_id: held.isa_id,
+      isa_digest: held.isa_digest,
+      clause_id: held.clause_id,
+      exchange_id: held.id,
+      counts: { rows: held.rows_received },
+      digests: { request: held.request_digest },
+      reason: code,
+    })
   })
-  await appendAndRemember(ctx, {
-    type: 'exchange.refused',
-    isa_id: held.isa_id,
-    isa_digest: held.isa_digest,
-    clause_id: held.clause_id,
-    exchange_id: held.id,
-    counts: { rows: held.rows_received },
-    digests: { request: held.request_digest },
-    reason: code,
-  })
+  await drainLedgerQueue(ctx)
 }
 
 /**

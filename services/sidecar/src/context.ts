@@ -1,4 +1,5 @@
 /** What the side-car's routes need, built once in app.ts and passed down. */
+import type { FastifyBaseLogger } from 'fastify'
 import type { Kysely } from 'kysely'
 import type { IsaDb } from '@healthflag/isa'
 import type { LedgerClient } from '@healthflag/ledger-client'
@@ -18,4 +19,6 @@ export interface SidecarContext {
   /** Where the index versions' token files are (import/token-file.ts) */
   indexDir: string
   now: () => Date
+  /** the service's logger, for work done after a request has been answered (the ledger queue) */
+  log?: FastifyBaseLogger
 }

@@ -18,6 +18,7 @@ import { errors, fromBase64Url } from '@healthflag/protocol'
 import { TOKEN_BYTES, deriveEpochKey, indexTokenKinds, keyCheckValue, type MatchKeyKind } from '@healthflag/tokens'
 import type { SidecarContext } from './context.js'
 import type { LiveIndex } from './index-cache.js'
+import { drainLedgerQueue } from './ledger-view.js'
 import { processChunk, type ChunkJob, type ChunkResult, type ChunkSettings, type RowReject, type TokenBuffers } from './import/chunk-work.js'
 import { CompactIndexBuilder, FLAG_ACTIVE, FLAG_RESTRICTED, type PackedChunk } from './import/compact-index.js'
 import { importPool } from './import/pool.js'
@@ -233,10 +234,23 @@ async function loadVersion(ctx: SidecarContext, isa: IsaVersion, source: Uint8Ar
     }
 
     progress.update({ state: 'swapping', bytes_read: sizeBytes ?? bytesDone, rows_read: load.rowsRead, patients_loaded: load.patients, rows_rejected: load.rejected })
-    await ctx.db.updateTable('index_version').set({ source_digest: digest.digest('hex') }).where('id', '=', version.id).execute()
+    const sourceDigest = digest.digest('hex')
+    await ctx.db.updateTable('index_version').set({ source_digest: sourceDigest }).where('id', '=', version.id).execute()
     await file.commit()
     await insertLayout(ctx.db, version.id, { kinds: settings.kinds, chunks: load.chunks, patients: load.patients, tokens: load.tokens, fileName: file.name })
-    await swapLive(ctx.db, version.id, { rowsRead: load.rowsRead, loaded: load.patients, rejected: load.rejected })
+    await swapLive(
+      ctx.db,
+      version.id,
+      { rowsRead: load.rowsRead, loaded: load.patients, rejected: load.rejected },
+      {
+        type: 'index.loaded',
+        isa_id: isa.doc.id,
+        isa_digest: isa.digest,
+        counts: { rows_read: load.rowsRead, patients: load.patients, rejected: load.rejected },
+        digests: { source: sourceDigest },
+        key_kcv: kcv,
+      },
+    )
   } catch (e) {
     // Chunks still being worked on are not stored once the import has failed (nor while it is marked so).
     await drain.abandon()
@@ -247,16 +261,8 @@ async function loadVersion(ctx: SidecarContext, isa: IsaVersion, source: Uint8Ar
   } finally {
     pool?.release(settings)
   }
-  const sourceDigest = (await ctx.db.selectFrom('index_version').select('source_digest').where('id', '=', version.id).executeTakeFirstOrThrow()).source_digest
   progress.update({ state: 'live' })
-  await ctx.ledger.append({
-    type: 'index.loaded',
-    isa_id: isa.doc.id,
-    isa_digest: isa.digest,
-    counts: { rows_read: load.rowsRead, patients: load.patients, rejected: load.rejected },
-    digests: { source: sourceDigest },
-    key_kcv: kcv,
-  })
+  await drainLedgerQueue(ctx)
   // Build the new version's in-memory index now rather than in the first exchange that needs it: from the chunks this
   // import kept, or else by reading them back.
   const kept = load.takeKept()

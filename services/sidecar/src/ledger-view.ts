@@ -5,7 +5,7 @@
  */
 import { sql } from 'kysely'
 import { fromBase64, toHex } from '@healthflag/ledger-core'
-import type { EntryInput, LedgerView, PeerView } from '@healthflag/ledger-client'
+import { drainOutbox, type DrainResult, type EntryInput, type LedgerView, type PeerView } from '@healthflag/ledger-client'
 import type { SidecarContext } from './context.js'
 
 export async function getLedgerView(ctx: SidecarContext): Promise<LedgerView | null> {
@@ -22,13 +22,34 @@ async function saveLedgerView(ctx: SidecarContext, v: LedgerView): Promise<void>
     .execute()
 }
 
-/** Appends with our view attached, then proves the ledger's answer extends that view and keeps it. */
-export async function appendAndRemember(ctx: SidecarContext, entry: EntryInput): Promise<void> {
+/** The entry with our view attached (the checkpoint every append carries). */
+async function withView(ctx: SidecarContext, entry: EntryInput): Promise<EntryInput> {
   const view = await getLedgerView(ctx)
   const root = view ? fromBase64(view.root) : null
-  const res = await ctx.ledger.append({ ...entry, ...(view && root ? { checkpoint: { size: view.size, root: toHex(root) } } : {}) })
+  return { ...entry, ...(view && root ? { checkpoint: { size: view.size, root: toHex(root) } } : {}) }
+}
+
+/** Appends an entry, then proves the ledger's answer extends our view and keeps it. */
+async function appendPrepared(ctx: SidecarContext, entry: EntryInput): Promise<void> {
+  const view = await getLedgerView(ctx)
+  const res = await ctx.ledger.append(entry)
   const next = await ctx.ledger.advanceView(view, res.checkpoint)
   if (next !== view) await saveLedgerView(ctx, next)
+}
+
+/** Appends with our view attached, then proves the ledger's answer extends that view and keeps it. */
+export async function appendAndRemember(ctx: SidecarContext, entry: EntryInput): Promise<void> {
+  await appendPrepared(ctx, await withView(ctx, entry))
+}
+
+/**
+ * Appends the entries queued with committed changes (packages/ledger-client/src/outbox.ts). Called after each such
+ * change and by the sweep; a ledger that is down leaves them queued, with a warning, until it is back.
+ */
+export async function drainLedgerQueue(ctx: SidecarContext): Promise<DrainResult> {
+  const r = await drainOutbox(ctx.db, { prepare: (e) => withView(ctx, e), append: (e) => appendPrepared(ctx, e) })
+  if (r.error) ctx.log?.warn({ err: r.error, waiting: r.waiting }, 'ledger entries queued; they are appended once the ledger answers')
+  return r
 }
 
 /** Checks the council's view from an exchange request against ours; with no view yet, adopts it once proven. */

@@ -1,6 +1,7 @@
 /** The side-car database, exactly as migrations/sidecar/*.sql create it. */
 import type { ColumnType, Generated } from 'kysely'
 import type { IsaTables } from '@healthflag/isa'
+import type { OutboxTables } from '@healthflag/ledger-client'
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>
 type Json<T = unknown> = ColumnType<T, string, string>
@@ -70,7 +71,7 @@ export interface LedgerViewTable {
   seen_at: Generated<Date>
 }
 
-export interface SidecarDB extends IsaTables {
+export interface SidecarDB extends IsaTables, OutboxTables {
   index_version: IndexVersionTable
   index_patient: IndexPatientTable
   exchange: SidecarExchangeTable

@@ -1,5 +1,6 @@
 /** Repository functions for the compact index tables (migrations/sidecar/0010_compact_index.sql). */
 import { sql, type Kysely, type Transaction } from 'kysely'
+import { queueEntry, type EntryInput } from '@healthflag/ledger-client'
 import { errors } from '@healthflag/protocol'
 import type { MatchKeyKind } from '@healthflag/tokens'
 import type { SidecarDB } from '../db/schema.js'
@@ -203,7 +204,8 @@ export async function setLoadCounts(db: Db, versionId: number, counts: { rowsRea
   await db.updateTable('index_version').set({ rows_read: counts.rowsRead, rows_loaded: counts.loaded, rows_rejected: counts.rejected }).where('id', '=', versionId).execute()
 }
 
-export async function swapLive(db: Kysely<SidecarDB>, versionId: number, counts: { rowsRead: number; loaded: number; rejected: number }): Promise<void> {
+/** Makes the version live, retiring the one before, and queues `recorded` (its ledger entry) in the same transaction. */
+export async function swapLive(db: Kysely<SidecarDB>, versionId: number, counts: { rowsRead: number; loaded: number; rejected: number }, recorded: EntryInput): Promise<void> {
   await db.transaction().execute(async (trx) => {
     await trx.updateTable('index_version').set({ status: 'retired', retired_at: sql`now()` }).where('status', '=', 'live').execute()
     const done = await trx
@@ -215,6 +217,7 @@ export async function swapLive(db: Kysely<SidecarDB>, versionId: number, counts:
     // Only a version still loading goes live: one marked failed meanwhile (its import lock lost with its connection, and
     // another import begun) stays failed, and the live version stays as it was.
     if (done.numUpdatedRows !== 1n) throw errors.conflict('This import was marked failed while it loaded (another import began after this one lost its database connection); the live index is unchanged. Import the file again.')
+    await queueEntry(trx, recorded)
   })
 }
 

@@ -1,0 +1,69 @@
+/**
+ * Ledger entries that record a committed change are queued with the change and appended from the queue: a ledger that
+ * will not take them delays them, and never loses them nor undoes (or fails) the change they record. Before, the
+ * side-car answered 5xx to an import or an exchange whose change had already committed, and the entry was lost.
+ */
+import { sql } from 'kysely'
+import { afterAll, beforeAll, describe, expect, it } from 'vitest'
+import { api } from '../scripts/lib/client.js'
+import { batch, candidatesCsv, exchangeTrail, ledgerEntries, patientsCsv, startIsaHarness, type IsaHarness } from './isa-fixtures.js'
+
+let h: IsaHarness
+const people = batch(12, 0)
+
+beforeAll(async () => {
+  // The side-car's sweep, which also drains its ledger queue, runs every 200 ms here.
+  h = await startIsaHarness('ledger_queue', { approvalSweepMs: 200 })
+})
+
+afterAll(async () => {
+  await h?.drop()
+})
+
+async function until<T>(what: string, probe: () => Promise<T | undefined>): Promise<T> {
+  const deadline = Date.now() + 15_000
+  for (;;) {
+    const v = await probe()
+    if (v !== undefined) return v
+    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
+    await new Promise((r) => setTimeout(r, 100))
+  }
+}
+
+describe("the side-car's ledger entries", () => {
+  it('are queued while the ledger refuses them, the import and the answer go through, and they are appended once it takes them', async () => {
+    const ledgerDb = h.stack.ledger.healthflagDb
+    await sql`CREATE FUNCTION refuse_trust() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.type IN ('exchange.answered', 'index.loaded') THEN RAISE EXCEPTION 'ledger storage refused'; END IF; RETURN NEW; END $$`.execute(ledgerDb)
+    await sql`CREATE TRIGGER refuse_trust BEFORE INSERT ON entry FOR EACH ROW EXECUTE FUNCTION refuse_trust()`.execute(ledgerDb)
+    let id: string
+    let answeredBy: number
+    try {
+      const imported = await api.importIndex(h.stack.urls.sidecar, h.stack.tokens.igOfficer, patientsCsv(people))
+      expect(imported.patients_loaded).toBe(8)
+      const up = await api.upload(h.stack.urls.council, h.stack.tokens.analyst, candidatesCsv(people))
+      const ex = await api.startExchange(h.stack.urls.council, h.stack.tokens.analyst, up.body.upload_id)
+      expect(ex.body).toMatchObject({ status: 'answered', rows_flagged: 4 })
+      id = ex.body.exchange_id as string
+      answeredBy = Date.now()
+      expect(await exchangeTrail(h.stack, id)).toEqual(['council exchange.requested', 'council exchange.received'])
+      const queued = await h.stack.sidecar.healthflagDb.selectFrom('ledger_outbox').select(['entry', 'attempts']).orderBy('id').execute()
+      expect(queued.map((q) => (JSON.parse(q.entry) as { type: string }).type)).toEqual(['index.loaded', 'exchange.answered'])
+      // Tried, and kept in order: the later entry waits behind the one the ledger refused.
+      expect(queued[0]!.attempts).toBeGreaterThanOrEqual(1)
+    } finally {
+      await sql`DROP TRIGGER refuse_trust ON entry`.execute(ledgerDb)
+    }
+    const trail = await until('the queued answer in the ledger', async () => {
+      const t = await exchangeTrail(h.stack, id)
+      return t.length === 3 ? t : undefined
+    })
+    expect(trail).toEqual(['council exchange.requested', 'council exchange.received', 'trust exchange.answered'])
+    const entries = await ledgerEntries(h.stack, '?limit=5000')
+    const answered = entries.find((e) => e.entry.exchange_id === id && e.entry.type === 'exchange.answered')!
+    // It carries the time of the answer, not of the append.
+    expect(Date.parse(answered.entry.at as string)).toBeLessThanOrEqual(answeredBy)
+    expect(entries.filter((e) => e.entry.type === 'index.loaded')).toHaveLength(1)
+    expect(await h.stack.sidecar.healthflagDb.selectFrom('ledger_outbox').select('id').execute()).toEqual([])
+  })
+})
