@@ -6,7 +6,7 @@
 import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { api } from '../scripts/lib/client.js'
-import { batch, candidatesCsv, exchangeTrail, ledgerEntries, patientsCsv, startIsaHarness, type IsaHarness } from './isa-fixtures.js'
+import { adminCall, batch, candidatesCsv, clock, exchangeTrail, ledgerEntries, patientsCsv, startIsaHarness, type IsaHarness } from './isa-fixtures.js'
 
 let h: IsaHarness
 const people = batch(12, 0)
@@ -65,5 +65,48 @@ describe("the side-car's ledger entries", () => {
     expect(Date.parse(answered.entry.at as string)).toBeLessThanOrEqual(answeredBy)
     expect(entries.filter((e) => e.entry.type === 'index.loaded')).toHaveLength(1)
     expect(await h.stack.sidecar.healthflagDb.selectFrom('ledger_outbox').select('id').execute()).toEqual([])
+  })
+})
+
+describe("the council's ledger entries", () => {
+  const clk = clock(new Date(Date.now() + 60_000))
+  let c: IsaHarness
+
+  beforeAll(async () => {
+    // The council drains its ledger queue with each scheduled run, every 300 ms here.
+    c = await startIsaHarness('ledger_queue_council', { now: clk.now, retentionSweepMs: 300 })
+    await api.importIndex(c.stack.urls.sidecar, c.stack.tokens.igOfficer, patientsCsv(people), clk.today())
+  })
+
+  afterAll(async () => {
+    await c?.drop()
+  })
+
+  it('are queued while the ledger refuses them, the answer is stored and the purge done, and they are appended once it takes them', async () => {
+    const ledgerDb = c.stack.ledger.healthflagDb
+    await sql`CREATE FUNCTION refuse_council() RETURNS trigger LANGUAGE plpgsql AS $$
+      BEGIN IF NEW.type IN ('exchange.received', 'data.purged') THEN RAISE EXCEPTION 'ledger storage refused'; END IF; RETURN NEW; END $$`.execute(ledgerDb)
+    await sql`CREATE TRIGGER refuse_council BEFORE INSERT ON entry FOR EACH ROW EXECUTE FUNCTION refuse_council()`.execute(ledgerDb)
+    let id: string
+    try {
+      const up = await api.upload(c.stack.urls.council, c.stack.tokens.analyst, candidatesCsv(people))
+      const ex = await api.startExchange(c.stack.urls.council, c.stack.tokens.analyst, up.body.upload_id)
+      expect(ex.body).toMatchObject({ status: 'answered', rows_flagged: 4 })
+      id = ex.body.exchange_id as string
+      expect((await api.results(c.stack.urls.council, c.stack.tokens.analyst, id)).rows).toHaveLength(12)
+      clk.advanceDays(366) // past the example clause's 365-day retention
+      expect((await adminCall(c.stack.urls.council, c.stack.tokens.admin, 'POST', '/v1/admin/purge')).body).toEqual({ uploads_purged: 1, candidates_deleted: 12, results_deleted: 12 })
+      expect(await exchangeTrail(c.stack, id)).toEqual(['council exchange.requested', 'trust exchange.answered'])
+      const queued = await c.stack.council.healthflagDb.selectFrom('ledger_outbox').select('entry').orderBy('id').execute()
+      expect(queued.map((q) => (JSON.parse(q.entry) as { type: string }).type)).toEqual(['exchange.received', 'data.purged'])
+    } finally {
+      await sql`DROP TRIGGER refuse_council ON entry`.execute(ledgerDb)
+    }
+    const trail = await until('the queued receipt and purge in the ledger', async () => {
+      const t = await exchangeTrail(c.stack, id)
+      return t.length === 4 ? t : undefined
+    })
+    expect(trail).toEqual(['council exchange.requested', 'trust exchange.answered', 'council exchange.received', 'council data.purged retention period ended'])
+    expect(await c.stack.council.healthflagDb.selectFrom('ledger_outbox').select('id').execute()).toEqual([])
   })
 })

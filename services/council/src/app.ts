@@ -15,7 +15,7 @@ import { exchangeRoutes } from './routes/exchanges.js'
 import { pageRoutes } from './routes/pages.js'
 import { adminRoutes } from './routes/admin.js'
 import { isaRoutes, ledgerPendingIsaVersions, type IsaRoutesOptions } from '@healthflag/isa/routes'
-import { appendAndRemember } from './exchange.js'
+import { appendAndRemember, drainLedgerQueue } from './exchange.js'
 import { purgeExpired } from './retention.js'
 import { collectOrphans } from './approval.js'
 import { warmTokenisers } from './tokenise/pool.js'
@@ -56,6 +56,7 @@ export const councilApp = fp(
       ledger: createLedgerClient({ url: opts.ledgerUrl, key: { party, privateKey: opts.keys.signing.privateKey } }),
       epoch: opts.epoch ?? 1,
       now,
+      log: app.log,
     }
 
     await app.register(errorsPlugin)
@@ -76,6 +77,8 @@ export const councilApp = fp(
     const ledgerIsas = () => ledgerPendingIsaVersions(isaDb, now, recordIsa).catch((e: unknown) => app.log.error({ err: e }, 'ISA version not yet in the ledger; will retry'))
     // Exchanges a stopped council process left `sending`: at start-up and with each sweep (approval.ts).
     const orphans = () => collectOrphans(ctx).catch((e: unknown) => app.log.error({ err: e }, 'collecting exchanges left sending failed'))
+    // Ledger entries queued by a process that stopped, or while the ledger was down.
+    const ledgerQueue = () => drainLedgerQueue(ctx).catch((e: unknown) => app.log.error({ err: e }, 'draining the ledger queue failed'))
     app.addHook('onReady', async () => {
       // A long-running service is ready when its workers are: its first large exchange does not share the cores with
       // compiling them.
@@ -83,14 +86,22 @@ export const councilApp = fp(
       await ledgerIsas()
       // Not awaited: the side-car may be slow or away, and the council answers meanwhile.
       void orphans()
+      void ledgerQueue()
     })
     const sweep = setInterval(() => {
       void ledgerIsas()
       void orphans()
+      void ledgerQueue()
       purgeExpired(ctx, opts.isa.id).catch((e: unknown) => app.log.error({ err: e }, 'retention purge failed'))
     }, opts.retentionSweepMs ?? 3_600_000)
     sweep.unref()
-    app.addHook('onClose', async () => clearInterval(sweep))
+    // The queue is drained more often than the hourly sweep, so an entry waits on a ledger outage, not on the clock.
+    const queueSweep = setInterval(() => void ledgerQueue(), Math.min(opts.retentionSweepMs ?? 3_600_000, 60_000))
+    queueSweep.unref()
+    app.addHook('onClose', async () => {
+      clearInterval(sweep)
+      clearInterval(queueSweep)
+    })
   },
   { name: 'healthflag-council' },
 )

@@ -1,4 +1,5 @@
 /** What the council's routes need, built once in app.ts and passed down (no globals, no env reads). */
+import type { FastifyBaseLogger } from 'fastify'
 import type { Kysely } from 'kysely'
 import type { IsaDb, IsaDocument } from '@healthflag/isa'
 import type { LedgerClient } from '@healthflag/ledger-client'
@@ -17,6 +18,8 @@ export interface CouncilContext {
   /** Token epoch in force. */
   epoch: number
   now: () => Date
+  /** the service's logger, for work done after a request has been answered (the ledger queue) */
+  log?: FastifyBaseLogger
 }
 
 export type { IsaDocument }

@@ -22,6 +22,7 @@ import {
 import { checkBatchSize, checkExchange, frequencyWindowStart, isaInEffect, type IsaVersion } from '@healthflag/isa'
 import { deriveEpochKey, keyCheckValue, MATCH_KEYS } from '@healthflag/tokens'
 import { LEDGER_ID_PATTERN } from '@healthflag/ledger-core'
+import { drainOutbox, queueEntry, type DrainResult } from '@healthflag/ledger-client'
 import { signedFetch } from '@healthflag/service-kit'
 import type { CouncilContext } from './context.js'
 import * as store from './store.js'
@@ -268,8 +269,9 @@ export async function acceptAnswer(ctx: CouncilContext, isa: IsaVersion, exchang
   const answeredAt = ctx.now()
   // The answer is verified: it is stored (one transaction) while its receipt goes to the ledger, which records what
   // was received, stored or not. Should storing fail, the exchange is marked failed (a new exchange asks again).
-  const storing = ctx.db.transaction().execute((trx) => store.recordAnswer(trx, exchangeId, { flags, indexAsOf: a.index_as_of, signedAnswer: signed, answeredAt }))
-  const appending = appendAndRemember(ctx, {
+  // The receipt is queued first, on its own: it is appended from the queue (with the sweep, should the ledger be down)
+  // whether or not the answer is then stored, and cannot be lost between the two.
+  await queueEntry(ctx.db, {
     type: 'exchange.received',
     isa_id: isa.doc.id,
     isa_digest: isa.digest,
@@ -278,13 +280,13 @@ export async function acceptAnswer(ctx: CouncilContext, isa: IsaVersion, exchang
     counts: { rows: sent.length },
     digests: { request: requestDigest, answer: signedAnswerDigest(signed, canonical) },
   })
-  const [stored, appended] = await Promise.allSettled([storing, appending])
+  const storing = ctx.db.transaction().execute((trx) => store.recordAnswer(trx, exchangeId, { flags, indexAsOf: a.index_as_of, signedAnswer: signed, answeredAt }))
+  const [stored] = await Promise.allSettled([storing, drainLedgerQueue(ctx)])
   phase('council.answer_stored')
   if (stored.status === 'rejected') {
     await store.setExchangeStatus(ctx.db, exchangeId, 'failed', { code: 'INTERNAL', message: 'The verified answer could not be stored; start a new exchange.' })
     throw stored.reason
   }
-  if (appended.status === 'rejected') throw appended.reason
   return { rowsFlagged: stored.value, indexAsOf: a.index_as_of }
 }
 
@@ -321,15 +323,36 @@ async function refuse(ctx: CouncilContext, log: FastifyBaseLogger, r: { isa: Isa
 
 type EntryInput = Parameters<CouncilContext['ledger']['append']>[0]
 
+/** The entry with our latest view attached (the checkpoint every append carries). */
+async function withView(ctx: CouncilContext, entry: EntryInput): Promise<EntryInput> {
+  const row = await store.getLedgerView(ctx.db)
+  const root = row ? Buffer.from(row.root, 'base64').toString('hex') : undefined
+  return { ...entry, ...(row && root?.length === 64 ? { checkpoint: { size: Number(row.size), root } } : {}) }
+}
+
 /**
- * Appends to the ledger with our latest view attached, proves the checkpoint it answers with extends that
- * view (LEDGER_INCONSISTENT otherwise: a fork or rollback) and keeps it as our view.
+ * Appends an entry, proves the checkpoint the ledger answers with extends our view (LEDGER_INCONSISTENT otherwise: a
+ * fork or rollback) and keeps it as our view.
  */
-export async function appendAndRemember(ctx: CouncilContext, entry: EntryInput): Promise<void> {
+async function appendPrepared(ctx: CouncilContext, entry: EntryInput): Promise<void> {
   const row = await store.getLedgerView(ctx.db)
   const view = row ? { size: Number(row.size), root: row.root, note: row.note } : null
-  const root = view ? Buffer.from(view.root, 'base64').toString('hex') : undefined
-  const res = await ctx.ledger.append({ ...entry, ...(view && root?.length === 64 ? { checkpoint: { size: view.size, root } } : {}) })
+  const res = await ctx.ledger.append(entry)
   const next = await ctx.ledger.advanceView(view, res.checkpoint)
   if (next !== view) await store.saveLedgerView(ctx.db, next)
+}
+
+/** Appends to the ledger with our latest view attached, and keeps the view the ledger answers with. */
+export async function appendAndRemember(ctx: CouncilContext, entry: EntryInput): Promise<void> {
+  await appendPrepared(ctx, await withView(ctx, entry))
+}
+
+/**
+ * Appends the entries queued with committed changes (packages/ledger-client/src/outbox.ts): after each such change and
+ * with the scheduled sweep; a ledger that is down leaves them queued, with a warning, until it is back.
+ */
+export async function drainLedgerQueue(ctx: CouncilContext): Promise<DrainResult> {
+  const r = await drainOutbox(ctx.db, { prepare: (e) => withView(ctx, e), append: (e) => appendPrepared(ctx, e) })
+  if (r.error) ctx.log?.warn({ err: r.error, waiting: r.waiting }, 'ledger entries queued; they are appended once the ledger answers')
+  return r
 }

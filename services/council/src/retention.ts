@@ -6,7 +6,8 @@
  */
 import { isaByDigest, isaInEffect, type IsaVersion } from '@healthflag/isa'
 import type { CouncilContext } from './context.js'
-import { appendAndRemember } from './exchange.js'
+import { queueEntry } from '@healthflag/ledger-client'
+import { drainLedgerQueue } from './exchange.js'
 import * as store from './store.js'
 
 const DAY_MS = 86_400_000
@@ -44,19 +45,26 @@ export async function purgeExpired(ctx: CouncilContext, defaultIsaId: string): P
       governing = { isa }
     }
     if (now.getTime() <= lastUse + days * DAY_MS) continue
-    const purged = await ctx.db.transaction().execute((trx) => store.purgeUpload(trx, u.id, now))
-    await appendAndRemember(ctx, {
-      type: 'data.purged',
-      isa_id: governing.isa.doc.id,
-      isa_digest: governing.isa.digest,
-      ...(governing.clauseId ? { clause_id: governing.clauseId } : {}),
-      ...(governing.exchangeId ? { exchange_id: governing.exchangeId } : {}),
-      counts: { candidates: purged.candidates, results: purged.results, exchanges: purged.exchanges, retention_days: days },
-      reason: 'retention period ended',
+    const { isa, clauseId, exchangeId } = governing
+    // The purge and its ledger entry commit together: the entry is queued with the deletion, then appended (now, or by
+    // a later sweep should the ledger be down), so no purge goes unrecorded.
+    const purged = await ctx.db.transaction().execute(async (trx) => {
+      const done = await store.purgeUpload(trx, u.id, now)
+      await queueEntry(trx, {
+        type: 'data.purged',
+        isa_id: isa.doc.id,
+        isa_digest: isa.digest,
+        ...(clauseId ? { clause_id: clauseId } : {}),
+        ...(exchangeId ? { exchange_id: exchangeId } : {}),
+        counts: { candidates: done.candidates, results: done.results, exchanges: done.exchanges, retention_days: days },
+        reason: 'retention period ended',
+      })
+      return done
     })
     report.uploads_purged++
     report.candidates_deleted += purged.candidates
     report.results_deleted += purged.results
   }
+  await drainLedgerQueue(ctx)
   return report
 }

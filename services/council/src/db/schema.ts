@@ -1,6 +1,7 @@
 /** The council database, exactly as migrations/council/*.sql create it. */
 import type { ColumnType, Generated } from 'kysely'
 import type { IsaTables } from '@healthflag/isa'
+import type { OutboxTables } from '@healthflag/ledger-client'
 
 type Timestamp = ColumnType<Date, Date | string | undefined, Date | string>
 
@@ -98,7 +99,7 @@ export interface LedgerViewTable {
   seen_at: Generated<Date>
 }
 
-export interface CouncilDB extends IsaTables {
+export interface CouncilDB extends IsaTables, OutboxTables {
   upload: UploadTable
   candidate: CandidateTable
   validation_issue: ValidationIssueTable
