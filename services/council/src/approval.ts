@@ -7,7 +7,7 @@
  * before storing the trust's answer): the side-car keeps every answer it gave, so the council asks for it; one the
  * trust never received is marked failed.
  */
-import { errors, isHealthflagError } from '@healthflag/protocol'
+import { ErrorCode, errors, isHealthflagError, type HealthflagError } from '@healthflag/protocol'
 import { checkIsaStatus, checkReviewDate, isaByDigest, isaInEffect } from '@healthflag/isa'
 import { signedFetch } from '@healthflag/service-kit'
 import type { CouncilContext } from './context.js'
@@ -29,14 +29,28 @@ async function checkStillInEffect(ctx: CouncilContext, e: { isa_id: string; isa_
   }
 }
 
+/**
+ * Refusals of the read itself, not decisions about the exchange: a clock out of step (STALE_REQUEST), a key being
+ * rotated (SIGNATURE_INVALID, UNKNOWN_PARTY), a nonce store that took the read for a repeat (REPLAYED_REQUEST), a busy
+ * side-car (RATE_LIMITED, or any 429). The next read signs afresh and may well get through, so they are treated as an
+ * unreachable side-car is: ask again later. Marking the exchange refused would stop the council from ever collecting
+ * an answer the trust gives afterwards.
+ */
+const NOT_A_DECISION: ReadonlySet<string> = new Set([ErrorCode.STALE_REQUEST, ErrorCode.SIGNATURE_INVALID, ErrorCode.UNKNOWN_PARTY, ErrorCode.REPLAYED_REQUEST, ErrorCode.RATE_LIMITED])
+
+function askAgainLater(err: HealthflagError): boolean {
+  return err.statusCode >= 500 || err.statusCode === 429 || NOT_A_DECISION.has(err.code)
+}
+
 /** Refreshes under way, per council app: reads of one exchange at the same moment share one. */
 const refreshing = new WeakMap<CouncilContext, Map<string, Promise<string | undefined>>>()
 
 /**
- * Asks the side-car once. Leaves the exchange pending when the trust has not decided yet or cannot be
- * reached (the next status read asks again). Returns the exchange's status afterwards. Reads of the same exchange
- * that overlap (two tabs, a page and a script) wait for the one already asking, so an answer is collected, stored and
- * recorded in the ledger once; this holds within one council process, which is how the council is deployed.
+ * Asks the side-car once. Leaves the exchange pending when the trust has not decided yet, cannot be reached, or does
+ * not let the read through (the next status read asks again). Returns the exchange's status afterwards. Reads of the
+ * same exchange that overlap (two tabs, a page and a script) wait for the one already asking, so an answer is
+ * collected, stored and recorded in the ledger once; this holds within one council process, which is how the council
+ * is deployed.
  */
 export function refreshExchange(ctx: CouncilContext, exchangeId: string): Promise<string | undefined> {
   let running = refreshing.get(ctx)
@@ -84,7 +98,7 @@ async function refreshOnce(ctx: CouncilContext, exchangeId: string): Promise<str
   try {
     res = await signedFetch<unknown>(ctx.sidecarUrl, { party: ctx.party, privateKey: ctx.keys.signing.privateKey }, 'GET', `/v1/exchanges/${exchangeId}`)
   } catch (err) {
-    if (!isHealthflagError(err) || err.statusCode >= 500) return e.status // unreachable: ask again later
+    if (!isHealthflagError(err) || askAgainLater(err)) return e.status // unreachable, or the read not let through: ask again later
     if (orphan && err.code === 'NOT_FOUND') {
       await store.setExchangeStatus(ctx.db, exchangeId, 'failed', { code: 'INTERNAL', message: 'The council stopped while sending this exchange, and the trust has no record of receiving it: nothing was matched. Start a new exchange.' })
       return 'failed'
