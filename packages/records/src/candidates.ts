@@ -3,7 +3,7 @@
  * (see csv.ts); a bad row is excluded with its reasons and the rest go on.
  */
 import { errors } from '@healthflag/protocol'
-import { normalisePerson, type FieldIssue, type NormalisedPerson, type RawPerson } from '@healthflag/tokens'
+import { MAX_TOKENS_PER_KIND, fieldValues, normalisePerson, type FieldIssue, type NormalisedPerson, type RawPerson } from '@healthflag/tokens'
 import { assertText, rawPersonOf, readCsv } from './csv.js'
 
 export const CANDIDATE_COLUMNS = ['ref', 'nhs_number', 'given_name', 'family_name', 'date_of_birth', 'sex', 'postcode', 'criteria_met'] as const
@@ -98,6 +98,17 @@ function judgeRow(line: number, v: Record<string, string>, minCriteria: number, 
 
   const { person, issues: personIssues } = normalisePerson(raw, today ? { today } : {})
   issues.push(...personIssues.map(toIssue))
+  // A request row carries at most MAX_TOKENS_PER_KIND tokens of a kind, one per family-name value (the full name, then
+  // its parts): the council sends the first ones (services/council/src/tokenise/rows.ts), so the row goes, matched on
+  // its full name and first parts (token spec §3).
+  if (fieldValues(person, 'family').length > MAX_TOKENS_PER_KIND) {
+    issues.push({
+      field: 'family_name',
+      severity: 'warning',
+      code: 'too_many_parts',
+      message: `family name has more than ${MAX_TOKENS_PER_KIND - 1} parts; it is matched on the full name and its first ${MAX_TOKENS_PER_KIND - 1} parts only (check the field holds only the family name)`,
+    })
+  }
   const excluded = issues.some((i) => i.severity === 'error')
   return {
     line,

@@ -51,6 +51,21 @@ describe('candidate files', () => {
   })
 })
 
+describe('a candidate whose family name has many parts', () => {
+  it('is accepted with a warning on family_name, which names no part of the name, and the rows around it have none', async () => {
+    const words = Array.from({ length: 20 }, (_, i) => `Smith${String.fromCharCode(97 + i)}`)
+    const file = `ref,nhs_number,given_name,family_name,date_of_birth,sex,postcode,criteria_met\nA1,,Tom,Hart,1983-01-01,M,,3\nA2,,Mary,${words.join(' ')},1984-02-29,F,,3\nA3,,Ann,${words.slice(0, 15).join(' ')},1985-03-01,F,,3\n`
+    const { rows, summary } = await parseCandidateFile(enc(file))
+    expect(rows.map((r) => r.verdict)).toEqual(['accepted', 'accepted', 'accepted'])
+    expect(summary).toMatchObject({ accepted: 3, excluded: 0, warned: 1 })
+    expect(rows[1]!.issues).toEqual([{ field: 'family_name', severity: 'warning', code: 'too_many_parts', message: expect.stringContaining('first 15 parts') }])
+    expect(rows[1]!.issues[0]!.message.toUpperCase()).not.toContain('SMITH')
+    expect(rows[0]!.issues).toEqual([])
+    // Fifteen parts and the full name: 16 values, within the limit.
+    expect(rows[2]!.issues).toEqual([])
+  })
+})
+
 describe('patient files', () => {
   it('reads Y/N, 1/0 and true/false flags, and treats an unreadable restriction marker as restricted', async () => {
     const file = 'patient_id,nhs_number,given_name,family_name,date_of_birth,sex,postcode,active_service,restricted\nP1,,A,B,1980-01-01,M,,Y,\nP2,,C,D,1981-01-01,F,,0,maybe\nP3,,E,F,1982-01-01,F,,true,N\n'

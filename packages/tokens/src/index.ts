@@ -26,6 +26,7 @@ export {
   commonNeighbours,
   KEY_FIELDS,
   MATCH_KEYS,
+  MAX_TOKENS_PER_KIND,
   fieldValues,
   isMatchKeyKind,
   keyCombinations,

@@ -291,8 +291,14 @@ export function isLikelyTypo(name: string): boolean {
   return !isKnownGivenName(name) && commonNeighbours(name).length <= 1 && !nearCompound(name)
 }
 
-/** A request carries at most 16 tokens of a kind (packages/protocol): the name and its first 15 deletions. */
-export const MAX_DELETION_VARIANTS = 16
+/**
+ * The most tokens of one kind an exchange request row may carry (packages/protocol's ExchangeRow, maxItems): the
+ * council sends a row's first this many tokens of a kind (token spec §3, `family`).
+ */
+export const MAX_TOKENS_PER_KIND = 16
+
+/** The name and its first 15 deletions: a request carries at most MAX_TOKENS_PER_KIND tokens of a kind. */
+export const MAX_DELETION_VARIANTS = MAX_TOKENS_PER_KIND
 
 function uniq<T>(xs: readonly T[]): T[] {
   return [...new Set(xs)]

@@ -5,7 +5,8 @@
 import { randomBytes } from 'node:crypto'
 import { describe, expect, it } from 'vitest'
 import { generatePopulation } from '@healthflag/synth'
-import { MATCH_KEYS, createFastTokeniser, createTokeniser, normalisePerson, type NormalisedPerson } from '@healthflag/tokens'
+import { ExchangeRow, assertValid } from '@healthflag/protocol'
+import { MATCH_KEYS, MAX_TOKENS_PER_KIND, createFastTokeniser, createTokeniser, normalisePerson, type NormalisedPerson } from '@healthflag/tokens'
 import { tokeniseRows } from '../src/tokenise/rows.js'
 import { WORKER_THRESHOLD, joinRows, tokeniseRowsParallel } from '../src/tokenise/pool.js'
 
@@ -54,6 +55,37 @@ describe('tokeniseRowsParallel', () => {
 
   it('refuses a ref that is not base64url rather than write it unescaped', () => {
     expect(() => tokeniseRows({ epochKey, kinds: MATCH_KEYS, refs: ['a"b', ...refs.slice(1)], persons: texts.slice(0, 1) })).toThrow(RangeError)
+  })
+})
+
+describe('a row whose family name has many parts', () => {
+  // A free-text surname field holding 20 words: 21 `family` values (the full name, then each part).
+  const WORDS = ['Ashdown', 'Brackenbury', 'Cholmondeley', 'Dunstable', 'Everingham', 'Fairweather', 'Gainsborough', 'Hollingsworth', 'Ingleby', 'Jellicoe', 'Kettleborough', 'Lockwood', 'Marchbanks', 'Netherwood', 'Oakenshaw', 'Pemberton', 'Quenby', 'Ravenscroft', 'Stainforth', 'Thistlewood']
+  const raw = { nhs_number: null, given_name: 'Rosalind', date_of_birth: '1981-06-14', sex: 'F', postcode: 'ST16 2AB' }
+  const long = normalisePerson({ ...raw, family_name: WORDS.join(' ') }).person
+  // The same person with the full name alone (one word): the token of the full name, which the trust's index holds.
+  const fullOnly = normalisePerson({ ...raw, family_name: WORDS.join('') }).person
+  const reference = createTokeniser(epochKey, { kinds: MATCH_KEYS, impl: 'noble' })
+  const rowsOf = (ps: NormalisedPerson[]) =>
+    JSON.parse(`[${text(tokeniseRows({ epochKey, kinds: MATCH_KEYS, refs: refs.slice(0, ps.length), persons: ps.map((p) => JSON.stringify(p)) }).bytes)}]`) as { ref: string; tokens: Record<string, string[]> }[]
+
+  it('carries each kind\'s first 16 tokens, the full name\'s first, so the protocol takes the row', () => {
+    const all = reference.tokens(long)
+    expect(all.name_dob_sex_pc).toHaveLength(21)
+    const [row, next] = rowsOf([long, persons[0]!])
+    for (const [kind, tokens] of Object.entries(all)) expect(row!.tokens[kind], kind).toEqual(tokens.slice(0, MAX_TOKENS_PER_KIND))
+    expect(Object.keys(row!.tokens).sort()).toEqual(Object.keys(all).sort())
+    const full = reference.tokens(fullOnly)
+    for (const kind of ['name_dob_sex_pc', 'name_dob_sex', 'family_dob_sex_pc', 'phonetic_name_dob'] as const) expect(row!.tokens[kind]![0], kind).toBe(full[kind]![0])
+    expect(() => assertValid(ExchangeRow, row, 'row')).not.toThrow()
+    // The row after it is written as before.
+    expect(next!.tokens).toEqual(reference.tokens(persons[0]!))
+  })
+
+  it('is what the protocol would refuse uncut: 16 tokens of a kind is its limit', () => {
+    const all = reference.tokens(long)
+    const row = { ref: refs[0]!, tokens: { name_dob_sex_pc: all.name_dob_sex_pc!.slice(0, MAX_TOKENS_PER_KIND + 1) } }
+    expect(() => assertValid(ExchangeRow, row, 'row')).toThrow(/maxItems|must NOT have more than 16 items/)
   })
 })
 

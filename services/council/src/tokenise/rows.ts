@@ -5,11 +5,17 @@
  * included), and a 50,000-row request is never serialised as one object graph. The text is ASCII (refs and tokens
  * are base64url, kind names [a-z0-9_]), so its bytes are its UTF-8 encoding: the request body is these bytes as they
  * are, handed back from a worker without a copy. Same text as JSON.stringify of createFastTokeniser's token sets
- * (services/council/test/tokenise-rows.test.ts).
+ * (services/council/test/tokenise-rows.test.ts), each kind's list cut to its first MAX_TOKENS_PER_KIND tokens.
+ *
+ * The cut: the protocol takes at most 16 tokens of a kind in a row, and one row past it would have the side-car refuse
+ * the whole request. Only a family name of 16 or more parts gets there (one token per value of the `family` field: the
+ * full name, then its parts; every other field of a sent key has one value, or at most 16). The first 16 begin with
+ * the full name's, which the trust's index holds for the patient whatever the parts, so such a row still matches on
+ * its full name; candidates.ts warns of it in the validation report. Token spec §3.
  */
 // The encoding alone: the worker does not load the protocol's schemas.
 import { writeBase64Url16 } from '@healthflag/protocol/encoding'
-import { TokenColumns, createBinaryTokeniser, TOKEN_BYTES, type BinaryTokeniser, type MatchKeyKind, type NormalisedPerson } from '@healthflag/tokens'
+import { MAX_TOKENS_PER_KIND, TokenColumns, createBinaryTokeniser, TOKEN_BYTES, type BinaryTokeniser, type MatchKeyKind, type NormalisedPerson } from '@healthflag/tokens'
 
 export interface RowsJob {
   epochKey: Uint8Array
@@ -100,13 +106,17 @@ export function tokeniseRows(job: RowsJob): RowsResult {
     out.length = o
     out.put(TOKENS_START)
     o = out.length
-    // Tokens come in kind order, each kind's together (createBinaryTokeniser's contract).
+    // Tokens come in kind order, each kind's together, in combination order (createBinaryTokeniser's contract).
     const tokens = cols.tokens
     const kinds = cols.kinds
+    let ofKind = 0
     for (let t = 0; t < n; t++) {
       const kind = kinds[t]!
-      if (t > 0 && kinds[t - 1] === kind) buf[o++] = 0x2c // ,
-      else {
+      if (t > 0 && kinds[t - 1] === kind) {
+        if (++ofKind >= MAX_TOKENS_PER_KIND) continue // the first ones only (see above)
+        buf[o++] = 0x2c // ,
+      } else {
+        ofKind = 0
         if (t > 0) {
           buf[o++] = 0x5d // ]
           buf[o++] = 0x2c // ,
