@@ -1,22 +1,28 @@
 /**
  * How a party writes to the ledger and keeps it honest: every entry is signed by the party's Ed25519 key
- * and sent as a signed HTTP request; every checkpoint the party sees is opened with the ledger's key and
+ * and sent as a signed HTTP request, and the ledger must prove (by an inclusion proof in the checkpoint it
+ * answers with) that the entry is in the log; every checkpoint the party sees is opened with the ledger's key and
  * proven (by a consistency proof) to extend the last one it accepted, and another party's view carried in
- * an exchange message is checked the same way, so a ledger showing two parties different logs, or rolling
- * back, is caught.
+ * an exchange message is checked the same way, so a ledger leaving an entry out, showing two parties different
+ * logs, or rolling back, is caught.
  */
 import {
   bytesEqual,
   checkConsistency,
+  entryBytes,
   fromBase64,
+  leafHash,
   openCheckpoint,
   parseVerifierKey,
   signEntry,
   toBase64,
+  toHex,
   verifyConsistency,
+  verifyInclusion,
   type Checkpoint,
   type LedgerEntry,
   type NoteVerifier,
+  type SignedEntry,
 } from '@healthflag/ledger-core'
 import { errors, type SigningKey } from '@healthflag/protocol'
 import { signedFetch } from '@healthflag/service-kit'
@@ -46,7 +52,13 @@ export type EntryInput = Omit<LedgerEntry, 'party' | 'at'> & { at?: string }
 export * from './outbox.js'
 
 export interface LedgerClient {
+  /**
+   * Signs and appends an entry, then checks the ledger holds it: the leaf hash it answers with is ours, and an
+   * inclusion proof puts the entry at the index it gave in the checkpoint it answered with. Throws LEDGER_INCONSISTENT
+   * when either fails (the ledger left the entry out), LEDGER_UNAVAILABLE when the proof cannot be fetched.
+   */
   append(entry: EntryInput): Promise<AppendResult>
+  /** As append, for up to 1000 entries in one request (one inclusion proof fetched per entry). */
   appendMany(entries: EntryInput[]): Promise<{ appended: { index: number; leaf_hash: string }[]; checkpoint: string }>
   checkpoint(): Promise<string>
   /** The ledger's checkpoint key: the one given at construction, else fetched once from /v1/log and pinned. */
@@ -60,7 +72,16 @@ export interface LedgerClient {
   checkPeerView(own: LedgerView | null, peer: PeerView): Promise<void>
 }
 
+// LEDGER_INCONSISTENT is for what the ledger proved wrong (a signature, a proof, a root): stop and tell the auditors.
+// LEDGER_UNAVAILABLE is for a ledger that did not answer (down, 5xx, a body that is not JSON): nothing was proved
+// either way, so nothing is accepted, and the caller tries again later.
 const inconsistent = (why: string) => errors.ledgerInconsistent(`The ledger's checkpoints do not agree: ${why}. Stop exchanging and tell the ledger's auditors.`)
+const notIncluded = (why: string) => errors.ledgerInconsistent(`The ledger did not prove it holds our entry: ${why}. Stop exchanging and tell the ledger's auditors.`)
+const unavailable = (what: string) => errors.ledgerUnavailable(`The ledger ${what}; try again later.`)
+
+/** Parallel inclusion-proof fetches per appendMany: enough to hide latency, few enough not to swamp the ledger. */
+const PROOF_FETCHES = 8
+const FETCH_TIMEOUT_MS = 30_000
 
 export function createLedgerClient(opts: { url: string; key: SigningKey; ledgerKey?: string }): LedgerClient {
   let pinned: Promise<NoteVerifier & { origin: string }> | undefined
@@ -68,15 +89,35 @@ export function createLedgerClient(opts: { url: string; key: SigningKey; ledgerK
     const entry = { ...partial, party: opts.key.party, at: partial.at ?? new Date().toISOString() } as LedgerEntry
     return signEntry(entry, opts.key.privateKey, opts.key.party)
   }
+  const get = async (path: string): Promise<Response> => {
+    const route = path.split('?')[0] ?? path
+    let res: Response
+    try {
+      res = await fetch(new URL(path, opts.url), { signal: AbortSignal.timeout(FETCH_TIMEOUT_MS) })
+    } catch {
+      throw unavailable(`could not be reached (${route})`)
+    }
+    // We only ask for proofs between sizes of checkpoints the ledger signed, so a 400 is the ledger refusing to prove
+    // its own log (it lost entries: a rollback); any other refusal says nothing about the log.
+    if (res.status === 400 && route.startsWith('/v1/proof/')) throw inconsistent(`the ledger refuses to prove sizes it signed (${route} answered HTTP 400)`)
+    if (!res.ok) throw unavailable(`answered ${route} with HTTP ${res.status}`)
+    return res
+  }
   const getJson = async <T>(path: string): Promise<T> => {
-    const res = await fetch(new URL(path, opts.url))
-    if (!res.ok) throw inconsistent(`the ledger could not answer ${path.split('?')[0]} (HTTP ${res.status})`)
-    return (await res.json()) as T
+    const res = await get(path)
+    try {
+      return (await res.json()) as T
+    } catch {
+      throw unavailable(`answered ${path.split('?')[0]} with a body that is not JSON`)
+    }
   }
-  const consistency = async (from: number, to: number): Promise<Uint8Array[]> => {
-    const body = await getJson<{ proof: string[] }>(`/v1/proof/consistency?from=${from}&to=${to}`)
-    return body.proof.map((p) => fromBase64(p) ?? new Uint8Array(0))
+  /** A proof's hashes; one that is not a list of 32-byte hashes fails the verification it is fetched for. */
+  const proofAt = async (path: string): Promise<Uint8Array[]> => {
+    const body = await getJson<{ proof?: unknown }>(path)
+    if (!Array.isArray(body?.proof)) throw inconsistent(`the ledger answered ${path.split('?')[0]} without a proof`)
+    return body.proof.map((p) => (typeof p === 'string' ? fromBase64(p) : null) ?? new Uint8Array(0))
   }
+  const consistency = (from: number, to: number): Promise<Uint8Array[]> => proofAt(`/v1/proof/consistency?from=${from}&to=${to}`)
   const open = async (note: string, what: string): Promise<Checkpoint> => {
     const v = await client.verifier()
     try {
@@ -92,19 +133,45 @@ export function createLedgerClient(opts: { url: string; key: SigningKey; ledgerK
     return r
   }
 
+  /**
+   * Checks that the ledger holds each of our entries where it says: the leaf hash it answered with is the hash of
+   * the leaf bytes we signed, and an inclusion proof puts that leaf at the index it gave in the checkpoint it answered
+   * with. Without this, a host could answer an append with a made-up index and a genuine checkpoint of a log that
+   * leaves the entry out, and every consistency check would still pass.
+   */
+  const confirmIncluded = async (signed: SignedEntry[], answered: unknown, note: unknown): Promise<void> => {
+    if (!Array.isArray(answered) || answered.length !== signed.length) throw notIncluded(`it answered ${signed.length} appended entries with ${Array.isArray(answered) ? answered.length : 'no'} results`)
+    if (typeof note !== 'string') throw notIncluded('it answered without a checkpoint')
+    const cp = await open(note, 'the checkpoint answering an append does not open with the ledger key')
+    const checks = signed.map((s, i) => async () => {
+      const a = answered[i] as { index?: unknown; leaf_hash?: unknown } | null
+      const leaf = leafHash(entryBytes(s))
+      if (a?.leaf_hash !== toHex(leaf)) throw notIncluded(`it answered with another leaf hash than our entry's`)
+      const index = a.index
+      if (typeof index !== 'number' || !Number.isSafeInteger(index) || index < 0 || index >= cp.size) {
+        throw notIncluded(`it put the entry at index ${typeof index === 'number' ? index : '(none)'}, outside its checkpoint of size ${cp.size}`)
+      }
+      const proof = await proofAt(`/v1/proof/inclusion?index=${index}&size=${cp.size}`)
+      if (!verifyInclusion(leaf, index, cp.size, proof, cp.rootHash)) throw notIncluded(`its checkpoint of size ${cp.size} does not hold our entry at index ${index}`)
+    })
+    for (let i = 0; i < checks.length; i += PROOF_FETCHES) await Promise.all(checks.slice(i, i + PROOF_FETCHES).map((c) => c()))
+  }
+
   const client: LedgerClient = {
     async append(partial) {
-      const res = await signedFetch<AppendResult>(opts.url, opts.key, 'POST', '/v1/entries', sign(partial))
+      const signed = sign(partial)
+      const res = await signedFetch<AppendResult>(opts.url, opts.key, 'POST', '/v1/entries', signed)
+      await confirmIncluded([signed], [res.body], res.body?.checkpoint)
       return res.body
     },
     async appendMany(partials) {
-      const res = await signedFetch<{ appended: { index: number; leaf_hash: string }[]; checkpoint: string }>(opts.url, opts.key, 'POST', '/v1/entries/batch', { entries: partials.map(sign) })
+      const signed = partials.map(sign)
+      const res = await signedFetch<{ appended: { index: number; leaf_hash: string }[]; checkpoint: string }>(opts.url, opts.key, 'POST', '/v1/entries/batch', { entries: signed })
+      await confirmIncluded(signed, res.body?.appended, res.body?.checkpoint)
       return res.body
     },
     async checkpoint() {
-      const res = await fetch(new URL('/v1/checkpoint', opts.url))
-      if (!res.ok) throw new Error(`ledger checkpoint: HTTP ${res.status}`)
-      return await res.text()
+      return await (await get('/v1/checkpoint')).text()
     },
     verifier() {
       pinned ??= (async () => {
@@ -120,8 +187,9 @@ export function createLedgerClient(opts: { url: string; key: SigningKey; ledgerK
       if (prev === null) return asView(next, note)
       const before = await open(prev.note, 'the checkpoint we kept no longer opens with the ledger key (was the key replaced?)')
       if (next.size >= before.size) {
+        const proof = next.size === before.size ? [] : await consistency(before.size, next.size)
         try {
-          checkConsistency(before, next, next.size === before.size ? [] : await consistency(before.size, next.size))
+          checkConsistency(before, next, proof)
         } catch (e) {
           throw inconsistent((e as Error).message)
         }

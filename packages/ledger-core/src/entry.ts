@@ -39,6 +39,14 @@ const KCV = '^(?:[0-9a-f]{16}|[A-Za-z0-9_-]{11})$'
 // keeps microseconds, so 23:59:59.9999999 would be stored rounded into the next day (or month) and disagree with the body.
 const UTC = '^2[0-9]{3}-[0-9]{2}-[0-9]{2}T[0-9]{2}:[0-9]{2}:[0-9]{2}(?:\\.[0-9]{1,3})?Z$'
 const SIG = '^[A-Za-z0-9_-]{86}$'
+// A reason is a code or a short status ('ISA_EXPIRED', 'retention period ended'), never free text about a person:
+// ASCII letters, digits, spaces and . _ : -
+const REASON = '^[A-Za-z0-9 ._:-]*$'
+/**
+ * Six or more digits in a row, however separated by spaces or . _ : -: an NHS number (943 476 5919), a date of birth
+ * (1990-01-02), a phone number or a record number. No reason or map key a party sends holds one.
+ */
+const DIGIT_RUN = /[0-9](?:[ ._:-]*[0-9]){5}/
 const MAX_MAP_KEYS = 64
 
 export const LedgerEntrySchema = Type.Object(
@@ -63,7 +71,7 @@ export const LedgerEntrySchema = Type.Object(
       }),
     ),
     key_kcv: Type.Optional(Type.String({ pattern: KCV })),
-    reason: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: '^[^\\u0000-\\u001f\\u007f]*$' })),
+    reason: Type.Optional(Type.String({ minLength: 1, maxLength: 200, pattern: REASON })),
     checkpoint: Type.Optional(
       Type.Object(
         {
@@ -164,15 +172,15 @@ function isRealUtcInstant(at: string): boolean {
   return new Date(ms).toISOString().slice(0, 19) === at.slice(0, 19)
 }
 
-// RFC 8785 refuses strings with unpaired surrogates; JSON.stringify would quietly escape them instead.
-const LONE_SURROGATE = /\p{Cs}/u
-
 function reasons(validate: ValidateFunction, x: unknown, entryOf: (x: unknown) => LedgerEntry, prefix: string): string[] {
   if (!validate(x)) return [...new Set((validate.errors ?? []).map(describe))]
   const entry = entryOf(x)
   const out: string[] = []
   if (!isRealUtcInstant(entry.at)) out.push(`${prefix}at: is not a real UTC date and time`)
-  if (entry.reason !== undefined && LONE_SURROGATE.test(entry.reason)) out.push(`${prefix}reason: is not well-formed Unicode`)
+  if (entry.reason !== undefined && DIGIT_RUN.test(entry.reason)) out.push(`${prefix}reason: holds a run of 6 or more digits, which could identify a person`)
+  for (const field of ['counts', 'digests'] as const) {
+    if (Object.keys(entry[field] ?? {}).some((k) => DIGIT_RUN.test(k))) out.push(`${prefix}${field}: a key holds a run of 6 or more digits, which could identify a person`)
+  }
   return out
 }
 

@@ -71,10 +71,23 @@ describe('entry shape', () => {
     expect(validateEntryShape({ ...entry, type: 'exchange.refused', reason: 'x'.repeat(201) })).toHaveLength(1)
   })
 
-  it('rejects a reason with control characters or an unpaired surrogate, and accepts other Unicode', () => {
-    expect(validateEntryShape({ ...entry, reason: 'line\nbreak' })).toEqual(['reason: has the wrong format'])
-    expect(validateEntryShape({ ...entry, reason: 'half \ud800 pair' })).toEqual(['reason: is not well-formed Unicode'])
-    expect(validateEntryShape({ ...entry, reason: 'Größe überschritten 😀' })).toEqual([])
+  it('rejects a reason with control characters, an unpaired surrogate or anything but ASCII letters, digits, spaces and ._:-', () => {
+    for (const bad of ['line\nbreak', 'half \ud800 pair', 'Größe überschritten 😀', 'see notes (flat 4)', "O'Brien", 'a/b', 'x@y']) {
+      expect(validateEntryShape({ ...entry, reason: bad }), bad).toEqual(['reason: has the wrong format'])
+    }
+    for (const ok of ['ISA_EXPIRED', 'retention period ended', 'BATCH_TOO_LARGE: the clause allows at most 200 rows', 'v1.2-rc:3']) {
+      expect(validateEntryShape({ ...entry, reason: ok }), ok).toEqual([])
+    }
+  })
+
+  it('rejects a reason or a counts or digests key holding 6 or more digits in a run, however separated', () => {
+    for (const bad of ['9434765919', 'Patient John Smith NHS 943 476 5919', 'born 1990-01-02', '01632.960.001', '12:34:56', 'ref 123456']) {
+      expect(validateEntryShape({ ...entry, reason: bad }), bad).toEqual(['reason: holds a run of 6 or more digits, which could identify a person'])
+    }
+    expect(validateEntryShape({ ...entry, reason: 'at most 12345 rows in 2026' })).toEqual([])
+    expect(validateEntryShape({ ...entry, counts: { 'nhs.9434765919': 1 } })).toEqual(['counts: a key holds a run of 6 or more digits, which could identify a person'])
+    expect(validateEntryShape({ ...entry, digests: { 'p943-476_5919': 'b'.repeat(64) } })).toEqual(['digests: a key holds a run of 6 or more digits, which could identify a person'])
+    expect(validateEntryShape({ ...entry, counts: { 'rows.2026': 1, 'v12345': 2 } })).toEqual([])
   })
 
   it('rejects an unknown type, a missing party and a time that is not UTC or not a real date', () => {

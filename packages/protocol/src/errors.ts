@@ -52,6 +52,7 @@ export const ErrorCode = {
   // ledger
   ENTRY_INVALID: 'ENTRY_INVALID',
   LEDGER_INCONSISTENT: 'LEDGER_INCONSISTENT',
+  LEDGER_UNAVAILABLE: 'LEDGER_UNAVAILABLE',
   // ISA documents
   ISA_INVALID: 'ISA_INVALID',
 } as const
@@ -124,5 +125,7 @@ export const errors = {
   approvalExpired: make(ErrorCode.APPROVAL_EXPIRED, 410),
   entryInvalid: make(ErrorCode.ENTRY_INVALID, 400),
   ledgerInconsistent: make(ErrorCode.LEDGER_INCONSISTENT, 409),
+  /** The ledger is down or answered with an error: nothing was proved either way, so try again later. */
+  ledgerUnavailable: make(ErrorCode.LEDGER_UNAVAILABLE, 503),
   isaInvalid: make(ErrorCode.ISA_INVALID, 422),
 } as const
