@@ -5,7 +5,7 @@
  *
  * The same collects an exchange a stopped council process left `sending` (it stopped after storing the exchange and
  * before storing the trust's answer): the side-car keeps every answer it gave, so the council asks for it; one the
- * trust never received is marked failed.
+ * trust never received is marked failed, and so is one whose request was never built (a frequency claim, exchange.ts).
  */
 import { ErrorCode, errors, isHealthflagError, type HealthflagError } from '@healthflag/protocol'
 import { checkIsaStatus, checkReviewDate, isaByDigest, isaInEffect } from '@healthflag/isa'
@@ -84,6 +84,12 @@ async function refreshOnce(ctx: CouncilContext, exchangeId: string): Promise<str
   if (!e) return undefined
   const orphan = orphaned(ctx, e)
   if (e.status !== 'pending_approval' && !orphan) return e.status
+  if (orphan && e.request_digest === null) {
+    // A claim on the clause's frequency window whose process stopped before building the request (exchange.ts): nothing
+    // left the council, so there is no one to ask; marked failed, it no longer counts against the clause.
+    const failed = await store.failUnsentClaim(ctx.db, exchangeId, 'The council stopped before sending this exchange: nothing was sent to the trust. Start a new exchange.')
+    return failed ? 'failed' : (await store.getExchange(ctx.db, exchangeId))?.status
+  }
   const isa = await isaByDigest(ctx.isaDb, e.isa_digest)
   if (!isa || !e.request_digest) return e.status
   try {

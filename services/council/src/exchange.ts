@@ -90,6 +90,12 @@ export function lowestCriteria(rows: readonly { criteria_met: number | null }[])
 /**
  * `exchangeId`, when given, is the id the exchange gets (chosen by the caller to hold an Idempotency-Key for it); `log`
  * is the request's logger.
+ *
+ * The clause's frequency limit is counted, and this exchange's place in it claimed, in one transaction under a lock per
+ * agreement and clause, before the list is tokenised: requests started together are counted one after another, so no
+ * more are sent than the clause allows. The claim is the exchange's row, `sending` with no request digest until the
+ * request is built; a refusal or failure before then lets it go, and one a stopped process left is collected as failed
+ * (approval.ts).
  */
 export async function startExchange(ctx: CouncilContext, p: { uploadId: string; isaId: string; clauseId: string; requestedBy: string; exchangeId?: string; log: FastifyBaseLogger }): Promise<ExchangeOutcome> {
   phase('council.start')
@@ -104,97 +110,120 @@ export async function startExchange(ctx: CouncilContext, p: { uploadId: string; 
   const minCriteria = lowestCriteria(candidates)
 
   let warnings: string[]
+  let epochKey: Uint8Array
+  let kcv: string
   try {
     if (candidates.length === 0) throw errors.nothingToSend('No row of this upload passed validation; fix the rows in the report and upload again.')
-    const recent = clause ? await store.exchangeIdsSince(ctx.db, p.isaId, p.clauseId, frequencyWindowStart(clause, now)) : []
-    ;({ warnings } = checkExchange({
-      side: 'council',
-      isa,
-      isaId: p.isaId,
-      clauseId: p.clauseId,
-      purpose: clause?.purpose ?? '',
-      matchKeys,
-      batchSize: candidates.length,
-      exchangeId,
-      recentExchangeIds: recent,
-      attestedMinCriteria: minCriteria,
-      now,
+    ;({ warnings, epochKey, kcv } = await ctx.db.transaction().execute(async (trx) => {
+      await store.lockFrequencyWindow(trx, p.isaId, p.clauseId)
+      const recent = clause ? await store.exchangeIdsSince(trx, p.isaId, p.clauseId, frequencyWindowStart(clause, now)) : []
+      const checked = checkExchange({
+        side: 'council',
+        isa,
+        isaId: p.isaId,
+        clauseId: p.clauseId,
+        purpose: clause?.purpose ?? '',
+        matchKeys,
+        batchSize: candidates.length,
+        exchangeId,
+        recentExchangeIds: recent,
+        attestedMinCriteria: minCriteria,
+        now,
+      })
+      const version = isa!
+      const key = deriveEpochKey({
+        ownPrivateKey: ctx.keys.agreement.privateKey,
+        peerPublicKey: partyKey(version, 'trust', 'agreement_key'),
+        isaId: version.doc.id,
+        epoch: ctx.epoch,
+        councilPublicKey: partyKey(version, 'council', 'agreement_key'),
+        trustPublicKey: partyKey(version, 'trust', 'agreement_key'),
+      })
+      const keyCheck = keyCheckValue(key)
+      // The claim: counted by the next request's check from the moment this transaction commits.
+      await store.insertExchange(trx, {
+        id: exchangeId,
+        uploadId: p.uploadId,
+        isaId: version.doc.id,
+        isaVersion: version.doc.version,
+        isaDigest: version.digest,
+        clauseId: clause!.id,
+        epoch: ctx.epoch,
+        kcv: keyCheck,
+        rowsSent: candidates.length,
+        requestedBy: p.requestedBy,
+        requestDigest: null,
+        createdAt: now,
+      })
+      return { warnings: checked.warnings, epochKey: key, kcv: keyCheck }
     }))
   } catch (e) {
     if (isHealthflagError(e)) await refuse(ctx, p.log, { isa, isaId: p.isaId, clauseId: p.clauseId, exchangeId, error: e, rows: candidates.length })
     throw e
   }
+  phase('council.checks')
   const version = isa!
   const theClause = clause!
 
-  const epochKey = deriveEpochKey({
-    ownPrivateKey: ctx.keys.agreement.privateKey,
-    peerPublicKey: partyKey(version, 'trust', 'agreement_key'),
-    isaId: version.doc.id,
-    epoch: ctx.epoch,
-    councilPublicKey: partyKey(version, 'council', 'agreement_key'),
-    trustPublicKey: partyKey(version, 'trust', 'agreement_key'),
-  })
-  const kcv = keyCheckValue(epochKey)
-  // Shuffled, with a fresh random ref per row, before tokenising: the request's order says nothing of the upload's.
-  const order = shuffle(candidates.map((c) => c))
-  const refs = newRowRefs(order.length)
-  phase('council.checks')
-  const tokenised = await tokeniseRowsParallel({ epochKey, kinds: matchKeys, refs, persons: order.map((c) => c.person) })
-  phase('council.tokenise')
-  const skipped = new Set(tokenised.skipped)
-  const rows = order.flatMap((c, i) => (skipped.has(i) ? [] : [{ rowNo: c.row_no, ref: refs[i]! }]))
+  let rows: { rowNo: number; ref: string }[]
+  let body: Uint8Array
+  let requestDigest: string
   try {
-    if (rows.length === 0) throw errors.nothingToSend('None of the accepted rows has enough fields to form a permitted match key.')
-    // The batch limits hold for the rows that leave, not the rows accepted: a row with no permitted match key is
-    // dropped above, and a minimum met only before the drop would let a handful of people be looked up alone.
-    if (rows.length < theClause.batch.min && rows.length < candidates.length) {
-      throw errors.batchTooSmall(
-        `Clause ${theClause.id} requires at least ${theClause.batch.min} candidates per exchange, so that no one person can be looked up alone, but only ${rows.length} of the ${candidates.length} accepted rows have enough fields to form a match key the clause permits; complete the identifying fields of the others or add candidates, and upload again.`,
-      )
+    // Shuffled, with a fresh random ref per row, before tokenising: the request's order says nothing of the upload's.
+    const order = shuffle(candidates.map((c) => c))
+    const refs = newRowRefs(order.length)
+    const tokenised = await tokeniseRowsParallel({ epochKey, kinds: matchKeys, refs, persons: order.map((c) => c.person) })
+    phase('council.tokenise')
+    const skipped = new Set(tokenised.skipped)
+    rows = order.flatMap((c, i) => (skipped.has(i) ? [] : [{ rowNo: c.row_no, ref: refs[i]! }]))
+    try {
+      if (rows.length === 0) throw errors.nothingToSend('None of the accepted rows has enough fields to form a permitted match key.')
+      // The batch limits hold for the rows that leave, not the rows accepted: a row with no permitted match key is
+      // dropped above, and a minimum met only before the drop would let a handful of people be looked up alone.
+      if (rows.length < theClause.batch.min && rows.length < candidates.length) {
+        throw errors.batchTooSmall(
+          `Clause ${theClause.id} requires at least ${theClause.batch.min} candidates per exchange, so that no one person can be looked up alone, but only ${rows.length} of the ${candidates.length} accepted rows have enough fields to form a match key the clause permits; complete the identifying fields of the others or add candidates, and upload again.`,
+        )
+      }
+      checkBatchSize(theClause, rows.length)
+    } catch (e) {
+      if (isHealthflagError(e)) await refuse(ctx, p.log, { isa: version, isaId: p.isaId, clauseId: p.clauseId, exchangeId, error: e, rows: rows.length })
+      throw e
     }
-    checkBatchSize(theClause, rows.length)
+
+    const view = await store.getLedgerView(ctx.db)
+    const meta: Omit<ExchangeRequest, 'rows'> = {
+      exchange_id: exchangeId,
+      isa_id: version.doc.id,
+      isa_digest: version.digest,
+      clause_id: theClause.id,
+      purpose: theClause.purpose,
+      epoch: ctx.epoch,
+      key_kcv: kcv,
+      match_keys: matchKeys,
+      returned_fields: ['active_service'],
+      attestation: { min_criteria: minCriteria, rows: rows.length, statement: PRECONDITION_STATEMENT },
+      ...(view ? { checkpoint: { size: Number(view.size), root: view.root, note: view.note } } : {}),
+      sent_at: now.toISOString(),
+    }
+    // Serialised once: these bytes are sent, signed and digested, so request_digest is the digest the signature covers.
+    // The rows' JSON comes whole from the tokenising threads.
+    const head = Buffer.from(`${JSON.stringify(meta).slice(0, -1)},"rows":[`, 'utf8')
+    body = joinRows(tokenised.slices, head, Buffer.from(']}'))
+    requestDigest = bodyDigest(body)
+    phase('council.serialise')
+
+    if (!(await store.completeExchange(ctx.db, exchangeId, { rowsSent: rows.length, requestDigest }))) {
+      // Only when this took longer than ORPHANED_AFTER_MS and the claim was collected as abandoned: it is failed, and
+      // nothing may be sent under it.
+      throw new Error(`exchange ${exchangeId}: its claim was collected as abandoned before the request was built; nothing was sent`)
+    }
   } catch (e) {
-    if (isHealthflagError(e)) await refuse(ctx, p.log, { isa: version, isaId: p.isaId, clauseId: p.clauseId, exchangeId, error: e, rows: rows.length })
+    // Nothing was sent: the claim is let go, so it no longer counts against the clause. Should that fail too, it is
+    // collected as failed once abandoned (approval.ts).
+    await store.releaseExchangeClaim(ctx.db, exchangeId).catch((err: unknown) => p.log.error({ exchange_id: exchangeId, err }, 'the exchange claim could not be let go'))
     throw e
   }
-
-  const view = await store.getLedgerView(ctx.db)
-  const meta: Omit<ExchangeRequest, 'rows'> = {
-    exchange_id: exchangeId,
-    isa_id: version.doc.id,
-    isa_digest: version.digest,
-    clause_id: theClause.id,
-    purpose: theClause.purpose,
-    epoch: ctx.epoch,
-    key_kcv: kcv,
-    match_keys: matchKeys,
-    returned_fields: ['active_service'],
-    attestation: { min_criteria: minCriteria, rows: rows.length, statement: PRECONDITION_STATEMENT },
-    ...(view ? { checkpoint: { size: Number(view.size), root: view.root, note: view.note } } : {}),
-    sent_at: now.toISOString(),
-  }
-  // Serialised once: these bytes are sent, signed and digested, so request_digest is the digest the signature covers.
-  // The rows' JSON comes whole from the tokenising threads.
-  const head = Buffer.from(`${JSON.stringify(meta).slice(0, -1)},"rows":[`, 'utf8')
-  const body = joinRows(tokenised.slices, head, Buffer.from(']}'))
-  const requestDigest = bodyDigest(body)
-  phase('council.serialise')
-
-  await store.insertExchange(ctx.db, {
-    id: exchangeId,
-    uploadId: p.uploadId,
-    isaId: version.doc.id,
-    isaVersion: version.doc.version,
-    isaDigest: version.digest,
-    clauseId: theClause.id,
-    epoch: ctx.epoch,
-    kcv,
-    rowsSent: rows.length,
-    requestedBy: p.requestedBy,
-    requestDigest,
-    createdAt: now,
-  })
   phase('council.insert_exchange')
   // The rows (ref -> upload row; 50,000 in a county list) are stored while the request travels and is matched: only
   // the answer needs them. Should storing them fail, the answer is discarded and the exchange marked failed.

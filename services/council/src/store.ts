@@ -90,10 +90,14 @@ export async function acceptedCandidates(db: Db, uploadId: string) {
     .execute()
 }
 
-/** Records an exchange (its header: ids, ISA, clause, key check value, counts, request digest). */
+/**
+ * Records an exchange (its header: ids, ISA, clause, key check value, counts, request digest), `sending`. A null request
+ * digest makes it a claim: its place in the clause's frequency window, taken before the request is built
+ * (exchange.ts), then completed (`completeExchange`) or let go (`releaseExchangeClaim`).
+ */
 export async function insertExchange(
   db: Db,
-  e: { id: string; uploadId: string; isaId: string; isaVersion: number; isaDigest: string; clauseId: string; epoch: number; kcv: string; rowsSent: number; requestedBy: string; requestDigest: string; createdAt?: Date },
+  e: { id: string; uploadId: string; isaId: string; isaVersion: number; isaDigest: string; clauseId: string; epoch: number; kcv: string; rowsSent: number; requestedBy: string; requestDigest: string | null; createdAt?: Date },
 ): Promise<void> {
   await db
     .insertInto('exchange')
@@ -114,6 +118,48 @@ export async function insertExchange(
       ...(e.createdAt ? { created_at: e.createdAt } : {}),
     })
     .execute()
+}
+
+/**
+ * Holds, until the transaction ends, the lock under which the exchanges of one agreement and clause are counted and a
+ * new one claims its place: one request at a time per clause, across council processes. Keyed by the schema too, so
+ * councils sharing a database (the tests) do not wait on each other. On PGlite (one session) it is always granted, and
+ * the transaction's hold on the only connection serialises instead.
+ */
+export async function lockFrequencyWindow(trx: Transaction<CouncilDB>, isaId: string, clauseId: string): Promise<void> {
+  await sql`SELECT pg_advisory_xact_lock(hashtextextended(current_schema() || ${` exchange-frequency ${JSON.stringify([isaId, clauseId])}`}, 0))`.execute(trx)
+}
+
+/**
+ * Completes a claim with the request built for it; false when the claim is no longer there to complete (collected as
+ * abandoned meanwhile, `failUnsentClaim`), in which case nothing must be sent.
+ */
+export async function completeExchange(db: Db, id: string, e: { rowsSent: number; requestDigest: string }): Promise<boolean> {
+  const r = await db
+    .updateTable('exchange')
+    .set({ rows_sent: e.rowsSent, request_digest: e.requestDigest })
+    .where('id', '=', id)
+    .where('status', '=', 'sending')
+    .where('request_digest', 'is', null)
+    .executeTakeFirst()
+  return r.numUpdatedRows > 0n
+}
+
+/** Lets go of a claim whose request was refused or could not be built: nothing was sent, so no exchange is left. */
+export async function releaseExchangeClaim(db: Db, id: string): Promise<void> {
+  await db.deleteFrom('exchange').where('id', '=', id).where('status', '=', 'sending').where('request_digest', 'is', null).execute()
+}
+
+/** Marks failed a claim a stopped process left (no request built, so nothing sent); false when it is not one (any more). */
+export async function failUnsentClaim(db: Db, id: string, message: string): Promise<boolean> {
+  const r = await db
+    .updateTable('exchange')
+    .set({ status: 'failed', error_code: 'INTERNAL', error_message: message })
+    .where('id', '=', id)
+    .where('status', '=', 'sending')
+    .where('request_digest', 'is', null)
+    .executeTakeFirst()
+  return r.numUpdatedRows > 0n
 }
 
 /**
@@ -212,6 +258,10 @@ export async function exchangesForUpload(db: Db, uploadId: string) {
     .execute()
 }
 
+/**
+ * The exchanges that count against a clause's frequency limit: since `since`, sent or being sent (claims included),
+ * held for approval or answered; not those refused or failed.
+ */
 export async function exchangeIdsSince(db: Db, isaId: string, clauseId: string, since: Date): Promise<string[]> {
   const rows = await db
     .selectFrom('exchange')
