@@ -90,3 +90,27 @@ describe('the scheduled purge', () => {
     await expect(api.results(h.stack.urls.council, h.stack.tokens.analyst, sent.exchange)).rejects.toMatchObject({ status: 404 })
   })
 })
+
+describe('two purges at the same moment', () => {
+  const clk = clock(new Date(Date.now() + 60_000))
+  let h: IsaHarness
+
+  beforeAll(async () => {
+    h = await startIsaHarness('retention_twice', { now: clk.now })
+    await api.importIndex(h.stack.urls.sidecar, h.stack.tokens.igOfficer, patientsCsv(people), clk.today())
+  })
+  afterAll(async () => {
+    await h?.drop()
+  })
+
+  it('purge an upload once and record it once', async () => {
+    const sent = await sendAll(h, candidatesCsv(people))
+    clk.advanceDays(366)
+    const purge = () => adminCall(h.stack.urls.council, h.stack.tokens.admin, 'POST', '/v1/admin/purge')
+    const reports = await Promise.all([purge(), purge(), purge(), purge()])
+    expect(reports.map((r) => r.status)).toEqual([200, 200, 200, 200])
+    expect(reports.reduce((n, r) => n + (r.body as { uploads_purged: number }).uploads_purged, 0)).toBe(1)
+    const purged = (await ledgerEntries(h.stack, '?type=data.purged')).filter((e) => e.entry.exchange_id === sent.exchange)
+    expect(purged).toHaveLength(1)
+  })
+})

@@ -50,6 +50,7 @@ export async function purgeExpired(ctx: CouncilContext, defaultIsaId: string): P
     // a later sweep should the ledger be down), so no purge goes unrecorded.
     const purged = await ctx.db.transaction().execute(async (trx) => {
       const done = await store.purgeUpload(trx, u.id, now)
+      if (!done) return null // purged meanwhile by another run, which records it
       await queueEntry(trx, {
         type: 'data.purged',
         isa_id: isa.doc.id,
@@ -61,6 +62,7 @@ export async function purgeExpired(ctx: CouncilContext, defaultIsaId: string): P
       })
       return done
     })
+    if (!purged) continue
     report.uploads_purged++
     report.candidates_deleted += purged.candidates
     report.results_deleted += purged.results

@@ -355,7 +355,15 @@ export async function unpurgedUploads(db: Db) {
  * Deletes an upload's personal data (candidate rows, validation issues) and its results (exchange rows),
  * drops the signed request/answer of its exchanges, and marks both purged. Returns what was deleted.
  */
-export async function purgeUpload(trx: Db, uploadId: string, at: Date): Promise<{ candidates: number; results: number; exchanges: number }> {
+/**
+ * Purges an upload's personal data, once: the upload is marked first, only while not yet purged, so a second purge of it
+ * at the same moment (the scheduled sweep and an admin's request) waits for the first's transaction, then finds it done
+ * and answers null.
+ */
+export async function purgeUpload(trx: Db, uploadId: string, at: Date): Promise<{ candidates: number; results: number; exchanges: number } | null> {
+  // The file digest is a hash of personal data too; a purged upload keeps only a marker.
+  const marked = await trx.updateTable('upload').set({ purged_at: at, file_digest: `purged:${uploadId}` }).where('id', '=', uploadId).where('purged_at', 'is', null).executeTakeFirst()
+  if (Number(marked.numUpdatedRows) !== 1) return null
   // By exchange (the primary key's prefix): exchange_row carries no index on upload_id, to keep exchanges' bulk
   // inserts to one index.
   const results = await trx
@@ -365,8 +373,6 @@ export async function purgeUpload(trx: Db, uploadId: string, at: Date): Promise<
   await trx.deleteFrom('validation_issue').where('upload_id', '=', uploadId).execute()
   const candidates = await trx.deleteFrom('candidate').where('upload_id', '=', uploadId).executeTakeFirst()
   const exchanges = await trx.updateTable('exchange').set({ signed_request: null, signed_answer: null, purged_at: at }).where('upload_id', '=', uploadId).executeTakeFirst()
-  // The file digest is a hash of personal data too; a purged upload keeps only a marker.
-  await trx.updateTable('upload').set({ purged_at: at, file_digest: `purged:${uploadId}` }).where('id', '=', uploadId).execute()
   return { candidates: Number(candidates.numDeletedRows), results: Number(results.numDeletedRows), exchanges: Number(exchanges.numUpdatedRows) }
 }
 
