@@ -50,6 +50,7 @@ export interface PeerView {
 export type EntryInput = Omit<LedgerEntry, 'party' | 'at'> & { at?: string }
 
 export * from './outbox.js'
+export * from './party.js'
 
 export interface LedgerClient {
   /**

@@ -53,7 +53,7 @@ const running = new WeakMap<object, Promise<unknown>>()
  * A service's database or transaction whose schema includes OutboxTables. Kysely's types are invariant in the schema
  * (and its inference gives up on a transaction of a larger one), so the outbox sees it through its own table alone.
  */
-type ServiceDb = Kysely<any>
+export type ServiceDb = Kysely<any>
 
 function outbox(db: ServiceDb): Kysely<OutboxTables> {
   return db as Kysely<OutboxTables>

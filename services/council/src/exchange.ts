@@ -22,7 +22,7 @@ import {
 import { checkBatchSize, checkExchange, frequencyWindowStart, isaInEffect, type IsaVersion } from '@healthflag/isa'
 import { deriveEpochKey, keyCheckValue, MATCH_KEYS } from '@healthflag/tokens'
 import { LEDGER_ID_PATTERN } from '@healthflag/ledger-core'
-import { drainOutbox, queueEntry, type DrainResult } from '@healthflag/ledger-client'
+import { partyLedger, queueEntry, type DrainResult } from '@healthflag/ledger-client'
 import { signedFetch } from '@healthflag/service-kit'
 import type { CouncilContext } from './context.js'
 import * as store from './store.js'
@@ -352,28 +352,20 @@ async function refuse(ctx: CouncilContext, log: FastifyBaseLogger, r: { isa: Isa
 
 type EntryInput = Parameters<CouncilContext['ledger']['append']>[0]
 
-/** The entry with our latest view attached (the checkpoint every append carries). */
-async function withView(ctx: CouncilContext, entry: EntryInput): Promise<EntryInput> {
-  const row = await store.getLedgerView(ctx.db)
-  const root = row ? Buffer.from(row.root, 'base64').toString('hex') : undefined
-  return { ...entry, ...(row && root?.length === 64 ? { checkpoint: { size: Number(row.size), root } } : {}) }
-}
-
-/**
- * Appends an entry, proves the checkpoint the ledger answers with extends our view (LEDGER_INCONSISTENT otherwise: a
- * fork or rollback) and keeps it as our view.
- */
-async function appendPrepared(ctx: CouncilContext, entry: EntryInput): Promise<void> {
-  const row = await store.getLedgerView(ctx.db)
-  const view = row ? { size: Number(row.size), root: row.root, note: row.note } : null
-  const res = await ctx.ledger.append(entry)
-  const next = await ctx.ledger.advanceView(view, res.checkpoint)
-  if (next !== view) await store.saveLedgerView(ctx.db, next)
+/** Our appends, each carrying our view and proving the ledger's answer extends it (ledger-client's partyLedger). */
+function ours(ctx: CouncilContext) {
+  return partyLedger(ctx.ledger, {
+    load: async () => {
+      const row = await store.getLedgerView(ctx.db)
+      return row ? { size: Number(row.size), root: row.root, note: row.note } : null
+    },
+    save: (v) => store.saveLedgerView(ctx.db, v),
+  })
 }
 
 /** Appends to the ledger with our latest view attached, and keeps the view the ledger answers with. */
 export async function appendAndRemember(ctx: CouncilContext, entry: EntryInput): Promise<void> {
-  await appendPrepared(ctx, await withView(ctx, entry))
+  await ours(ctx).append(entry)
 }
 
 /**
@@ -381,7 +373,7 @@ export async function appendAndRemember(ctx: CouncilContext, entry: EntryInput):
  * with the scheduled sweep; a ledger that is down leaves them queued, with a warning, until it is back.
  */
 export async function drainLedgerQueue(ctx: CouncilContext): Promise<DrainResult> {
-  const r = await drainOutbox(ctx.db, { prepare: (e) => withView(ctx, e), append: (e) => appendPrepared(ctx, e) })
+  const r = await ours(ctx).drain(ctx.db)
   if (r.error) ctx.log?.warn({ err: r.error, waiting: r.waiting }, 'ledger entries queued; they are appended once the ledger answers')
   return r
 }

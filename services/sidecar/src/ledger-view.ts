@@ -4,8 +4,7 @@
  * part of the same log, so a ledger that forks or rolls back is caught at the next exchange.
  */
 import { sql } from 'kysely'
-import { fromBase64, toHex } from '@healthflag/ledger-core'
-import { drainOutbox, type DrainResult, type EntryInput, type LedgerView, type PeerView } from '@healthflag/ledger-client'
+import { partyLedger, type DrainResult, type EntryInput, type LedgerView, type PeerView } from '@healthflag/ledger-client'
 import type { SidecarContext } from './context.js'
 
 export async function getLedgerView(ctx: SidecarContext): Promise<LedgerView | null> {
@@ -22,24 +21,14 @@ async function saveLedgerView(ctx: SidecarContext, v: LedgerView): Promise<void>
     .execute()
 }
 
-/** The entry with our view attached (the checkpoint every append carries). */
-async function withView(ctx: SidecarContext, entry: EntryInput): Promise<EntryInput> {
-  const view = await getLedgerView(ctx)
-  const root = view ? fromBase64(view.root) : null
-  return { ...entry, ...(view && root ? { checkpoint: { size: view.size, root: toHex(root) } } : {}) }
-}
-
-/** Appends an entry, then proves the ledger's answer extends our view and keeps it. */
-async function appendPrepared(ctx: SidecarContext, entry: EntryInput): Promise<void> {
-  const view = await getLedgerView(ctx)
-  const res = await ctx.ledger.append(entry)
-  const next = await ctx.ledger.advanceView(view, res.checkpoint)
-  if (next !== view) await saveLedgerView(ctx, next)
+/** Our appends, each carrying our view and proving the ledger's answer extends it (ledger-client's partyLedger). */
+function ours(ctx: SidecarContext) {
+  return partyLedger(ctx.ledger, { load: () => getLedgerView(ctx), save: (v) => saveLedgerView(ctx, v) })
 }
 
 /** Appends with our view attached, then proves the ledger's answer extends that view and keeps it. */
 export async function appendAndRemember(ctx: SidecarContext, entry: EntryInput): Promise<void> {
-  await appendPrepared(ctx, await withView(ctx, entry))
+  await ours(ctx).append(entry)
 }
 
 /**
@@ -47,7 +36,7 @@ export async function appendAndRemember(ctx: SidecarContext, entry: EntryInput):
  * change and by the sweep; a ledger that is down leaves them queued, with a warning, until it is back.
  */
 export async function drainLedgerQueue(ctx: SidecarContext): Promise<DrainResult> {
-  const r = await drainOutbox(ctx.db, { prepare: (e) => withView(ctx, e), append: (e) => appendPrepared(ctx, e) })
+  const r = await ours(ctx).drain(ctx.db)
   if (r.error) ctx.log?.warn({ err: r.error, waiting: r.waiting }, 'ledger entries queued; they are appended once the ledger answers')
   return r
 }
