@@ -3,9 +3,9 @@
  * process that claimed the exchange stopped, the exchange stays pending with its tokens held until an officer
  * decides it again or the approval window expires it — never stuck, claimed by nobody, with its tokens kept.
  */
-import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { api } from '../scripts/lib/client.js'
+import { ledgerRefuses } from './support/ledger-refusal.js'
 import { adminCall, batch, candidatesCsv, clock, patientsCsv, startIsaHarness, type IsaHarness } from './isa-fixtures.js'
 
 const clk = clock(new Date(Date.now() + 3_600_000))
@@ -35,14 +35,11 @@ afterAll(async () => {
 describe('an approval that cannot finish', () => {
   it('stays pending, and can be approved again, when the ledger will not take the approval', async () => {
     const id = await sendPending(0)
-    const ledgerDb = h.stack.ledger.healthflagDb
-    await sql`CREATE FUNCTION refuse_approvals() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN IF NEW.type = 'exchange.approved' THEN RAISE EXCEPTION 'ledger storage refused'; END IF; RETURN NEW; END $$`.execute(ledgerDb)
-    await sql`CREATE TRIGGER refuse_approvals BEFORE INSERT ON entry FOR EACH ROW EXECUTE FUNCTION refuse_approvals()`.execute(ledgerDb)
+    const restore = await ledgerRefuses(h.stack.ledger, ['exchange.approved'])
     try {
       expect((await ig('POST', `/v1/ig/exchanges/${id}/approve`)).status).toBeGreaterThanOrEqual(500)
     } finally {
-      await sql`DROP TRIGGER refuse_approvals ON entry`.execute(ledgerDb)
+      await restore()
     }
     expect(await held(id)).toMatchObject({ status: 'pending', tokens_held: true, decided_by: null })
     expect((await ig('POST', `/v1/ig/exchanges/${id}/approve`)).body).toEqual({ exchange_id: id, status: 'answered' })

@@ -3,9 +3,9 @@
  * will not take them delays them, and never loses them nor undoes (or fails) the change they record. Before, the
  * side-car answered 5xx to an import or an exchange whose change had already committed, and the entry was lost.
  */
-import { sql } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { api } from '../scripts/lib/client.js'
+import { ledgerRefuses } from './support/ledger-refusal.js'
 import { adminCall, batch, candidatesCsv, clock, exchangeTrail, ledgerEntries, patientsCsv, startIsaHarness, type IsaHarness } from './isa-fixtures.js'
 
 let h: IsaHarness
@@ -32,10 +32,7 @@ async function until<T>(what: string, probe: () => Promise<T | undefined>): Prom
 
 describe("the side-car's ledger entries", () => {
   it('are queued while the ledger refuses them, the import and the answer go through, and they are appended once it takes them', async () => {
-    const ledgerDb = h.stack.ledger.healthflagDb
-    await sql`CREATE FUNCTION refuse_trust() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN IF NEW.type IN ('exchange.answered', 'index.loaded') THEN RAISE EXCEPTION 'ledger storage refused'; END IF; RETURN NEW; END $$`.execute(ledgerDb)
-    await sql`CREATE TRIGGER refuse_trust BEFORE INSERT ON entry FOR EACH ROW EXECUTE FUNCTION refuse_trust()`.execute(ledgerDb)
+    const restore = await ledgerRefuses(h.stack.ledger, ['exchange.answered', 'index.loaded'])
     let id: string
     let answeredBy: number
     try {
@@ -52,7 +49,7 @@ describe("the side-car's ledger entries", () => {
       // Tried, and kept in order: the later entry waits behind the one the ledger refused.
       expect(queued[0]!.attempts).toBeGreaterThanOrEqual(1)
     } finally {
-      await sql`DROP TRIGGER refuse_trust ON entry`.execute(ledgerDb)
+      await restore()
     }
     const trail = await until('the queued answer in the ledger', async () => {
       const t = await exchangeTrail(h.stack, id)
@@ -84,10 +81,7 @@ describe("the council's ledger entries", () => {
   })
 
   it('are queued while the ledger refuses them, the answer is stored and the purge done, and they are appended once it takes them', async () => {
-    const ledgerDb = c.stack.ledger.healthflagDb
-    await sql`CREATE FUNCTION refuse_council() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN IF NEW.type IN ('exchange.received', 'data.purged') THEN RAISE EXCEPTION 'ledger storage refused'; END IF; RETURN NEW; END $$`.execute(ledgerDb)
-    await sql`CREATE TRIGGER refuse_council BEFORE INSERT ON entry FOR EACH ROW EXECUTE FUNCTION refuse_council()`.execute(ledgerDb)
+    const restore = await ledgerRefuses(c.stack.ledger, ['exchange.received', 'data.purged'])
     let id: string
     try {
       const up = await api.upload(c.stack.urls.council, c.stack.tokens.analyst, candidatesCsv(people))
@@ -101,7 +95,7 @@ describe("the council's ledger entries", () => {
       const queued = await c.stack.council.healthflagDb.selectFrom('ledger_outbox').select('entry').orderBy('id').execute()
       expect(queued.map((q) => (JSON.parse(q.entry) as { type: string }).type)).toEqual(['exchange.received', 'data.purged'])
     } finally {
-      await sql`DROP TRIGGER refuse_council ON entry`.execute(ledgerDb)
+      await restore()
     }
     const trail = await until('the queued receipt and purge in the ledger', async () => {
       const t = await exchangeTrail(c.stack, id)

@@ -4,10 +4,10 @@
  * without personal data.
  */
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import { sql, type Kysely } from 'kysely'
 import { generatePopulation, toCsv, CANDIDATE_COLUMNS } from '@healthflag/synth'
 import { api } from '../../../scripts/lib/client.js'
 import { startHarness, type Harness } from '../../../test/support/harness.js'
+import { ledgerRefuses } from '../../../test/support/ledger-refusal.js'
 
 let h: Harness
 const csv = <T extends object>(rows: T[], cols: readonly string[]) => toCsv(rows, [...cols] as (keyof T)[])
@@ -23,11 +23,8 @@ describe('recording a council-side refusal', () => {
   it('answers with the refusal (CLAUSE_UNKNOWN) and logs the ledger failure when the ledger will not take the entry', async () => {
     const pop = generatePopulation({ seed: 5, patients: 50, candidates: 12, tier: 'clean' })
     const upload = (await api.upload(h.stack.urls.council, h.stack.tokens.analyst, csv(pop.candidates, CANDIDATE_COLUMNS))).body
-    const ledgerDb = (h.stack.ledger as unknown as { healthflagDb: Kysely<any> }).healthflagDb
     // The ledger refuses to store exchange.refused entries; every other append goes through.
-    await sql`CREATE FUNCTION refuse_refusals() RETURNS trigger LANGUAGE plpgsql AS $$
-      BEGIN IF NEW.type = 'exchange.refused' THEN RAISE EXCEPTION 'ledger storage refused'; END IF; RETURN NEW; END $$`.execute(ledgerDb)
-    await sql`CREATE TRIGGER refuse_refusals BEFORE INSERT ON entry FOR EACH ROW EXECUTE FUNCTION refuse_refusals()`.execute(ledgerDb)
+    await ledgerRefuses(h.stack.ledger, ['exchange.refused'])
 
     const refused = await api.startExchange(h.stack.urls.council, h.stack.tokens.analyst, upload.upload_id, { clause_id: 'no-such-clause' }).catch((e: unknown) => e)
     expect(refused).toMatchObject({ status: 403, code: 'CLAUSE_UNKNOWN' })
