@@ -4,6 +4,7 @@ import { request, type ClientRequest, type IncomingMessage } from 'node:http'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { PATIENT_COLUMNS, generatePopulation, toCsv, type PatientRow } from '@healthflag/synth'
 import { startHarness, type Harness } from './support/harness.js'
+import { until } from './support/until.js'
 
 let h: Harness
 
@@ -57,15 +58,6 @@ function openUpload(): { req: ClientRequest; response: Promise<{ status: number;
   return { req, response }
 }
 
-async function until<T>(what: string, probe: () => Promise<T | undefined>, ms = 20_000): Promise<T> {
-  const deadline = Date.now() + ms
-  for (;;) {
-    const v = await probe()
-    if (v !== undefined) return v
-    if (Date.now() > deadline) throw new Error(`timed out waiting for ${what}`)
-    await new Promise((r) => setTimeout(r, 25))
-  }
-}
 
 describe('POST /v1/index streams the extract', () => {
   it('imports rows while the rest of the file is still being sent, then loads the whole file', async () => {
