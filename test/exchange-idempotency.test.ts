@@ -11,7 +11,7 @@ import { adminCall, batch, candidatesCsv, clock, ledgerEntries, patientsCsv, sen
 
 const clk = clock(new Date(Date.now() + 3_600_000))
 let h: IsaHarness
-const everyone = batch(100, 0, { active: 30, inactive: 30 })
+const everyone = batch(120, 0, { active: 36, inactive: 36 })
 let nextList = 0
 
 /** A fresh upload of ten people (a new file each time, so a new upload). */
@@ -144,6 +144,29 @@ describe('an exchange request with an Idempotency-Key', () => {
     expect(taken.status).toBe(200)
     expect(taken.replayed).toBeNull()
     expect(await exchangesOf(up)).toEqual([taken.body.exchange_id])
+  })
+
+  it('is taken over, not replayed, when the exchange its stopped process left turns out never to have been sent', async () => {
+    const up = await upload()
+    const key = randomUUID()
+    const db = h.stack.council.healthflagDb
+    const isa = h.stack.isa
+    const digest = (await db.selectFrom('isa_version').select('digest').where('isa_id', '=', isa.id).orderBy('version', 'desc').executeTakeFirstOrThrow()).digest
+    const stopped = randomUUID()
+    // A process that claimed the key and the clause's place, then stopped before building the request.
+    await db.insertInto('exchange_request_key').values({ requested_by: 'central-analyst', idem_key: key, upload_id: up, isa_id: isa.id, clause_id: isa.clauses[0]!.id, exchange_id: stopped, claimed_at: clk.now() }).execute()
+    await db
+      .insertInto('exchange')
+      .values({ id: stopped, upload_id: up, isa_id: isa.id, isa_version: isa.version, isa_digest: digest, clause_id: isa.clauses[0]!.id, status: 'sending', epoch: 1, key_kcv: 'AAAAAAAAAAA', rows_sent: 10, requested_by: 'central-analyst', request_digest: null, created_at: clk.now() })
+      .execute()
+    clk.set(new Date(clk.now().getTime() + 6 * 60_000))
+    // Collected as failed on the repeat: nothing to replay, so the repeat sends the list.
+    const retried = await send(up, key)
+    expect(retried.status).toBe(200)
+    expect(retried.replayed).toBeNull()
+    expect(retried.body).toMatchObject({ status: 'answered' })
+    expect(retried.body.exchange_id).not.toBe(stopped)
+    expect(await api.exchange(h.stack.urls.council, h.stack.tokens.analyst, stopped)).toMatchObject({ status: 'failed' })
   })
 
   it('lasts a day: after it, the same key starts a new exchange', async () => {

@@ -12,7 +12,8 @@
  *   the trust at once) is let go, so a retry is checked and sent afresh. A key whose exchange was accepted (answered,
  *   or held for the trust's approval, whatever became of it later) replays that exchange.
  * - A claim left by a process that stopped mid-send is taken over after ten minutes, unless its exchange, collected
- *   from the trust first (approval.ts), turns out to have been answered or held: then that exchange is replayed.
+ *   from the trust first (approval.ts), turns out to have been answered or held: then that exchange is replayed. One
+ *   collected as failed (never sent, or never received by the trust) is taken over at once.
  */
 import { randomUUID } from 'node:crypto'
 import { errors } from '@healthflag/protocol'
@@ -58,6 +59,12 @@ export async function claimRequestKey(ctx: CouncilContext, p: { requestedBy: str
       // One a stopped process left `sending` is collected first (approval.ts): the trust may have answered it.
       await refreshExchange(ctx, exchange.id)
       exchange = await store.getExchange(ctx.db, exchange.id)
+    }
+    // Failed is only ever a stopped process's exchange, collected (a request that fails in hand lets its key go): it
+    // has nothing to show, so the key goes to this request, which sends the list.
+    if (exchange?.status === 'failed') {
+      if (await store.takeOverRequestKey(ctx.db, mine, held.exchange_id)) return claimed
+      continue
     }
     if (exchange && exchange.status !== 'sending') return { kind: 'replay', exchange }
     if (now.getTime() - new Date(held.claimed_at).getTime() < ABANDONED_CLAIM_MS) {
