@@ -140,4 +140,34 @@ describe('the council page', () => {
     expect(await page.textContent('#error')).toContain('Sign in first')
     expect(await page.locator('#report').isHidden()).toBe(true)
   })
+
+  it('sends a list once when the answer to the first send is lost: the retry carries the same key and gets that exchange', async () => {
+    const page = await browser.newPage()
+    await page.goto(h.stack.urls.council)
+    await signIn(page, analyst())
+    // Another file (the first 20 people), so another upload.
+    await page.setInputFiles('#file', { name: 'some.csv', mimeType: 'text/csv', buffer: Buffer.from(toCsv(pop.candidates.slice(0, 20), [...CANDIDATE_COLUMNS] as never)) })
+    await page.click('#upload')
+    await page.waitForSelector('#report:not([hidden])')
+    // The first send reaches the council, which sends the list; its answer never reaches the page.
+    let sends = 0
+    const keys: string[] = []
+    await page.route('**/v1/uploads/*/exchanges', async (route) => {
+      keys.push(route.request().headers()['idempotency-key'] ?? '')
+      if (sends++ > 0) return route.continue()
+      await route.fetch()
+      await route.abort('connectionreset')
+    })
+    await page.click('#send')
+    await page.waitForFunction(() => document.querySelector('#error')?.textContent !== '')
+    const retry = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/exchanges'))
+    await page.click('#send')
+    expect((await retry).headers()['idempotent-replayed']).toBe('true')
+    await page.waitForSelector('#exchange:not([hidden])')
+    expect(keys).toHaveLength(2)
+    expect(keys[1]).toBe(keys[0])
+    const all = (await (await fetch(new URL('/v1/exchanges', h.stack.urls.council), { headers: { authorization: `Bearer ${h.stack.tokens.analyst}` } })).json()) as { exchange_id: string; upload_id: string; rows_sent: number }[]
+    expect(all.filter((e) => e.rows_sent === pop.truth.slice(0, 20).filter((t) => t.sent).length)).toHaveLength(1)
+    await page.close()
+  })
 })
