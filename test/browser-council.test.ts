@@ -159,7 +159,7 @@ describe('the council page', () => {
       await route.abort('connectionreset')
     })
     await page.click('#send')
-    await page.waitForFunction(() => document.querySelector('#error')?.textContent !== '')
+    await expect.poll(async () => (await page.textContent('#error')) ?? '', { timeout: 15_000 }).not.toBe('')
     const retry = page.waitForResponse((r) => r.request().method() === 'POST' && r.url().endsWith('/exchanges'))
     await page.click('#send')
     expect((await retry).headers()['idempotent-replayed']).toBe('true')
