@@ -121,6 +121,23 @@ export async function isaInEffect(db: IsaDb, isaId: string, at: Date): Promise<S
   return row === undefined ? undefined : fromRow(row)
 }
 
+/**
+ * The digest of the version in effect at `at` (as isaInEffect chooses it), without reading the document: for a caller
+ * that keeps what it needs of each version by digest, versions being immutable.
+ */
+export async function isaDigestInEffect(db: IsaDb, isaId: string, at: Date): Promise<string | undefined> {
+  const row = await db
+    .selectFrom('isa_version')
+    .select('digest')
+    .where('isa_id', '=', isaId)
+    .where('effective_from', '<=', at)
+    .orderBy('effective_from', 'desc')
+    .orderBy('version', 'desc')
+    .limit(1)
+    .executeTakeFirst()
+  return row?.digest
+}
+
 /** The version with this digest, whichever agreement it belongs to. */
 export async function isaByDigest(db: IsaDb, digest: string): Promise<StoredIsaVersion | undefined> {
   const row = await db.selectFrom('isa_version').selectAll().where('digest', '=', digest).executeTakeFirst()

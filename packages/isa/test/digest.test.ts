@@ -3,7 +3,7 @@ import { describe, expect, it } from 'vitest'
 import fc from 'fast-check'
 import { sha256 } from '@noble/hashes/sha2.js'
 import { bytesToHex } from '@noble/hashes/utils.js'
-import { isaCanonicalBytes, isaDigest, loadExampleIsa, parseIsaDocument, type IsaDocument } from '../src/index.js'
+import { activeDefinitionDigest, isaCanonicalBytes, isaDigest, loadExampleIsa, parseIsaDocument, type IsaDocument } from '../src/index.js'
 
 /** Rebuilds every object with its keys in a shuffled order given by `seed`. */
 function reorder(value: unknown, seed: number): unknown {
@@ -77,4 +77,20 @@ describe('isaDigest test vectors', () => {
       expect(isaDigest(doc)).toBe(v.digest)
     })
   }
+})
+
+describe('activeDefinitionDigest', () => {
+  const clause = loadExampleIsa().clauses[0]!
+
+  it('is the hex SHA-256 of the canonical {clause_id, services}, services trimmed, upper-case, once each and sorted', () => {
+    // {"clause_id":"brfc-mh-1","services":["CAMHS","CMHT","CRISIS","EIP","IAPT"]}, hashed independently.
+    expect(activeDefinitionDigest(clause)).toBe('884ef35cd21a87928b9a7125f113e5991b1287a011e3b89a2a835b5fade86a2e')
+    const same = { ...clause, active_definition: { services: [' crisis', 'IAPT', 'eip', 'CMHT', 'CAMHS', 'Cmht'], max_index_age_days: 1 } }
+    expect(activeDefinitionDigest(same)).toBe(activeDefinitionDigest(clause))
+  })
+
+  it('differs for another clause id or another list of services', () => {
+    expect(activeDefinitionDigest({ ...clause, id: 'brfc-mh-2' })).not.toBe(activeDefinitionDigest(clause))
+    expect(activeDefinitionDigest({ ...clause, active_definition: { ...clause.active_definition, services: ['CAMHS'] } })).not.toBe(activeDefinitionDigest(clause))
+  })
 })

@@ -9,7 +9,6 @@ import { sql } from 'kysely'
 import { migrateToLatest, openDatabase, type DatabaseTarget } from '@healthflag/db'
 import { isaVersion, saveIsaVersion, type IsaDb, type IsaDocument } from '@healthflag/isa'
 import { createLedgerClient } from '@healthflag/ledger-client'
-import { fromBase64Url } from '@healthflag/protocol'
 import { authPlugin, errorsPlugin, openapiPlugin, routeTablePlugin, signedRequestsPlugin, type ApiUser, type PartyKeys } from '@healthflag/service-kit'
 import type { SidecarDB } from './db/schema.js'
 import type { SidecarContext } from './context.js'
@@ -21,6 +20,7 @@ import { isaRoutes, ledgerPendingIsaVersions, type IsaRoutesOptions } from '@hea
 import { expirePending } from './approval.js'
 import { appendAndRemember, drainLedgerQueue } from './ledger-view.js'
 import { importPool } from './import/pool.js'
+import { PeerKeys } from './peer-keys.js'
 
 declare module 'fastify' {
   interface FastifyInstance {
@@ -88,13 +88,17 @@ export const sidecarApp = fp(
       now,
       log: app.log,
     }
-    // Peers are the parties of the ISA: their signing keys come from the document both sides signed.
-    const peerKeys = new Map(opts.isa.parties.filter((p) => p.id !== party).map((p) => [p.id as string, fromBase64Url(p.signing_key)]))
+    // Peers are the parties of the ISA: their signing keys come from the document both sides signed, in the version in
+    // effect when a request arrives (a variation may replace a key), looked up before its signature is verified.
+    const peerKeys = new PeerKeys(isaDb, party, opts.isa)
 
     await app.register(errorsPlugin)
     await app.register(openapiPlugin, { title: 'healthflag trust side-car', description: 'Answers signed exchanges with one boolean per row; imports the trust patient index.' })
     await app.register(routeTablePlugin)
     await app.register(authPlugin, { users: opts.users })
+    app.addHook('preValidation', async (req) => {
+      if (req.routeOptions.config.signed) await peerKeys.refresh(now())
+    })
     await app.register(signedRequestsPlugin, {
       partyKey: (p) => peerKeys.get(p),
       rememberNonce: async (p, nonce, at) => {

@@ -6,7 +6,7 @@
 import { errors, isHealthflagError, type ExchangeRequest } from '@healthflag/protocol'
 import { checkExchange, isaInEffect } from '@healthflag/isa'
 import type { SidecarContext } from './context.js'
-import { answerNow, checkTokenKey } from './answer.js'
+import { answerNow, checkIndexClause, checkTokenKey } from './answer.js'
 import { queueEntry } from '@healthflag/ledger-client'
 import { appendAndRemember, drainLedgerQueue } from './ledger-view.js'
 
@@ -93,8 +93,9 @@ async function decideApproval(ctx: SidecarContext, held: Held, by: string): Prom
   }
   const now = ctx.now()
   const isa = await isaInEffect(ctx.isaDb, held.isa_id, now)
+  let live: Awaited<ReturnType<typeof ctx.indexes.live>>
   try {
-    const live = await ctx.indexes.live()
+    live = await ctx.indexes.live()
     checkExchange({
       side: 'trust',
       isa,
@@ -113,10 +114,13 @@ async function decideApproval(ctx: SidecarContext, held: Held, by: string): Prom
       now,
     })
     if (live) checkTokenKey(ctx, isa!, req, live)
+    // An index built for another clause's definition of active (or the clause's before a variation): INDEX_NOT_LOADED.
+    if (live) await checkIndexClause(ctx, isa!, req.clause_id, live)
   } catch (e) {
     if (!isHealthflagError(e)) throw e
-    // The trust's own index (none loaded, or older than the clause allows) is the trust's to fix: the exchange stays
-    // pending, and the officer approves it again once a current extract is loaded.
+    // The trust's own index (none loaded, older than the clause allows, or built for another definition of active) is
+    // the trust's to fix: the exchange stays pending, and the officer approves it again once a current extract is
+    // loaded for its clause.
     if (e.code === 'INDEX_NOT_LOADED' || e.code === 'INDEX_TOO_OLD') throw e
     await close(ctx, held, 'refused', e.code, e.message)
     throw e
@@ -130,7 +134,8 @@ async function decideApproval(ctx: SidecarContext, held: Held, by: string): Prom
     counts: { rows: held.rows_received },
     digests: { request: held.request_digest },
   })
-  await answerNow(ctx, isa!, req, held.request_digest, held.party, by)
+  // Matched against the index just checked, even if another import goes live meanwhile.
+  await answerNow(ctx, isa!, req, held.request_digest, held.party, by, live!)
   return 'answered'
 }
 
@@ -146,6 +151,9 @@ export async function refuseExchange(ctx: SidecarContext, id: string, by: string
 /** Expires every held exchange whose approval window has passed. Returns how many expired. */
 export async function expirePending(ctx: SidecarContext): Promise<number> {
   const now = ctx.now()
+  // A place taken by an exchange a stopped process was answering (answer.ts takePlace) stops counting against the
+  // clause's frequency: nothing was answered, and a later read of it finds no exchange.
+  await ctx.db.deleteFrom('exchange').where('status', '=', 'answering').where('received_at', '<', new Date(now.getTime() - STALE_CLAIM_MS)).execute()
   await ctx.db
     .updateTable('exchange')
     .set({ decided_by: null, decided_at: null })

@@ -13,7 +13,7 @@
 import { createHash } from 'node:crypto'
 import { sql } from 'kysely'
 import { Readable } from 'node:stream'
-import { type IsaVersion } from '@healthflag/isa'
+import { activeDefinitionDigest, type Clause, type IsaVersion } from '@healthflag/isa'
 import { errors, fromBase64Url } from '@healthflag/protocol'
 import { TOKEN_BYTES, deriveEpochKey, indexTokenKinds, keyCheckValue, type MatchKeyKind } from '@healthflag/tokens'
 import type { SidecarContext } from './context.js'
@@ -37,6 +37,7 @@ export interface ImportReport {
   rows_rejected: number
   rejects: { line: number; code: string; message: string }[]
   key_kcv: string
+  clause_id: string
 }
 
 export interface ImportOptions {
@@ -52,6 +53,11 @@ export interface ImportOptions {
   chunkBytes?: number
   /** at most this many tokens kept to build the in-memory index from (default KEEP_TOKENS; more: read back) */
   keepTokens?: number
+  /**
+   * The clause whose definition of active (and permitted match keys) the index is built for; default the ISA's first.
+   * Exchanges under any other clause are refused until an index is imported for theirs (answer.ts checkIndexClause).
+   */
+  clauseId?: string
 }
 
 /** Bytes of CSV per worker job (~15k patient rows). */
@@ -148,8 +154,15 @@ export function epochKeyFor(ctx: SidecarContext, isa: IsaVersion): Uint8Array {
  * The token kinds of the index: the index-side kinds of the match keys the clause permits (edit_name_dob_sex for
  * typo_name_dob_sex), plus the frequency keys the rare-name rule counts with.
  */
-export function indexKindsFor(isa: IsaVersion): MatchKeyKind[] {
-  return indexTokenKinds(isa.doc.clauses[0]?.permitted_match_keys)
+export function indexKindsFor(isa: IsaVersion, clauseId?: string): MatchKeyKind[] {
+  return indexTokenKinds(importClause(isa, clauseId).permitted_match_keys)
+}
+
+/** The clause an import builds the index for: the one asked for, or the agreement's first. */
+export function importClause(isa: IsaVersion, clauseId: string | undefined): Clause {
+  const clause = clauseId === undefined ? isa.doc.clauses[0] : isa.doc.clauses.find((c) => c.id === clauseId)
+  if (!clause) throw errors.clauseUnknown(`Clause ${clauseId} is not in the agreement in effect; choose one of: ${isa.doc.clauses.map((c) => c.id).join(', ')}.`)
+  return clause
 }
 
 /** Imports an extract given whole (the HTTP route) or as a stream of bytes (the CLI, the bench). */
@@ -163,11 +176,13 @@ async function loadVersion(ctx: SidecarContext, isa: IsaVersion, source: Uint8Ar
   const input: AsyncIterable<Uint8Array> = whole ? Readable.from([source], { objectMode: true }) : source
   const epochKey = epochKeyFor(ctx, isa)
   const kcv = keyCheckValue(epochKey)
-  const clause = isa.doc.clauses[0]
+  // Each index version is built for one clause's definition of active, and says which (checked when answering).
+  const clause = importClause(isa, opts.clauseId)
+  const definitionDigest = activeDefinitionDigest(clause)
   const settings: ChunkSettings = {
     epochKey,
-    kinds: indexKindsFor(isa),
-    activeDefinition: clause?.active_definition ?? { services: [], max_index_age_days: 0 },
+    kinds: indexKindsFor(isa, clause.id),
+    activeDefinition: clause.active_definition,
     asOf: opts.asOf,
     today: ctx.now().toISOString(),
   }
@@ -180,7 +195,7 @@ async function loadVersion(ctx: SidecarContext, isa: IsaVersion, source: Uint8Ar
 
   const version = await ctx.db
     .insertInto('index_version')
-    .values({ status: 'loading', as_of: opts.asOf, source_digest: '', epoch: ctx.epoch, key_kcv: kcv })
+    .values({ status: 'loading', as_of: opts.asOf, source_digest: '', epoch: ctx.epoch, key_kcv: kcv, clause_id: clause.id, definition_digest: definitionDigest })
     .returning('id')
     .executeTakeFirstOrThrow()
   progress.update({ version_id: version.id })
@@ -269,7 +284,7 @@ async function loadVersion(ctx: SidecarContext, isa: IsaVersion, source: Uint8Ar
   if (kept) ctx.indexes.prime(version.id, buildKept(version.id, { asOf: opts.asOf, kcv, epoch: ctx.epoch, kinds: settings.kinds, patients: load.patients }, kept))
   else ctx.indexes.live().catch(() => undefined)
   await dropRetiredVersions(ctx.db, ctx.now(), opts.graceMs ?? DEFAULT_GRACE_MS, ctx.indexDir)
-  return { version_id: version.id, as_of: opts.asOf, rows_read: load.rowsRead, patients_loaded: load.patients, rows_rejected: load.rejected, rejects: load.rejects, key_kcv: kcv }
+  return { version_id: version.id, as_of: opts.asOf, rows_read: load.rowsRead, patients_loaded: load.patients, rows_rejected: load.rejected, rejects: load.rejects, key_kcv: kcv, clause_id: clause.id }
 }
 
 /** The stored chunks' patients and tokens, kept by the Loader for the in-memory index (see KEEP_TOKENS). */

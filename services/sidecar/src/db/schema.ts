@@ -19,6 +19,10 @@ export interface IndexVersionTable {
   started_at: Generated<Date>
   live_at: Timestamp | null
   retired_at: Timestamp | null
+  /** the clause whose definition of active the import applied (null: imported before migration 0014) */
+  clause_id: string | null
+  /** activeDefinitionDigest of that clause (@healthflag/isa) */
+  definition_digest: string | null
 }
 
 export interface IndexPatientTable {
@@ -36,7 +40,8 @@ export interface SidecarExchangeTable {
   isa_digest: string
   clause_id: string
   party: string
-  status: 'pending' | 'answered' | 'refused' | 'expired'
+  /** 'answering': checks passed, frequency place taken, being matched (migration 0015) */
+  status: 'pending' | 'answering' | 'answered' | 'refused' | 'expired'
   rows_received: number
   rows_flagged: number | null
   request_digest: string

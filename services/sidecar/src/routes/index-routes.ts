@@ -16,6 +16,8 @@ const ImportReport = Type.Object(
     rows_rejected: Type.Integer(),
     rejects: Type.Array(Type.Object({ line: Type.Integer(), code: Type.String(), message: Type.String() }, { additionalProperties: false })),
     key_kcv: Type.String(),
+    /** the clause whose definition of active the index was built for; exchanges under other clauses are refused */
+    clause_id: Type.String(),
   },
   { additionalProperties: false },
 )
@@ -46,6 +48,8 @@ const IndexVersionView = Type.Object(
     rows_rejected: Type.Integer(),
     started_at: Type.String(),
     live_at: Type.Union([Type.String(), Type.Null()]),
+    /** the clause whose definition of active it was built for (null: imported before the side-car recorded it) */
+    clause_id: Type.Union([Type.String(), Type.Null()]),
     /** the live version only: whether this process holds its index in memory (exchanges wait while it is built) */
     in_memory: Type.Optional(Type.Union([Type.Literal('ready'), Type.Literal('building'), Type.Literal('not_loaded')])),
     import: Type.Optional(ImportProgress),
@@ -94,8 +98,10 @@ export async function indexRoutes(app: FastifyInstance, { ctx, isaId, idleMs = I
       config: { roles: ['ig_officer', 'admin'] },
       schema: {
         summary: 'Import the patient index extract (CSV body); becomes live atomically when fully loaded. One import at a time: another one under way answers 409 IMPORT_RUNNING',
-        querystring: Type.Object({ as_of: Type.Optional(Type.String({ format: 'date' })) }),
-        response: { 201: ImportReport, 400: ErrorBody, 401: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody, 507: ErrorBody },
+        // clause_id: the clause whose definition of active (services) the index is built for; default the agreement's
+        // first. The live index answers exchanges under that clause only.
+        querystring: Type.Object({ as_of: Type.Optional(Type.String({ format: 'date' })), clause_id: Type.Optional(Type.String({ minLength: 1, maxLength: 200 })) }),
+        response: { 201: ImportReport, 400: ErrorBody, 401: ErrorBody, 403: ErrorBody, 404: ErrorBody, 409: ErrorBody, 422: ErrorBody, 507: ErrorBody },
       },
     },
     async (req, reply) => {
@@ -109,12 +115,13 @@ export async function indexRoutes(app: FastifyInstance, { ctx, isaId, idleMs = I
         // The as-of date is the UK day the extract was taken. A later one would judge referrals on a day that has not
         // come and keep a stale index looking fresh to the clause's max_index_age_days.
         const today = ukDate(ctx.now())
-        const asOf = (req.query as { as_of?: string }).as_of ?? today
+        const query = req.query as { as_of?: string; clause_id?: string }
+        const asOf = query.as_of ?? today
         if (asOf > today) throw errors.badRequest(`as_of ${asOf} is after today (${today}, UK date); give the day the extract was taken.`)
         // Not destroyed when the import stops reading early (a refused file): destroying the request would take the
         // connection, and the answer with it.
         const source = whileSending(body.iterator({ destroyOnReturn: false }), idleMs, () => req.raw.destroy())
-        report = await importIndex(ctx, isa, source, { asOf, ...(declared !== undefined && Number.isSafeInteger(declared) ? { sizeBytes: declared } : {}) })
+        report = await importIndex(ctx, isa, source, { asOf, ...(query.clause_id !== undefined ? { clauseId: query.clause_id } : {}), ...(declared !== undefined && Number.isSafeInteger(declared) ? { sizeBytes: declared } : {}) })
       } catch (e) {
         // The rest of a refused upload is read and dropped, so that a client still sending can finish and read the answer.
         body.resume()
@@ -145,6 +152,7 @@ export async function indexRoutes(app: FastifyInstance, { ctx, isaId, idleMs = I
         rows_rejected: v.rows_rejected,
         started_at: new Date(v.started_at).toISOString(),
         live_at: v.live_at ? new Date(v.live_at).toISOString() : null,
+        clause_id: v.clause_id,
         ...(v.status === 'live' ? { in_memory: ctx.indexes.inMemory(v.id) } : {}),
         ...(progress && progress.version_id === v.id ? { import: importView(progress) } : {}),
       }))
