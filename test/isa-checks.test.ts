@@ -10,7 +10,7 @@ import { isaDigest, type Clause, type IsaDocument } from '@healthflag/isa'
 import { type ExchangeRequest } from '@healthflag/protocol'
 import { signedFetch } from '@healthflag/service-kit'
 import { api } from '../scripts/lib/client.js'
-import { adminCall, batch, candidatesCsv, clock, ledgerEntries, patientsCsv, startIsaHarness, type IsaHarness, type LedgerEntry } from './isa-fixtures.js'
+import { adminCall, batch, candidatesCsv, clock, ledgerEntries, patientsCsv, startIsaHarness, type IsaHarness, type LedgerEntry, unhinderedIsa } from './isa-fixtures.js'
 
 const start = new Date(Date.now() + 86_400_000)
 const clk = clock(start)
@@ -18,16 +18,7 @@ let h: IsaHarness
 let uploadId: string
 const everyone = batch(12, 0, { active: 4, inactive: 4 })
 
-function base(doc: IsaDocument): IsaDocument {
-  const next = structuredClone(doc)
-  next.valid_to = '2099-12-31'
-  next.review_date = '2099-01-01'
-  for (const c of next.clauses) {
-    c.frequency = { max_exchanges: 1000, period_days: 30 }
-    c.active_definition.max_index_age_days = 3650
-  }
-  return next
-}
+const base = unhinderedIsa
 
 const council = () => h.stack.urls.council
 const sidecar = () => h.stack.urls.sidecar

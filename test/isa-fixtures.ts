@@ -240,3 +240,18 @@ export async function startIsaHarness(label: string, opts: { isa?: (doc: IsaDocu
     },
   }
 }
+
+/**
+ * The agreement with nothing in a test's way but what it tests: valid and reviewed until 2099, a thousand exchanges a
+ * month per clause, an index good for ten years.
+ */
+export function unhinderedIsa(doc: IsaDocument): IsaDocument {
+  const next = structuredClone(doc)
+  next.valid_to = '2099-12-31'
+  next.review_date = '2099-01-01'
+  for (const c of next.clauses) {
+    c.frequency = { max_exchanges: 1000, period_days: 30 }
+    c.active_definition.max_index_age_days = 3650
+  }
+  return next
+}

@@ -8,7 +8,7 @@
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import type { IsaDocument } from '@healthflag/isa'
 import { api } from '../scripts/lib/client.js'
-import { adminCall, batch, candidatesCsv, clock, exchangeTrail, patientsCsv, startIsaHarness, type IsaHarness } from './isa-fixtures.js'
+import { adminCall, batch, candidatesCsv, clock, exchangeTrail, patientsCsv, startIsaHarness, type IsaHarness, unhinderedIsa } from './isa-fixtures.js'
 import { asCouncil, exchangeRequest, sidecarIsa } from './support/sidecar-requests.js'
 
 const clk = clock(new Date(Date.now() + 3_600_000))
@@ -16,16 +16,7 @@ let h: IsaHarness
 const everyone = batch(12, 0, { active: 4, inactive: 4 })
 const SIX_MINUTES = 6 * 60_000
 
-function base(doc: IsaDocument): IsaDocument {
-  const next = structuredClone(doc)
-  next.valid_to = '2099-12-31'
-  next.review_date = '2099-01-01'
-  for (const c of next.clauses) {
-    c.frequency = { max_exchanges: 1000, period_days: 30 }
-    c.active_definition.max_index_age_days = 3650
-  }
-  return next
-}
+const base = unhinderedIsa
 
 beforeAll(async () => {
   h = await startIsaHarness('stored_refusal', { isa: base, now: clk.now })

@@ -107,17 +107,14 @@ export async function listIsaVersions(db: IsaDb, isaId: string): Promise<StoredI
   return rows.map(fromRow)
 }
 
+/** The row of the version in effect at `at`: the latest to take effect by then, the highest version of those. */
+function inEffect(db: IsaDb, isaId: string, at: Date) {
+  return db.selectFrom('isa_version').where('isa_id', '=', isaId).where('effective_from', '<=', at).orderBy('effective_from', 'desc').orderBy('version', 'desc').limit(1)
+}
+
 /** The version in effect at `at` (same rule as `resolveVersion`), or undefined. */
 export async function isaInEffect(db: IsaDb, isaId: string, at: Date): Promise<StoredIsaVersion | undefined> {
-  const row = await db
-    .selectFrom('isa_version')
-    .selectAll()
-    .where('isa_id', '=', isaId)
-    .where('effective_from', '<=', at)
-    .orderBy('effective_from', 'desc')
-    .orderBy('version', 'desc')
-    .limit(1)
-    .executeTakeFirst()
+  const row = await inEffect(db, isaId, at).selectAll().executeTakeFirst()
   return row === undefined ? undefined : fromRow(row)
 }
 
@@ -126,16 +123,7 @@ export async function isaInEffect(db: IsaDb, isaId: string, at: Date): Promise<S
  * that keeps what it needs of each version by digest, versions being immutable.
  */
 export async function isaDigestInEffect(db: IsaDb, isaId: string, at: Date): Promise<string | undefined> {
-  const row = await db
-    .selectFrom('isa_version')
-    .select('digest')
-    .where('isa_id', '=', isaId)
-    .where('effective_from', '<=', at)
-    .orderBy('effective_from', 'desc')
-    .orderBy('version', 'desc')
-    .limit(1)
-    .executeTakeFirst()
-  return row?.digest
+  return (await inEffect(db, isaId, at).select('digest').executeTakeFirst())?.digest
 }
 
 /** The version with this digest, whichever agreement it belongs to. */
