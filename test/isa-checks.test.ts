@@ -4,12 +4,12 @@
  * changed between tests the way it is in production: a variation registered on both sides through the
  * admin routes, in effect from the service clock's "now", which the tests move.
  */
-import { randomBytes, randomUUID } from 'node:crypto'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { isaDigest, type Clause, type IsaDocument } from '@healthflag/isa'
 import { type ExchangeRequest } from '@healthflag/protocol'
 import { signedFetch } from '@healthflag/service-kit'
 import { api } from '../scripts/lib/client.js'
+import { exchangeRequest } from './support/sidecar-requests.js'
 import { adminCall, batch, candidatesCsv, clock, ledgerEntries, patientsCsv, startIsaHarness, type IsaHarness, type LedgerEntry, unhinderedIsa } from './isa-fixtures.js'
 
 const start = new Date(Date.now() + 86_400_000)
@@ -73,29 +73,10 @@ async function expectRefused(fn: () => Promise<unknown>, code: string, party: 'c
 
 const exchange = (body: { isa_id?: string; clause_id?: string } = {}) => api.startExchange(council(), h.stack.tokens.analyst, uploadId, body)
 
-const b64 = (n: number) => randomBytes(n).toString('base64url')
-
 /** A request as the council would sign it, built by hand so the side-car's own checks can be reached. */
 async function crafted(over: Partial<ExchangeRequest> & { rowCount?: number } = {}): Promise<{ id: string; send: () => Promise<unknown> }> {
-  const doc = await current(sidecar())
-  const clause = doc.clauses[0]!
-  const rows = Array.from({ length: over.rowCount ?? 12 }, () => ({ ref: b64(16), tokens: { nhs: [b64(16)] } }))
-  const { rowCount: _n, ...rest } = over
-  const req: ExchangeRequest = {
-    exchange_id: randomUUID(),
-    isa_id: doc.id,
-    isa_digest: isaDigest(doc),
-    clause_id: clause.id,
-    purpose: clause.purpose,
-    epoch: 1,
-    key_kcv: '0123456789abcdef',
-    match_keys: ['nhs'],
-    returned_fields: ['active_service'],
-    attestation: { min_criteria: 2, rows: rows.length, statement: 'test' },
-    rows,
-    sent_at: clk.now().toISOString(),
-    ...rest,
-  }
+  const { rowCount, ...rest } = over
+  const req: ExchangeRequest = { ...exchangeRequest(await current(sidecar()), '0123456789abcdef', { rows: rowCount ?? 12, sentAt: clk.now() }), ...rest }
   const key = { party: 'council', privateKey: h.stack.keys.council.signing.privateKey }
   return { id: req.exchange_id, send: () => signedFetch(sidecar(), key, 'POST', '/v1/exchanges', req) }
 }
