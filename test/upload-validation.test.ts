@@ -126,6 +126,15 @@ describe('a candidate file with bad rows', () => {
     expect(res.body.summary).toEqual({ read: 4, accepted: 2, excluded: 2, warned: 0 })
   })
 
+  it('stores a district as the programme spells it, and warns of one it does not know, which only the central team will see', async () => {
+    const file = [HEADER, good('D1', { district: 'stafford' }), good('D2', { district: 'Newcastle under Lyme', nhs_number: '' }), good('D3', { district: 'Narnia', nhs_number: '' })].join('\n') + '\n'
+    const res = await api.upload(h.stack.urls.council, h.stack.tokens.analyst, file)
+    expect(res.status).toBe(201)
+    expect(res.body.rows.map((r) => [r.ref, r.issues.map((i) => `${i.field} ${i.code}`)])).toEqual([['D1', []], ['D2', []], ['D3', ['district district_unknown']]])
+    const stored = await h.stack.council.healthflagDb.selectFrom('candidate').select(['ref', 'district']).where('upload_id', '=', res.body.upload_id).orderBy('row_no').execute()
+    expect(stored).toEqual([{ ref: 'D1', district: 'Stafford' }, { ref: 'D2', district: 'Newcastle-under-Lyme' }, { ref: 'D3', district: 'Narnia' }])
+  })
+
   it('never repeats a rejected value in the report', async () => {
     const res = await api.upload(h.stack.urls.council, h.stack.tokens.analyst, [HEADER, good('LEAK', { nhs_number: '5550001234', date_of_birth: '1999-99-99', postcode: 'QQ1 1QQX' })].join('\n'))
     const text = JSON.stringify(res.body)

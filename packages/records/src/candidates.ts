@@ -51,7 +51,12 @@ export interface CandidateFile {
 /** Minimum criteria for the programme; the ISA clause can demand more, never less. */
 export const DEFAULT_MIN_CRITERIA = 2
 
-export async function parseCandidateFile(bytes: Uint8Array, opts: { minCriteria?: number; today?: Date } = {}): Promise<CandidateFile> {
+/**
+ * `districts`: the districts results are scoped to. A row's district is stored as the list spells it, matched ignoring
+ * case, spaces and hyphens (`stafford`, `Newcastle under Lyme`); one not in the list is kept as written, with a warning,
+ * since no district team would see it.
+ */
+export async function parseCandidateFile(bytes: Uint8Array, opts: { minCriteria?: number; today?: Date; districts?: readonly string[] } = {}): Promise<CandidateFile> {
   const text = assertText(bytes, 'candidate')
   const minCriteria = Math.max(opts.minCriteria ?? DEFAULT_MIN_CRITERIA, DEFAULT_MIN_CRITERIA)
   const rows: CandidateRow[] = []
@@ -66,7 +71,7 @@ export async function parseCandidateFile(bytes: Uint8Array, opts: { minCriteria?
       }
       refs.set(ref, rec.line)
     }
-    rows.push(judgeRow(rec.line, v, minCriteria, opts.today))
+    rows.push(judgeRow(rec.line, v, minCriteria, opts.today, opts.districts))
   }
   if (rows.length === 0) throw errors.fileEmpty('The candidate file has a header but no rows; add at least one candidate.')
   const summary = {
@@ -78,7 +83,19 @@ export async function parseCandidateFile(bytes: Uint8Array, opts: { minCriteria?
   return { rows, summary }
 }
 
-function judgeRow(line: number, v: Record<string, string>, minCriteria: number, today?: Date): CandidateRow {
+const districtKey = (s: string) => s.toUpperCase().replace(/[\s-]+/g, '')
+
+function districtOf(given: string | undefined, districts: readonly string[] | undefined, issues: Issue[]): string | null {
+  const d = given?.trim() ?? ''
+  if (d === '') return null
+  if (!districts) return d
+  const listed = districts.find((x) => districtKey(x) === districtKey(d))
+  if (listed) return listed
+  issues.push({ field: 'district', severity: 'warning', code: 'district_unknown', message: `district is not one of the programme's districts (${districts.join(', ')}); only the central team will see this row's result.` })
+  return d
+}
+
+function judgeRow(line: number, v: Record<string, string>, minCriteria: number, today?: Date, districts?: readonly string[]): CandidateRow {
   const raw = rawPersonOf(v)
   const issues: Issue[] = []
   const ref = v.ref ?? ''
@@ -109,13 +126,14 @@ function judgeRow(line: number, v: Record<string, string>, minCriteria: number, 
       message: `family name has more than ${MAX_TOKENS_PER_KIND - 1} parts; it is matched on the full name and its first ${MAX_TOKENS_PER_KIND - 1} parts only (check the field holds only the family name)`,
     })
   }
+  const district = districtOf(v.district, districts, issues)
   const excluded = issues.some((i) => i.severity === 'error')
   return {
     line,
     ref,
     raw,
     criteriaMet,
-    district: v.district ? v.district : null,
+    district,
     familyId: v.family_id ? v.family_id : null,
     verdict: excluded ? 'excluded' : 'accepted',
     person: excluded ? null : person,

@@ -66,6 +66,22 @@ describe('a candidate whose family name has many parts', () => {
   })
 })
 
+describe('a candidate\'s district', () => {
+  const districts = ['Newcastle-under-Lyme', 'Stafford', 'Tamworth'] as const
+  it('is stored as the district list spells it, whatever its case, spaces or hyphens, and an unlisted one is kept with a warning', async () => {
+    const file = ['ref,nhs_number,given_name,family_name,date_of_birth,sex,postcode,criteria_met,district',
+      'A1,,Ann,Lee,1980-01-02,F,ST16 2AB,2,stafford',
+      'A2,,Bob,Lee,1981-01-02,M,ST5 1AB,2, Newcastle under Lyme ',
+      'A3,,Cat,Lee,1982-01-02,F,B79 7AB,2,TAMWORTH',
+      'A4,,Dan,Lee,1983-01-02,M,ST16 2AB,2,Narnia',
+      'A5,,Eve,Lee,1984-01-02,F,ST16 2AB,2,'].join('\n')
+    const { rows } = await parseCandidateFile(enc(file), { districts })
+    expect(rows.map((r) => r.district)).toEqual(['Stafford', 'Newcastle-under-Lyme', 'Tamworth', 'Narnia', null])
+    expect(rows.map((r) => r.issues.filter((i) => i.field === 'district').map((i) => [i.severity, i.code]))).toEqual([[], [], [], [['warning', 'district_unknown']], []])
+    expect(rows.every((r) => r.verdict === 'accepted')).toBe(true)
+  })
+})
+
 describe('patient files', () => {
   it('reads Y/N, 1/0 and true/false flags, and treats an unreadable restriction marker as restricted', async () => {
     const file = 'patient_id,nhs_number,given_name,family_name,date_of_birth,sex,postcode,active_service,restricted\nP1,,A,B,1980-01-01,M,,Y,\nP2,,C,D,1981-01-01,F,,0,maybe\nP3,,E,F,1982-01-01,F,,true,N\n'

@@ -6,6 +6,7 @@ import { parseCandidateFile } from '@healthflag/records'
 import { WORKER_THRESHOLD, warmTokenisers } from '../tokenise/pool.js'
 import type { CouncilContext } from '../context.js'
 import * as store from '../store.js'
+import { STAFFORDSHIRE_DISTRICTS } from '../districts.js'
 
 const Issue = Type.Object({ field: Type.String(), severity: Type.Union([Type.Literal('warning'), Type.Literal('error')]), code: Type.String(), message: Type.String() }, { additionalProperties: false })
 const ReportRow = Type.Object(
@@ -45,7 +46,7 @@ export async function uploadRoutes(app: FastifyInstance, { ctx }: { ctx: Council
       if (existing && !existing.purged_at) {
         return reply.status(200).send({ upload_id: existing.id, filename: existing.filename, duplicate: true, summary: summaryOf(existing), rows: await store.uploadReport(ctx.db, existing.id) })
       }
-      const file = await parseCandidateFile(bytes, { today: ctx.now() })
+      const file = await parseCandidateFile(bytes, { today: ctx.now(), districts: STAFFORDSHIRE_DISTRICTS })
       const id = randomUUID()
       await ctx.db.transaction().execute((trx) => store.insertUpload(trx, { id, digest, filename, by: req.user!.name, file }))
       req.log.info({ upload: id, rows: file.summary }, 'candidate list stored')
