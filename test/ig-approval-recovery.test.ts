@@ -71,4 +71,15 @@ describe('an approval that cannot finish', () => {
     await api.importIndex(h.stack.urls.sidecar, h.stack.tokens.igOfficer, patientsCsv(batch(40, 0)), clk.today())
     expect((await ig('POST', `/v1/ig/exchanges/${id}/approve`)).body).toEqual({ exchange_id: id, status: 'answered' })
   })
+
+  it('is unknown to an analyst of another district, whose read asks the trust nothing about it', async () => {
+    const id = await sendPending(30) // rows of Stafford
+    const asked = async () => Number((await h.stack.sidecar.healthflagDb.selectFrom('seen_nonce').select((eb) => eb.fn.countAll<number>().as('n')).executeTakeFirstOrThrow()).n)
+    const before = await asked()
+    await expect(api.exchange(h.stack.urls.council, h.stack.tokens.districtAnalyst('Tamworth'), id)).rejects.toMatchObject({ status: 404 })
+    expect(await asked()).toBe(before)
+    expect(await api.exchange(h.stack.urls.council, h.stack.tokens.districtAnalyst('Stafford'), id)).toMatchObject({ status: 'pending_approval' })
+    expect(await asked()).toBe(before + 1)
+  })
 })
+

@@ -107,16 +107,19 @@ export async function exchangeRoutes(app: FastifyInstance, { ctx, defaultIsaId }
       const id = (req.params as { id: string }).id
       let e = await store.getExchange(ctx.db, id)
       if (!e) throw errors.notFound('No such exchange.')
+      const district = req.user!.district
+      // A district analyst's scope first: an exchange outside it is unknown to them, and their read asks the trust
+      // nothing about it.
+      if (district !== null && (!(await sharedWithDistricts(ctx, e)) || (await store.exchangeCounts(ctx.db, id, { district })).rows === 0)) {
+        throw errors.notFound('No such exchange.')
+      }
       if (e.status === 'pending_approval' || e.status === 'sending') {
         await refreshExchange(ctx, id)
         e = (await store.getExchange(ctx.db, id))!
       }
-      const district = req.user!.district
       if (district === null) return view(e)
-      if (!(await sharedWithDistricts(ctx, e))) throw errors.notFound('No such exchange.')
       // A district analyst sees the exchange only through their own district's rows, and only its counts.
       const counts = await store.exchangeCounts(ctx.db, id, { district })
-      if (counts.rows === 0) throw errors.notFound('No such exchange.')
       return { ...view(e), rows_sent: counts.rows, rows_flagged: e.status === 'answered' ? counts.flagged : null }
     },
   )
