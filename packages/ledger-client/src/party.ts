@@ -20,8 +20,11 @@ export interface PartyLedger {
   appendPrepared(entry: EntryInput): Promise<void>
   /** withView, then appendPrepared. */
   append(entry: EntryInput): Promise<void>
-  /** Appends the entries queued in `db`'s ledger outbox (outbox.ts), oldest first. */
-  drain(db: ServiceDb): Promise<DrainResult>
+  /**
+   * Appends the entries queued in `db`'s ledger outbox (outbox.ts), oldest first; a ledger that does not take them
+   * leaves them queued, with a warning to `log`, until it does.
+   */
+  drain(db: ServiceDb, log?: { warn(obj: object, msg: string): void }): Promise<DrainResult>
 }
 
 export function partyLedger(client: LedgerClient, views: ViewStore): PartyLedger {
@@ -40,8 +43,10 @@ export function partyLedger(client: LedgerClient, views: ViewStore): PartyLedger
     async append(entry) {
       await party.appendPrepared(await party.withView(entry))
     },
-    drain(db) {
-      return drainOutbox(db, { prepare: party.withView, append: party.appendPrepared })
+    async drain(db, log) {
+      const r = await drainOutbox(db, { prepare: party.withView, append: party.appendPrepared })
+      if (r.error) log?.warn({ err: r.error, waiting: r.waiting }, 'ledger entries queued; they are appended once the ledger answers')
+      return r
     },
   }
   return party

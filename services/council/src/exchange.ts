@@ -372,8 +372,6 @@ export async function appendAndRemember(ctx: CouncilContext, entry: EntryInput):
  * Appends the entries queued with committed changes (packages/ledger-client/src/outbox.ts): after each such change and
  * with the scheduled sweep; a ledger that is down leaves them queued, with a warning, until it is back.
  */
-export async function drainLedgerQueue(ctx: CouncilContext): Promise<DrainResult> {
-  const r = await ours(ctx).drain(ctx.db)
-  if (r.error) ctx.log?.warn({ err: r.error, waiting: r.waiting }, 'ledger entries queued; they are appended once the ledger answers')
-  return r
+export function drainLedgerQueue(ctx: CouncilContext): Promise<DrainResult> {
+  return ours(ctx).drain(ctx.db, ctx.log)
 }

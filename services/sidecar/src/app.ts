@@ -124,6 +124,8 @@ export const sidecarApp = fp(
     // The version loaded from configuration (or one registered while the ledger was down) goes in the
     // ledger once it is reachable: at start-up, and again with each sweep until it succeeds.
     const ledgerIsas = () => ledgerPendingIsaVersions(isaDb, now, recordIsa).catch((e: unknown) => app.log.error({ err: e }, 'ISA version not yet in the ledger; will retry'))
+    // Ledger entries queued by a process that stopped, or while the ledger was down.
+    const ledgerQueue = () => drainLedgerQueue(ctx).catch((e: unknown) => app.log.error({ err: e }, 'draining the ledger queue failed'))
     // Not awaited: the side-car answers meanwhile (an exchange waits for the build; GET /v1/index shows it).
     const preloadIndex = async (): Promise<void> => {
       const t0 = performance.now()
@@ -139,14 +141,13 @@ export const sidecarApp = fp(
       // compiling them.
       if (opts.warmWorkers) await importPool().warm()
       await ledgerIsas()
-      // Entries queued by a process that stopped, or while the ledger was down.
-      void drainLedgerQueue(ctx).catch((e: unknown) => app.log.error({ err: e }, 'draining the ledger queue failed'))
+      void ledgerQueue()
       if (opts.preloadIndex) void preloadIndex()
     })
     // Held tokens must not outlive the approval window even when nobody opens the console.
     const sweep = setInterval(() => {
       void ledgerIsas()
-      void drainLedgerQueue(ctx).catch((e: unknown) => app.log.error({ err: e }, 'draining the ledger queue failed'))
+      void ledgerQueue()
       expirePending(ctx).catch((e: unknown) => app.log.error({ err: e }, 'approval expiry sweep failed'))
     }, opts.approvalSweepMs ?? 60_000)
     sweep.unref()

@@ -35,10 +35,8 @@ export async function appendAndRemember(ctx: SidecarContext, entry: EntryInput):
  * Appends the entries queued with committed changes (packages/ledger-client/src/outbox.ts). Called after each such
  * change and by the sweep; a ledger that is down leaves them queued, with a warning, until it is back.
  */
-export async function drainLedgerQueue(ctx: SidecarContext): Promise<DrainResult> {
-  const r = await ours(ctx).drain(ctx.db)
-  if (r.error) ctx.log?.warn({ err: r.error, waiting: r.waiting }, 'ledger entries queued; they are appended once the ledger answers')
-  return r
+export function drainLedgerQueue(ctx: SidecarContext): Promise<DrainResult> {
+  return ours(ctx).drain(ctx.db, ctx.log)
 }
 
 /** Checks the council's view from an exchange request against ours; with no view yet, adopts it once proven. */
