@@ -119,6 +119,15 @@ describe('CompactIndex', () => {
     }
     expectSameLookups(await builderOf(patients, true).buildAsync(Number.POSITIVE_INFINITY, parallel), patients)
     expect(parts).toHaveLength(3)
+    // In slices: the chains' -1 is written a step at a time, giving the event loop back (the import's answer goes out
+    // meanwhile), and the parts start only once it is written, not in the call that starts the build.
+    const builder = builderOf(patients, true)
+    let turned = false
+    const afterATurn: boolean[] = []
+    setImmediate(() => (turned = true))
+    const building = builder.buildAsync(0, { ...parallel, run: async (job) => (afterATurn.push(turned), runFillJob(job)) })
+    expectSameLookups(await building, patients)
+    expect(afterATurn).toEqual([true, true, true])
     // Not shared memory, or fewer entries than the threshold: the table is filled on the building thread.
     parts.length = 0
     expectSameLookups(await builderOf(patients).buildAsync(Number.POSITIVE_INFINITY, parallel), patients)
@@ -305,7 +314,7 @@ describe('fillSlots (the hash table built region by region)', () => {
     let leftInAll = 0
     for (const [parts, regionBits, roundEntries] of [[2, 4, 7], [3, 4, 1], [5, 4, 100], [2, 6, 50], [1, 4, 9]] as const) {
       const slots = new Int32Array(new SharedArrayBuffer(size * 4))
-      const next = new Int32Array(new SharedArrayBuffer(m * 4))
+      const next = new Int32Array(new SharedArrayBuffer(m * 4)).fill(-1)
       const runs: [number, number][] = []
       // Run inline, one part after another: the parts share no slot, so any order is a possible interleaving.
       const left = await startParallelFill(kinds, tokens, slots, next, {
