@@ -113,8 +113,9 @@ function* fillInSteps(a: Int32Array, value: number): Generator<void, void> {
 
 /**
  * Starts filling `slots` and `next` (views of SharedArrayBuffers; `slots` all 0, `next` all -1) on other threads: the
- * table's regions in `parallel.parts` runs, one job each. Resolves, once every part is done, to the entries the parts left for
- * insertDeferred, or to undefined when a part failed (the table is then partly filled, and must be filled again).
+ * table's regions in `parallel.parts` runs, one job each. Resolves, once every part is done, to the entries the parts
+ * left for insertDeferred, or to undefined when a part failed (the table is then partly filled, and must be filled
+ * again).
  */
 export async function startParallelFill(kinds: Uint8Array, tokens: Uint8Array, slots: Int32Array, next: Int32Array, par: ParallelFill): Promise<Int32Array[] | undefined> {
   const regionBits = Math.min(par.regionBits ?? REGION_BITS, Math.log2(slots.length))
