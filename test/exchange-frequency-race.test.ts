@@ -8,7 +8,7 @@ import { randomUUID } from 'node:crypto'
 import type { Kysely } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
 import { api } from '../scripts/lib/client.js'
-import { adminCall, batch, candidatesCsv, clock, ledgerEntries, patientsCsv, sendUpload, startIsaHarness, type IsaHarness } from './isa-fixtures.js'
+import { adminCall, batch, candidatesCsv, clock, ledgerEntries, limitedIsa, patientsCsv, sendUpload, startIsaHarness, type IsaHarness } from './isa-fixtures.js'
 
 const clk = clock(new Date(Date.now() + 3_600_000))
 let h: IsaHarness
@@ -46,15 +46,7 @@ async function ledger(): Promise<string[]> {
 beforeAll(async () => {
   h = await startIsaHarness('frequency_race', {
     now: clk.now,
-    isa: (doc) => {
-      doc.valid_to = '2099-12-31'
-      doc.review_date = '2099-01-01'
-      for (const c of doc.clauses) {
-        c.frequency = { max_exchanges: MAX, period_days: 30 }
-        c.active_definition.max_index_age_days = 3650
-      }
-      return doc
-    },
+    isa: limitedIsa(MAX),
   })
   await api.importIndex(h.stack.urls.sidecar, h.stack.tokens.igOfficer, patientsCsv(everyone), clk.today())
 })

@@ -246,12 +246,19 @@ export async function startIsaHarness(label: string, opts: { isa?: (doc: IsaDocu
  * month per clause, an index good for ten years.
  */
 export function unhinderedIsa(doc: IsaDocument): IsaDocument {
-  const next = structuredClone(doc)
-  next.valid_to = '2099-12-31'
-  next.review_date = '2099-01-01'
-  for (const c of next.clauses) {
-    c.frequency = { max_exchanges: 1000, period_days: 30 }
-    c.active_definition.max_index_age_days = 3650
+  return limitedIsa(1000)(doc)
+}
+
+/** unhinderedIsa with `maxExchanges` exchanges a month per clause: for the tests of the frequency limit. */
+export function limitedIsa(maxExchanges: number): (doc: IsaDocument) => IsaDocument {
+  return (doc) => {
+    const next = structuredClone(doc)
+    next.valid_to = '2099-12-31'
+    next.review_date = '2099-01-01'
+    for (const c of next.clauses) {
+      c.frequency = { max_exchanges: maxExchanges, period_days: 30 }
+      c.active_definition.max_index_age_days = 3650
+    }
+    return next
   }
-  return next
 }

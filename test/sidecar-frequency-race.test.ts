@@ -7,9 +7,8 @@
  */
 import { sql, type Kysely } from 'kysely'
 import { afterAll, beforeAll, describe, expect, it } from 'vitest'
-import type { IsaDocument } from '@healthflag/isa'
 import { api } from '../scripts/lib/client.js'
-import { adminCall, batch, clock, ledgerEntries, patientsCsv, startIsaHarness, type IsaHarness } from './isa-fixtures.js'
+import { adminCall, batch, clock, ledgerEntries, limitedIsa, patientsCsv, startIsaHarness, type IsaHarness } from './isa-fixtures.js'
 import { asCouncil, exchangeRequest, sidecarIsa, type SidecarReply } from './support/sidecar-requests.js'
 
 const clk = clock(new Date(Date.now() + 3_600_000))
@@ -17,17 +16,6 @@ let h: IsaHarness
 let kcv: string
 const MAX = 3
 const ROWS = 1_000
-
-function limited(doc: IsaDocument): IsaDocument {
-  const next = structuredClone(doc)
-  next.valid_to = '2099-12-31'
-  next.review_date = '2099-01-01'
-  for (const c of next.clauses) {
-    c.frequency = { max_exchanges: MAX, period_days: 30 }
-    c.active_definition.max_index_age_days = 3650
-  }
-  return next
-}
 
 const db = () => h.stack.sidecar.healthflagDb as Kysely<any>
 const outcome = (r: SidecarReply) => (r.status === 200 ? 'answered' : `${r.status} ${r.body.code}`)
@@ -53,7 +41,7 @@ function nextPeriod(): void {
 }
 
 beforeAll(async () => {
-  h = await startIsaHarness('sidecar_freq_race', { isa: limited, now: clk.now })
+  h = await startIsaHarness('sidecar_freq_race', { isa: limitedIsa(MAX), now: clk.now })
   const note = await api.checkpoint(h.stack.urls.ledger)
   const [, size, root] = note.split('\n')
   checkpoint = { size: Number(size), root: root!, note }
