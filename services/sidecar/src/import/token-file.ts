@@ -22,40 +22,83 @@ export function chunkDigest(kinds: Uint8Array, tokens: Uint8Array): Uint8Array {
   return createHash('sha256').update(kinds).update(tokens).digest()
 }
 
+/**
+ * Bytes appended between two flushes started in the background. Without them the whole file (~350 MB at a million
+ * patients) was still only in the page cache when the import finished, and commit's fsync wrote all of it while the
+ * import waited (0.14–0.16 s on this machine's virtual disk; seconds on a disk of a few hundred MB/s).
+ */
+const SYNC_EVERY = 64 << 20
+
 /** Writes one version's file: appended to under a temporary name, renamed to its own once complete and on disk. */
 export class TokenFileWriter {
   private size = 0
   private closed = false
+  /** where the last background flush started covers the file up to, and that flush while it runs */
+  private syncFrom = 0
+  private syncing: Promise<void> | undefined
+  private synced = 0
+  /** a background flush's failure, reported by the next append or by commit */
+  private failure: unknown
 
   private constructor(
     private readonly dir: string,
     readonly name: string,
     private readonly fh: FileHandle,
+    private readonly syncEvery: number,
   ) {}
 
-  /** A new file for a version, readable and writable by the service's user only, in a directory likewise. */
-  static async create(dir: string, versionId: number): Promise<TokenFileWriter> {
+  /**
+   * A new file for a version, readable and writable by the service's user only, in a directory likewise. `syncEvery`:
+   * bytes appended between background flushes (tests make it small).
+   */
+  static async create(dir: string, versionId: number, opts?: { syncEvery?: number }): Promise<TokenFileWriter> {
     return storing(dir, async () => {
       await mkdir(dir, { recursive: true, mode: 0o700 })
       const name = `${filePrefix(versionId)}${randomBytes(6).toString('hex')}.tokens`
       const fh = await open(join(dir, name + PARTIAL), 'wx', 0o600)
-      return new TokenFileWriter(dir, name, fh)
+      return new TokenFileWriter(dir, name, fh, opts?.syncEvery ?? SYNC_EVERY)
     })
   }
 
-  /** Appends a chunk's kinds and tokens (one call at a time); resolves with the offset they start at. */
+  /** How many of the file's first bytes a finished background flush has put on disk. */
+  get syncedBytes(): number {
+    return this.synced
+  }
+
+  /**
+   * Appends a chunk's kinds and tokens (one call at a time); resolves with the offset they start at. Once `syncEvery`
+   * bytes have been appended since the last flush began, another starts in the background (one at a time), so that
+   * commit has only the file's end left to write.
+   */
   async append(kinds: Uint8Array, tokens: Uint8Array): Promise<number> {
+    this.throwFailure()
     const offset = this.size
     this.size += kinds.length + tokens.length
     await storing(this.dir, async () => {
       await writeAll(this.fh, kinds, offset)
       await writeAll(this.fh, tokens, offset + kinds.length)
     })
+    if (this.syncing === undefined && this.size - this.syncFrom >= this.syncEvery) {
+      const upTo = this.size
+      this.syncFrom = upTo
+      this.syncing = storing(this.dir, () => this.fh.datasync()).then(
+        () => {
+          this.synced = upTo
+          this.syncing = undefined
+        },
+        (e: unknown) => {
+          this.failure ??= e
+          this.syncing = undefined
+        },
+      )
+    }
     return offset
   }
 
   /** Flushes the file to disk and gives it its name; the version may go live once this has resolved. */
   async commit(): Promise<void> {
+    await this.syncing
+    this.throwFailure()
     await storing(this.dir, async () => {
       await this.fh.sync()
       await this.close()
@@ -69,10 +112,15 @@ export class TokenFileWriter {
     })
   }
 
-  /** Removes the unfinished file (a failed import). */
+/** Removes the unfinished file (a failed import). */
   async discard(): Promise<void> {
+    await this.syncing
     await this.close().catch(() => undefined)
     await rm(join(this.dir, this.name + PARTIAL), { force: true })
+  }
+
+  private throwFailure(): void {
+    if (this.failure !== undefined) throw this.failure
   }
 
   private async close(): Promise<void> {
