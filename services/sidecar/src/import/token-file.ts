@@ -25,7 +25,7 @@ export function chunkDigest(kinds: Uint8Array, tokens: Uint8Array): Uint8Array {
 /**
  * Bytes appended between two flushes started in the background. Without them the whole file (~350 MB at a million
  * patients) was still only in the page cache when the import finished, and commit's fsync wrote all of it while the
- * import waited (0.14–0.16 s on this machine's virtual disk; seconds on a disk of a few hundred MB/s).
+ * import waited (0.12–0.17 s on this machine's virtual disk; over a second on a disk that writes a few hundred MB/s).
  */
 const SYNC_EVERY = 64 << 20
 
