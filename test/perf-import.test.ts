@@ -119,7 +119,7 @@ describe('record-aligned splitting', () => {
   it('cuts a CSV into chunks of whole records that rejoin to the file, with the right first line numbers', async () => {
     const field = fc.oneof(fc.stringMatching(/^[a-z ]{0,6}$/), fc.stringMatching(/^[a-z,\n"]{1,6}$/).map((s) => `"${s.replace(/"/g, '""')}"`))
     await fc.assert(
-      fc.asyncProperty(fc.array(fc.tuple(field, field, field), { minLength: 1, maxLength: 60 }), fc.integer({ min: 1, max: 64 }), fc.integer({ min: 1, max: 50 }), async (rows, target, piece) => {
+      fc.asyncProperty(fc.array(fc.tuple(field, field, field), { minLength: 1, maxLength: 60 }), fc.integer({ min: 1, max: 64 }), fc.integer({ min: 1, max: 64 }), fc.integer({ min: 1, max: 50 }), async (rows, target, last, piece) => {
         const header = 'a,b,c\n'
         const body = rows.map((r) => r.join(',') + '\n').join('')
         const bytes = Buffer.from(header + body)
@@ -127,7 +127,7 @@ describe('record-aligned splitting', () => {
         for (let i = 0; i < bytes.length; i += piece) pieces.push(bytes.subarray(i, i + piece))
         let joined = ''
         let records = 0
-        for await (const c of splitCsv((async function* () { yield* pieces })(), { targetBytes: target })) {
+        for await (const c of splitCsv((async function* () { yield* pieces })(), { targetBytes: target, lastBytes: last })) {
           expect(Buffer.from(c.header).toString()).toBe(header)
           const text = Buffer.from(c.body).toString()
           expect(c.firstLine).toBe(2 + (joined.match(/\n/g)?.length ?? 0))
@@ -139,6 +139,21 @@ describe('record-aligned splitting', () => {
       }),
       { numRuns: 200 },
     )
+  })
+
+  it('cuts what is held when the source ends into chunks of about lastBytes, the rest into chunks of about targetBytes', async () => {
+    const header = 'a,b,c\n'
+    const body = Array.from({ length: 500 }, (_, i) => `r${String(i).padStart(5, '0')},xxxxxx,yyyyyy\n`).join('')
+    const sizes: number[] = []
+    for await (const c of splitCsv((async function* () { yield Buffer.from(header + body) })(), { targetBytes: 1000, lastBytes: 100 })) sizes.push(c.body.length)
+    expect(sizes.reduce((a, b) => a + b, 0)).toBe(body.length)
+    // Every chunk ends at the first record boundary at or after its target: rows are 21 bytes.
+    const full = sizes.filter((n) => n >= 1000)
+    const small = sizes.filter((n) => n < 1000)
+    expect(full.every((n) => n < 1000 + 21)).toBe(true)
+    expect(small.length).toBeGreaterThanOrEqual(2)
+    expect(small.every((n) => n < 100 + 21)).toBe(true)
+    expect(sizes.slice(0, full.length)).toEqual(full)
   })
 
   it('refuses a quote that is never closed once it exceeds the record limit, naming the line', async () => {

@@ -20,6 +20,11 @@ export interface CsvChunk {
 
 export interface SplitOptions {
   targetBytes: number
+  /**
+   * about how large the chunks cut from what is held when the source ends are (default `targetBytes`): smaller ones let
+   * the import's workers finish together instead of one waiting for the other's last full chunk
+   */
+  lastBytes?: number
   maxRecordBytes?: number
   /** sees every byte of the source, in order (digest, progress) */
   onBytes?: (piece: Uint8Array) => void
@@ -104,9 +109,10 @@ export async function* splitCsv(source: AsyncIterable<Uint8Array>, opts: SplitOp
       line += headerLines
       start = end
     }
+    const target = final ? (opts.lastBytes ?? opts.targetBytes) : opts.targetBytes
     for (;;) {
-      if (buf.length - start < opts.targetBytes) break
-      const end = boundaryAfter(buf, start, start + opts.targetBytes - 1)
+      if (buf.length - start < target) break
+      const end = boundaryAfter(buf, start, start + target - 1)
       if (end === -1) break
       const c = emit(buf, start, end)
       if (c) yield c
