@@ -112,7 +112,7 @@ export class TokenFileWriter {
     })
   }
 
-/** Removes the unfinished file (a failed import). */
+  /** Removes the unfinished file (a failed import). */
   async discard(): Promise<void> {
     await this.syncing
     await this.close().catch(() => undefined)
