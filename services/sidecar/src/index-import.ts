@@ -231,8 +231,8 @@ async function loadVersion(ctx: SidecarContext, isa: IsaVersion, source: Uint8Ar
     await failStaleLoads(ctx.db, [version.id])
     const limit = pool ? pool.size * 2 : 1
     let seq = 0
-    // The file's end in quarter-size jobs: the workers then finish within ~a quarter job of each other (a full job is
-    // ~0.23 s of a worker at 512 KiB), where one used to wait for the other's last full job.
+    // The file's end in quarter-size jobs: the workers then finish within ~a quarter job (CHUNK_BYTES) of each other,
+    // where one used to wait for the other's last full job.
     const chunks = splitCsv(input, { targetBytes: chunkBytes, lastBytes: Math.max(1, chunkBytes >> 2), onBytes: (piece) => digest.update(piece) })
     for await (const chunk of chunks) {
       drain.check()

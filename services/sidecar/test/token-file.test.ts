@@ -6,6 +6,7 @@ import { tmpdir } from 'node:os'
 import { join } from 'node:path'
 import { afterEach, describe, expect, it } from 'vitest'
 import { TOKEN_BYTES } from '@healthflag/tokens'
+import { until } from '../../../test/support/until.js'
 import { TokenFileReader, TokenFileWriter, chunkDigest } from '../src/import/token-file.js'
 
 const dirs: string[] = []
@@ -23,11 +24,6 @@ function chunk(tokens: number): { kinds: Uint8Array; tokens: Uint8Array } {
   return { kinds: new Uint8Array(randomBytes(tokens)), tokens: new Uint8Array(randomBytes(tokens * TOKEN_BYTES)) }
 }
 
-async function poll(done: () => boolean, ms = 5000): Promise<boolean> {
-  for (const end = Date.now() + ms; Date.now() < end; await new Promise((r) => setTimeout(r, 5))) if (done()) return true
-  return done()
-}
-
 describe('TokenFileWriter', () => {
   it('flushes in the background once syncEvery bytes are appended, and the file reads back append by append', async () => {
     const dir = await newDir()
@@ -37,7 +33,7 @@ describe('TokenFileWriter', () => {
     for (const c of chunks) offsets.push(await writer.append(c.kinds, c.tokens))
     const total = chunks.reduce((n, c) => n + c.kinds.length + c.tokens.length, 0)
 
-    expect(await poll(() => writer.syncedBytes > 0)).toBe(true)
+    await until('a background flush', async () => (writer.syncedBytes > 0 ? true : undefined), 5000)
     expect(writer.syncedBytes).toBeGreaterThanOrEqual(8 << 10)
     expect(writer.syncedBytes).toBeLessThanOrEqual(total)
     await writer.commit()

@@ -81,16 +81,12 @@ export class TokenFileWriter {
     if (this.syncing === undefined && this.size - this.syncFrom >= this.syncEvery) {
       const upTo = this.size
       this.syncFrom = upTo
-      this.syncing = storing(this.dir, () => this.fh.datasync()).then(
-        () => {
-          this.synced = upTo
-          this.syncing = undefined
-        },
-        (e: unknown) => {
-          this.failure ??= e
-          this.syncing = undefined
-        },
-      )
+      this.syncing = storing(this.dir, () => this.fh.datasync())
+        .then(
+          () => void (this.synced = upTo),
+          (e: unknown) => void (this.failure ??= e),
+        )
+        .finally(() => (this.syncing = undefined))
     }
     return offset
   }
