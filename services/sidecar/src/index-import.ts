@@ -21,6 +21,7 @@ import type { LiveIndex } from './index-cache.js'
 import { drainLedgerQueue } from './ledger-view.js'
 import { processChunk, type ChunkJob, type ChunkResult, type ChunkSettings, type RowReject, type TokenBuffers } from './import/chunk-work.js'
 import { CompactIndexBuilder, FLAG_ACTIVE, FLAG_RESTRICTED, type PackedChunk } from './import/compact-index.js'
+import { FingerprintSet } from './import/fingerprints.js'
 import { importPool } from './import/pool.js'
 import { ProgressTracker, type ImportStatus } from './import/progress.js'
 import { splitCsv } from './import/split.js'
@@ -64,7 +65,7 @@ export interface ImportOptions {
  * Bytes of CSV per worker job (~8 k patient rows, ~0.25 s of a worker). Against 2 MiB (the size until 3 December):
  * less memory in flight (peak RSS ~170 MiB lower at a million patients) and less of the last job left to one core.
  */
-const CHUNK_BYTES = 512 * 1024
+export const CHUNK_BYTES = 512 * 1024
 /** Patients per stored chunk row (~2.5 MB of tokens; PGlite slows more than linearly with larger values). */
 const STORE_PATIENTS = 16_384
 /**
@@ -595,52 +596,5 @@ class Loader {
     this.counts = []
     this.held = 0
     await setLoadCounts(this.ctx.db, this.versionId, { rowsRead: this.rowsRead, loaded: this.patients, rejected: this.rejected })
-  }
-}
-
-/**
- * A set of 64-bit fingerprints of patient ids (two FNV-1a variants), open addressing in typed arrays: 16 bytes per
- * patient instead of a string in a Set. Two different ids sharing a fingerprint (odds ~n²/2⁶⁵) would be reported as a
- * repeat, never merged.
- */
-class FingerprintSet {
-  private hi = new Int32Array(1 << 16)
-  private lo = new Int32Array(1 << 16)
-  private used = new Uint8Array(1 << 16)
-  private count = 0
-
-  add(id: string): boolean {
-    let h1 = 0x811c9dc5
-    let h2 = 0x01000193 ^ id.length
-    for (let i = 0; i < id.length; i++) {
-      const c = id.charCodeAt(i)
-      h1 = Math.imul(h1 ^ c, 0x01000193)
-      h2 = Math.imul(h2 ^ c, 0x5bd1e995) ^ (h2 >>> 15)
-    }
-    if ((this.count + 1) * 2 > this.used.length) this.grow()
-    return this.insert(h1 | 0, h2 | 0)
-  }
-
-  private insert(h1: number, h2: number): boolean {
-    const mask = this.used.length - 1
-    for (let s = (h1 ^ Math.imul(h2, 0x9e3779b1)) & mask; ; s = (s + 1) & mask) {
-      if (this.used[s] === 0) {
-        this.used[s] = 1
-        this.hi[s] = h1
-        this.lo[s] = h2
-        this.count++
-        return true
-      }
-      if (this.hi[s] === h1 && this.lo[s] === h2) return false
-    }
-  }
-
-  private grow(): void {
-    const { hi, lo, used } = this
-    this.hi = new Int32Array(used.length * 2)
-    this.lo = new Int32Array(used.length * 2)
-    this.used = new Uint8Array(used.length * 2)
-    this.count = 0
-    for (let s = 0; s < used.length; s++) if (used[s] === 1) this.insert(hi[s]!, lo[s]!)
   }
 }
