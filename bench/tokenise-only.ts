@@ -8,7 +8,7 @@ import { createReadStream, statSync } from 'node:fs'
 import { performance } from 'node:perf_hooks'
 import { INDEX_TOKEN_KINDS } from '@healthflag/tokens'
 import type { ChunkResult, ChunkSettings } from '../services/sidecar/src/import/chunk-work.js'
-import { CHUNK_BYTES } from '../services/sidecar/src/index-import.js'
+import { jobSizes } from '../services/sidecar/src/index-import.js'
 import { ChunkPool } from '../services/sidecar/src/import/pool.js'
 import { splitCsv } from '../services/sidecar/src/import/split.js'
 import { cpuBreakdown, emit, round } from './lib/figures.js'
@@ -41,7 +41,7 @@ for (let run = 0; run < repeat; run++) {
   const t0 = performance.now()
   const inFlight = new Set<Promise<void>>()
   let seq = 0
-  for await (const c of splitCsv(createReadStream(file), { targetBytes: CHUNK_BYTES, lastBytes: CHUNK_BYTES >> 2 })) {
+  for await (const c of splitCsv(createReadStream(file), jobSizes())) {
     const p: Promise<void> = pool.run(settings, { seq: seq++, header: c.header, headerLines: c.headerLines, body: c.body, firstLine: c.firstLine }).then(taken)
     inFlight.add(p)
     void p.finally(() => inFlight.delete(p))

@@ -65,7 +65,7 @@ export interface ImportOptions {
  * Bytes of CSV per worker job (~8 k patient rows, ~0.25 s of a worker). Against 2 MiB (the size until 3 December):
  * less memory in flight (peak RSS ~170 MiB lower at a million patients) and less of the last job left to one core.
  */
-export const CHUNK_BYTES = 512 * 1024
+const CHUNK_BYTES = 512 * 1024
 /** Patients per stored chunk row (~2.5 MB of tokens; PGlite slows more than linearly with larger values). */
 const STORE_PATIENTS = 16_384
 /**
@@ -155,6 +155,14 @@ export function epochKeyFor(ctx: SidecarContext, isa: IsaVersion): Uint8Array {
 }
 
 /**
+ * How an import cuts its file into worker jobs: `chunkBytes` each, and the file's end in quarter-size jobs, so that the
+ * workers finish within ~a quarter job of each other where one used to wait for the other's last full job.
+ */
+export function jobSizes(chunkBytes: number = CHUNK_BYTES): { targetBytes: number; lastBytes: number } {
+  return { targetBytes: chunkBytes, lastBytes: Math.max(1, chunkBytes >> 2) }
+}
+
+/**
  * The token kinds of the index: the index-side kinds of the match keys the clause permits (edit_name_dob_sex for
  * typo_name_dob_sex), plus the frequency keys the rare-name rule counts with.
  */
@@ -232,9 +240,7 @@ async function loadVersion(ctx: SidecarContext, isa: IsaVersion, source: Uint8Ar
     await failStaleLoads(ctx.db, [version.id])
     const limit = pool ? pool.size * 2 : 1
     let seq = 0
-    // The file's end in quarter-size jobs: the workers then finish within ~a quarter job (CHUNK_BYTES) of each other,
-    // where one used to wait for the other's last full job.
-    const chunks = splitCsv(input, { targetBytes: chunkBytes, lastBytes: Math.max(1, chunkBytes >> 2), onBytes: (piece) => digest.update(piece) })
+    const chunks = splitCsv(input, { ...jobSizes(chunkBytes), onBytes: (piece) => digest.update(piece) })
     for await (const chunk of chunks) {
       drain.check()
       const job: ChunkJob = { seq, header: chunk.header, headerLines: chunk.headerLines, body: chunk.body, firstLine: chunk.firstLine }
